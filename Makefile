@@ -1,0 +1,61 @@
+# ASN Digital: the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Development defaults for the local commands; a deployment sets its own environment.
+DEV_ENV := ASN_ENV=development
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint format bench bench-import messages lock clean
+
+help:
+	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
+	@echo "make test     set up and run the whole test suite"
+	@echo "make lint     ruff check and format check"
+	@echo "make bench    run the benchmarks in bench/ (slow, not part of the tests)"
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+# Compiled translations are build output (git-ignored); gettext's msgfmt does the work.
+messages: $(VENV)/.installed
+	@$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+setup: $(VENV)/.installed messages
+	@mkdir -p var/static
+	$(DEV_ENV) $(PY) manage.py migrate --no-input --verbosity 1
+	$(DEV_ENV) $(PY) manage.py createcachetable
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+run: setup
+	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed messages
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: bench-import
+
+bench-import: $(VENV)/.installed messages
+	$(PY) bench/import_employees.py $(BENCH_ARGS)
+
+# Re-pin every dependency after editing pyproject.toml.
+lock:
+	$(PYTHON) -m venv /tmp/asn-lock-venv
+	/tmp/asn-lock-venv/bin/pip install --quiet ".[dev]"
+	/tmp/asn-lock-venv/bin/pip freeze --exclude-editable | grep -v '^asn-digital' > requirements.lock
+	rm -rf /tmp/asn-lock-venv
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,0 +1,129 @@
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """Roles of DOMAIN.md §2; the civil servant (asn) role comes from having an employee record."""
+
+    OPERATOR = "operator", _("Operator")
+    VERIFIER = "verifier", _("Verifier")
+    AGENCY_ADMIN = "agency_admin", _("Agency administrator (BKPSDM)")
+    MONITOR = "monitor", _("Monitor")
+    RECORDS_OFFICER = "records_officer", _("Records officer (arsiparis)")
+    BKN_ADMIN = "bkn_admin", _("National administrator (BKN)")
+    AUDITOR = "auditor", _("Auditor")
+
+
+# Roles that only exist nationally, and roles that only exist inside one agency.
+NATIONAL_ONLY_ROLES = frozenset({Role.BKN_ADMIN})
+AGENCY_ONLY_ROLES = frozenset({Role.OPERATOR, Role.VERIFIER, Role.AGENCY_ADMIN})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra):
+        if not username:
+            raise ValueError("A username is required.")
+        user = self.model(username=username, **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account: a civil servant (username = NIP), agency staff or a service account."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(_("username"), max_length=64, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # For staff and service accounts. A civil servant's registered e-mail is the one on their
+    # employee record (the SIASN e-mail), which only their agency admin may correct.
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("can use the Django admin"), default=False)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_full_name(self) -> str:
+        employee = getattr(self, "employee", None)
+        if employee is not None:
+            return employee.display_name
+        return self.full_name or self.username
+
+    def get_short_name(self) -> str:
+        return self.get_full_name()
+
+    @property
+    def registered_email(self) -> str:
+        employee = getattr(self, "employee", None)
+        return employee.email if employee is not None else self.email
+
+
+class RoleAssignment(models.Model):
+    """A role held by a user, either inside one agency or nationally (agency is empty)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    agency = models.ForeignKey(
+        "personnel.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        help_text=_("Empty for a national role."),
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "agency"], name="uniq_role_per_agency"),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(agency__isnull=True),
+                name="uniq_national_role",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=sorted(NATIONAL_ONLY_ROLES)) | Q(agency__isnull=True),
+                name="national_role_has_no_agency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=sorted(AGENCY_ONLY_ROLES)) | Q(agency__isnull=False),
+                name="agency_role_has_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.agency.code if self.agency_id else "national"
+        return f"{self.user} · {self.role} · {where}"

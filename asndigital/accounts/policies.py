@@ -1,0 +1,115 @@
+"""Who may do what: the one home of role logic. Pure functions over a user and an object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from asndigital.accounts.models import Role
+from asndigital.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from asndigital.accounts.models import User
+    from asndigital.personnel.models import Employee
+
+# Roles that read employee records: inside their agency, or everywhere when held nationally.
+# The auditor reads the audit trail and integrity reports only (DOMAIN.md §2).
+EMPLOYEE_READ_ROLES = frozenset(
+    {
+        Role.OPERATOR,
+        Role.VERIFIER,
+        Role.AGENCY_ADMIN,
+        Role.MONITOR,
+        Role.RECORDS_OFFICER,
+        Role.BKN_ADMIN,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Grants:
+    """The roles a user holds, read once per request."""
+
+    national: frozenset[str]
+    by_agency: dict[int, frozenset[str]]
+
+    def agencies_with(self, roles: frozenset[str]) -> frozenset[int]:
+        return frozenset(a for a, held in self.by_agency.items() if held & roles)
+
+    def holds_nationally(self, roles: frozenset[str]) -> bool:
+        return bool(self.national & roles)
+
+
+_EMPTY = Grants(national=frozenset(), by_agency={})
+
+
+def grants(user: User | None) -> Grants:
+    """The user's role grants, cached on the user object for the rest of the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return _EMPTY
+    cached = getattr(user, "_asn_grants", None)
+    if cached is not None:
+        return cached
+    national: set[str] = set()
+    by_agency: dict[int, set[str]] = {}
+    for role, agency_id in user.role_assignments.values_list("role", "agency_id"):
+        if agency_id is None:
+            national.add(role)
+        else:
+            by_agency.setdefault(agency_id, set()).add(role)
+    result = Grants(
+        national=frozenset(national),
+        by_agency={a: frozenset(r) for a, r in by_agency.items()},
+    )
+    user._asn_grants = result
+    return result
+
+
+def employee_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(sees every agency, agency ids seen) for employee records; one's own record is extra."""
+    g = grants(user)
+    return g.holds_nationally(EMPLOYEE_READ_ROLES), g.agencies_with(EMPLOYEE_READ_ROLES)
+
+
+def can_list_employees(user: User | None) -> bool:
+    """Staff with a reading role see an employee list; a civil servant sees only their own page."""
+    everywhere, agencies = employee_read_scope(user)
+    return everywhere or bool(agencies)
+
+
+def can_view_employee(user: User | None, employee: Employee) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if employee.user_id == user.pk:
+        return True
+    everywhere, agencies = employee_read_scope(user)
+    return everywhere or employee.agency_id in agencies
+
+
+def can_correct_registered_email(user: User | None, employee: Employee) -> bool:
+    """Only the employee's agency admin (or BKN) may correct the registered e-mail."""
+    g = grants(user)
+    if employee.user_id is not None and user is not None and employee.user_id == user.pk:
+        return False
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or employee.agency_id in g.agencies_with(
+        frozenset({Role.AGENCY_ADMIN})
+    )
+
+
+def can_use_django_admin(user: User | None) -> bool:
+    """The Django admin is for national administrators only."""
+    return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
+
+
+def require(allowed: bool) -> None:
+    """Refuse with the same answer as a missing object, so access cannot be probed."""
+    if not allowed:
+        raise NotFound()
+
+
+def can_manage_roles(user: User | None, agency) -> bool:
+    """BKN admins grant any role; an agency admin grants roles inside their own agency only."""
+    g = grants(user)
+    if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
+        return True
+    return agency is not None and agency.pk in g.agencies_with(frozenset({Role.AGENCY_ADMIN}))

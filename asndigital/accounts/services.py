@@ -1,0 +1,71 @@
+"""Changes to accounts and roles. The only writers of these models."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from asndigital.accounts import policies
+from asndigital.accounts.models import (
+    AGENCY_ONLY_ROLES,
+    NATIONAL_ONLY_ROLES,
+    Role,
+    RoleAssignment,
+    User,
+)
+from asndigital.audit.services import record
+from asndigital.core.errors import DomainError
+from asndigital.personnel.models import Agency
+
+
+@transaction.atomic
+def create_staff_account(
+    *, actor: User | None, username: str, full_name: str, email: str, password: str | None = None
+) -> User:
+    """Create an account for agency or national staff; civil servants come by import."""
+    username = username.strip()
+    if not username:
+        raise DomainError(_("A username is required."))
+    if User.objects.filter(username=username).exists():
+        raise DomainError(_("That username is taken."))
+    user = User.objects.create_user(
+        username, password, full_name=full_name.strip(), email=email.strip()
+    )
+    record(actor, "account.created", user, username=username)
+    return user
+
+
+@transaction.atomic
+def grant_role(
+    *, actor: User | None, user: User, role: str, agency: Agency | None
+) -> RoleAssignment:
+    """Give ``user`` a role in one agency, or nationally when ``agency`` is None. Idempotent."""
+    if actor is not None:
+        policies.require(policies.can_manage_roles(actor, agency))
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."))
+    if role in NATIONAL_ONLY_ROLES and agency is not None:
+        raise DomainError(_("This role can only be held nationally."))
+    if role in AGENCY_ONLY_ROLES and agency is None:
+        raise DomainError(_("This role must belong to an agency."))
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, agency=agency, defaults={"granted_by": actor}
+    )
+    if created:
+        record(actor, "role.granted", user, role=role, agency=agency.code if agency else None)
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(*, actor: User | None, assignment: RoleAssignment) -> None:
+    """Take a role away; recorded in the audit trail."""
+    if actor is not None:
+        policies.require(policies.can_manage_roles(actor, assignment.agency))
+    record(
+        actor,
+        "role.revoked",
+        assignment.user,
+        role=assignment.role,
+        agency=assignment.agency.code if assignment.agency_id else None,
+    )
+    assignment.delete()

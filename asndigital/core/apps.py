@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class CoreConfig(AppConfig):
+    name = "asndigital.core"
+    label = "core"
+    default = True
+
+
+class ASNAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with our site class (national admins only, our login)."""
+
+    default = False
+    default_site = "asndigital.core.admin_site.ASNAdminSite"

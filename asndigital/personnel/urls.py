@@ -1,0 +1,10 @@
+from django.urls import path
+
+from asndigital.personnel import views
+
+app_name = "personnel"
+urlpatterns = [
+    path("", views.employee_list, name="employee_list"),
+    path("<uuid:pk>/", views.employee_detail, name="employee_detail"),
+    path("<uuid:pk>/email/", views.correct_email, name="correct_email"),
+]

@@ -1,0 +1,94 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from asndigital.accounts import policies
+from asndigital.core.errors import DomainError, NotFound
+from asndigital.personnel import selectors, services
+from asndigital.personnel.forms import EmployeeFilterForm, RegisteredEmailForm
+
+PAGE_SIZE = 25
+
+
+def _employee_or_404(request, pk):
+    try:
+        return selectors.get_employee(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def employee_list(request):
+    """Agency staff search their agency's employees; other people get a 404."""
+    if not policies.can_list_employees(request.user):
+        raise Http404
+    agencies = list(selectors.agencies_for(request.user))
+    agency_id = request.GET.get("agency") or (agencies[0].pk if len(agencies) == 1 else None)
+    try:
+        agency_id = int(agency_id) if agency_id is not None else None
+    except ValueError:
+        agency_id = None
+    units = list(selectors.units_for(request.user, agency_id))
+    form = EmployeeFilterForm(request.GET or None, agencies=agencies, units=units)
+    filters = form.cleaned_data if form.is_valid() else {}
+    employees = selectors.employee_list(
+        user=request.user,
+        q=filters.get("q") or "",
+        agency_id=filters.get("agency") or (agency_id if len(agencies) == 1 else None),
+        unit_id=filters.get("unit"),
+        status=filters.get("status") or "",
+    )
+    page = Paginator(employees, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "show_agency": len(agencies) > 1,
+    }
+    template = "personnel/_employee_table.html" if request.htmx else "personnel/employee_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def employee_detail(request, pk):
+    employee = _employee_or_404(request, pk)
+    context = {
+        "employee": employee,
+        "status_history": selectors.status_history(employee),
+        "changes": selectors.change_history(employee),
+        "can_correct_email": policies.can_correct_registered_email(request.user, employee),
+        "email_form": RegisteredEmailForm(),
+    }
+    return render(request, "personnel/employee_detail.html", context)
+
+
+@login_required
+@require_POST
+def correct_email(request, pk):
+    employee = _employee_or_404(request, pk)
+    form = RegisteredEmailForm(request.POST)
+    if form.is_valid():
+        try:
+            services.correct_registered_email(
+                actor=request.user,
+                employee=employee,
+                email=form.cleaned_data["email"],
+                reason=form.cleaned_data["reason"],
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The registered e-mail was corrected."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("personnel:employee_detail", pk=employee.pk)

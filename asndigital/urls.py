@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from asndigital.core import views as core_views
+
+urlpatterns = [
+    path("", include("asndigital.core.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("akun/", include("asndigital.accounts.urls")),
+    path("pegawai/", include("asndigital.personnel.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

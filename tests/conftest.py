@@ -1,0 +1,41 @@
+import pytest
+
+from asndigital.accounts.models import Role
+from tests.factories import AgencyFactory, EmployeeFactory, UserFactory, grant
+
+
+@pytest.fixture
+def agency(db):
+    return AgencyFactory(code="KOTA-A", name="Pemerintah Kota A")
+
+
+@pytest.fixture
+def other_agency(db):
+    return AgencyFactory(code="KOTA-B", name="Pemerintah Kota B")
+
+
+@pytest.fixture
+def make_staff(db):
+    """make_staff(role, agency=None) -> a user holding that role (nationally without agency)."""
+
+    def make(role: str, agency=None, **kwargs):
+        user = UserFactory(**kwargs)
+        grant(user, role, agency)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def employee(agency):
+    return EmployeeFactory(agency=agency)
+
+
+@pytest.fixture
+def agency_admin(make_staff, agency):
+    return make_staff(Role.AGENCY_ADMIN, agency)
+
+
+@pytest.fixture
+def bkn_admin(make_staff):
+    return make_staff(Role.BKN_ADMIN)

@@ -1,0 +1,96 @@
+"""The settings posture: production refuses unsafe configuration; check --deploy is clean."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, **env):
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ASN_", "SECRET_KEY", "DEBUG", "DATABASE_URL"))
+    }
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def production_env(**extra):
+    env = {
+        "ASN_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "asndigital.example.go.id",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    env.update(extra)
+    return env
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SECRET_KEY": ""}, "needs its own SECRET_KEY"),
+        (
+            {"SECRET_KEY": "asn-digital-demo-key-NOT-FOR-PRODUCTION-0000000000000000000000000000"},
+            "demo key is refused",
+        ),
+        ({"SECRET_KEY": "short"}, "at least 50"),
+        ({"DEBUG": "1"}, "DEBUG cannot be on"),
+        ({"ASN_ENV": "staging"}, "ASN_ENV must be"),
+        ({"DEBUG": "perhaps"}, "must be true or false"),
+    ],
+)
+def test_production_refuses_unsafe_configuration(change, message):
+    result = run_manage("check", **production_env(**change))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_is_the_default_posture():
+    result = run_manage("check", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "needs its own SECRET_KEY" in result.stderr
+
+
+def test_secret_key_can_come_from_a_file(tmp_path):
+    key_file = tmp_path / "secret"
+    key_file.write_text(secrets.token_urlsafe(64) + "\n")
+    env = production_env(SECRET_KEY="")
+    del env["SECRET_KEY"]
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY_FILE=str(key_file), **env
+    )
+    assert result.returncode == 0, result.stderr
+    unreadable = run_manage("check", SECRET_KEY_FILE=str(tmp_path / "missing"), **env)
+    assert unreadable.returncode != 0 and "SECRET_KEY_FILE cannot be read" in unreadable.stderr
+
+
+def test_production_cookies_and_transport_are_secure():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
+        " s.SECURE_HSTS_SECONDS >= 31536000, s.DEBUG,"
+        " s.EMAIL_BACKEND.endswith('smtp.EmailBackend'))"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, **production_env())
+    assert result.stdout.split() == ["True", "True", "True", "True", "False", "True"], result.stderr

@@ -1,0 +1,5 @@
+"""Loaded by pytest (``-p tests.envdefaults``) before Django reads its settings."""
+
+import os
+
+os.environ["ASN_ENV"] = "test"

@@ -1,0 +1,266 @@
+import csv
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from asndigital.accounts.models import User
+from asndigital.audit.models import AuditEvent
+from asndigital.personnel.importer import ImportFileError, import_employees, read_rows
+from asndigital.personnel.models import Employee, EmployeeChange, EmployeeStatusEvent, Unit
+
+HEADER = [
+    "nip",
+    "nama",
+    "jenis_pegawai",
+    "kode_instansi",
+    "kode_unor",
+    "nama_unor",
+    "email",
+    "status",
+    "tmt_status",
+    "golongan",
+    "jabatan",
+]
+BUDI = [
+    "19860926 201505 1 001",
+    "Budi Santoso",
+    "PNS",
+    "KOTA-A",
+    "DISDIK",
+    "Dinas Pendidikan",
+    "budi@kota-a.go.id",
+    "aktif",
+    "",
+    "III/b",
+    "Guru Ahli Pertama",
+]
+SITI = [
+    "200012312024211001",
+    "Siti Aminah",
+    "PPPK",
+    "KOTA-A",
+    "DISDIK",
+    "",
+    "siti@kota-a.go.id",
+    "aktif",
+    "",
+    "IX",
+    "Guru",
+]
+
+
+def write_csv(path, rows, header=HEADER, delimiter=","):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def run_import(path, tmp_path, *args):
+    report = tmp_path / "report.csv"
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_employees", str(path), "--report", str(report), *args, stdout=out)
+    with open(report, encoding="utf-8") as handle:
+        problems = list(csv.DictReader(handle))
+    return out.getvalue().strip(), problems
+
+
+def snapshot():
+    return {
+        "employees": sorted(
+            Employee.objects.values_list("nip", "name", "rank", "status", "updated_at")
+        ),
+        "users": User.objects.count(),
+        "changes": EmployeeChange.objects.count(),
+        "events": EmployeeStatusEvent.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_new_rows_create_employees_and_accounts_without_usable_password(agency, tmp_path):
+    summary, problems = run_import(write_csv(tmp_path / "a.csv", [BUDI, SITI]), tmp_path)
+    assert summary == "imported 2, updated 0, unchanged 0, rejected 0"
+    assert problems == []
+    budi = Employee.objects.select_related("user", "unit").get(nip="198609262015051001")
+    assert budi.user.username == budi.nip
+    assert not budi.user.has_usable_password()
+    assert budi.user.is_active
+    assert budi.birth_date == dt.date(1986, 9, 26) and budi.sex == "L"
+    assert budi.appointed_on == dt.date(2015, 5, 1)
+    assert budi.unit.name == "Dinas Pendidikan"
+    assert budi.status_events.count() == 1
+    siti = Employee.objects.get(nip="200012312024211001")
+    assert siti.employment_type == "PPPK" and siti.unit_id == budi.unit_id
+    assert Unit.objects.filter(agency=agency).count() == 1
+
+
+@pytest.mark.django_db
+def test_importing_the_same_file_twice_changes_nothing(agency, tmp_path):
+    path = write_csv(tmp_path / "a.csv", [BUDI, SITI])
+    run_import(path, tmp_path)
+    before = snapshot()
+    summary, _ = run_import(path, tmp_path)
+    assert summary == "imported 0, updated 0, unchanged 2, rejected 0"
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_changed_row_updates_and_records_what_changed(agency, tmp_path):
+    run_import(write_csv(tmp_path / "a.csv", [BUDI, SITI]), tmp_path)
+    promoted = list(BUDI)
+    promoted[9] = "III/c"
+    summary, _ = run_import(write_csv(tmp_path / "b.csv", [promoted, SITI]), tmp_path)
+    assert summary == "imported 0, updated 1, unchanged 1, rejected 0"
+    budi = Employee.objects.get(nip="198609262015051001")
+    assert budi.rank == "III/c"
+    change = budi.changes.get()
+    assert change.changes == {"rank": ["III/b", "III/c"]}
+    assert change.source == "import"
+
+
+@pytest.mark.django_db
+def test_departure_keeps_account_but_disables_it_and_keeps_status_history(agency, tmp_path):
+    run_import(write_csv(tmp_path / "a.csv", [BUDI]), tmp_path)
+    retired = list(BUDI)
+    retired[7:9] = ["pensiun", "01-10-2046"]
+    summary, _ = run_import(write_csv(tmp_path / "b.csv", [retired]), tmp_path)
+    assert summary.startswith("imported 0, updated 1")
+    budi = Employee.objects.select_related("user").get(nip="198609262015051001")
+    assert budi.status == "pensiun" and budi.status_on == dt.date(2046, 10, 1)
+    assert budi.user is not None and not budi.user.is_active
+    assert list(budi.status_events.values_list("status", flat=True)) == ["pensiun", "aktif"]
+
+
+BAD_ROWS = [
+    (["19861326 201505 1 001", *BUDI[1:]], "birth month"),
+    (["12345", *BUDI[1:]], "18 digits"),
+    ([BUDI[0], "", *BUDI[2:]], "nama is empty"),
+    ([BUDI[0], BUDI[1], "HONORER", *BUDI[3:]], "Employment type"),
+    ([BUDI[0], BUDI[1], "PPPK", *BUDI[3:]], "PNS number"),
+    ([*BUDI[:3], "KOTA-ZZ", *BUDI[4:]], "Agency code"),
+    ([*BUDI[:6], "not-an-email", *BUDI[7:]], "e-mail"),
+    ([*BUDI[:7], "cuti", *BUDI[8:]], "Status"),
+    ([*BUDI[:7], "pensiun", "", *BUDI[9:]], "effective date"),
+    ([*BUDI[:7], "pensiun", "31-02-2040", *BUDI[9:]], "not a date"),
+    ([BUDI[0], "Budi\x00Santoso", *BUDI[2:]], "control characters"),
+    ([BUDI[0], "B" * 201, *BUDI[2:]], "longer than 200"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "reason"), BAD_ROWS)
+def test_a_bad_row_is_reported_with_its_reason_and_nothing_of_it_is_written(
+    agency, tmp_path, row, reason
+):
+    summary, problems = run_import(
+        write_csv(tmp_path / "a.csv", [SITI, row]), tmp_path, "--language", "en"
+    )
+    assert summary == "imported 1, updated 0, unchanged 0, rejected 1"
+    assert len(problems) == 1
+    assert problems[0]["row"] == "3"
+    assert problems[0]["nip"] == row[0]
+    assert reason.lower() in problems[0]["reason"].lower()
+    assert not Employee.objects.filter(nip__startswith="1986").exists()
+    assert User.objects.count() == 1  # Siti's account only
+
+
+@pytest.mark.django_db
+def test_duplicate_nip_in_one_file_is_rejected(agency, tmp_path):
+    summary, problems = run_import(write_csv(tmp_path / "a.csv", [BUDI, SITI, BUDI]), tmp_path)
+    assert summary == "imported 2, updated 0, unchanged 0, rejected 1"
+    assert problems[0]["row"] == "4"
+
+
+@pytest.mark.django_db
+def test_nip_taken_by_a_staff_username_is_rejected_not_merged(agency, tmp_path):
+    User.objects.create_user("198609262015051001")
+    path = write_csv(tmp_path / "a.csv", [BUDI])
+    summary, problems = run_import(path, tmp_path, "--language", "en")
+    assert summary == "imported 0, updated 0, unchanged 0, rejected 1"
+    assert "username of another account" in problems[0]["reason"]
+    assert not Employee.objects.exists()
+
+
+@pytest.mark.django_db
+def test_batches_commit_independently_and_audit_each(agency, tmp_path):
+    rows = [BUDI, SITI]
+    summary, _ = run_import(write_csv(tmp_path / "a.csv", rows), tmp_path, "--batch-size", "1")
+    assert summary == "imported 2, updated 0, unchanged 0, rejected 0"
+    batches = AuditEvent.objects.filter(action="employees.imported")
+    assert sorted(batches.values_list("data__first_row", flat=True)) == [2, 3]
+
+
+@pytest.mark.django_db
+def test_xlsx_with_semicolon_free_dates_and_aliases(agency, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(
+        [
+            "NIP Baru",
+            "Nama",
+            "Jenis Pegawai",
+            "Kode Instansi",
+            "Kode Unor",
+            "Email",
+            "Status",
+            "TMT Status",
+            "Tanggal Lahir",
+        ]
+    )
+    sheet.append(
+        [
+            198609262015051001,
+            "Budi Santoso",
+            "pns",
+            "KOTA-A",
+            "",
+            "budi@kota-a.go.id",
+            "AKTIF",
+            dt.datetime(2015, 5, 1),
+            dt.datetime(1986, 9, 26),
+        ]
+    )
+    path = tmp_path / "siasn.xlsx"
+    workbook.save(path)
+    summary, problems = run_import(path, tmp_path)
+    assert summary == "imported 1, updated 0, unchanged 0, rejected 0", problems
+    assert Employee.objects.get().status_on == dt.date(2015, 5, 1)
+
+
+@pytest.mark.django_db
+def test_semicolon_csv_is_read(agency, tmp_path):
+    summary, _ = run_import(write_csv(tmp_path / "a.csv", [BUDI], delimiter=";"), tmp_path)
+    assert summary.startswith("imported 1")
+
+
+def test_missing_required_columns_is_a_file_error(tmp_path):
+    path = write_csv(tmp_path / "a.csv", [["x"]], header=["nip", "nama"])
+    with pytest.raises(ImportFileError) as caught:
+        list(read_rows(path))
+    assert "jenis_pegawai" in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_command_refuses_unreadable_files_clearly(tmp_path):
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(CommandError, match="CSV and XLSX"):
+        call_command("import_employees", str(tmp_path / "x.pdf"))
+    (tmp_path / "latin.csv").write_bytes(",".join(HEADER).encode() + b"\n\xff\xfe\n")
+    with pytest.raises(CommandError, match="UTF-8"):
+        call_command("import_employees", str(tmp_path / "latin.csv"))
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_employees", str(tmp_path / "missing.csv"))
+
+
+@pytest.mark.django_db
+def test_import_service_can_be_called_without_the_command(agency):
+    rows = [(2, dict(zip(HEADER, BUDI, strict=True)))]
+    seen = []
+    result = import_employees(actor=None, rows=rows, report=lambda *a: seen.append(a))
+    assert (result.imported, result.rejected, seen) == (1, 0, [])
