@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 import re
 import secrets
 import uuid
@@ -21,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,8 @@ from asndigital.personnel.models import (
     Unit,
 )
 from asndigital.personnel.nip import InvalidNip, Kind, parse_nip
+
+logger = logging.getLogger(__name__)
 
 # Canonical column names (SIASN-style, Indonesian) and the aliases accepted for them.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -475,11 +478,49 @@ class EmployeeImporter:
             unit = Unit.objects.create(agency_id=agency_id, code=code, name=name or code)
             created.append(unit)
             unit_id = self.units[key] = unit.id
+            self._pending_units.append(key)
         return unit_id
 
-    @transaction.atomic
     def _write(self, batch: list[_Row]) -> None:
+        """Write a batch; if the database refuses it, retry row by row so one row cannot sink it."""
+        self._pending_units: list[tuple[int, str]] = []
+        try:
+            outcome = self._write_atomic(batch)
+        except DatabaseError as exc:
+            for key in self._pending_units:  # rolled back with the batch
+                self.units.pop(key, None)
+            if len(batch) == 1:
+                logger.warning(
+                    "import row %s refused by the database: %s",
+                    batch[0].number,
+                    exc.__class__.__name__,
+                )
+                self._reject(
+                    batch[0].number,
+                    batch[0].nip,
+                    _("The database refused this row; nothing of it was saved."),
+                )
+                return
+            logger.warning(
+                "import rows %s-%s refused by the database (%s); retrying one by one",
+                batch[0].number,
+                batch[-1].number,
+                exc.__class__.__name__,
+            )
+            for row in batch:
+                self._write([row])
+            return
+        imported, updated, unchanged, rejections = outcome
+        for number, nip, reason in rejections:
+            self._reject(number, nip, reason)
+        self.result.imported += imported
+        self.result.updated += updated
+        self.result.unchanged += unchanged
+
+    @transaction.atomic
+    def _write_atomic(self, batch: list[_Row]) -> tuple[int, int, int, list[tuple[int, str, str]]]:
         now = timezone.now()
+        rejections: list[tuple[int, str, str]] = []
         existing = {
             e["nip"]: e
             for e in Employee.objects.filter(nip__in=[r.nip for r in batch]).values(
@@ -501,10 +542,12 @@ class EmployeeImporter:
             current = existing.get(row.nip)
             if current is None:
                 if row.nip in taken:
-                    self._reject(
-                        row.number,
-                        row.nip,
-                        _("The NIP is already the username of another account."),
+                    rejections.append(
+                        (
+                            row.number,
+                            row.nip,
+                            _("The NIP is already the username of another account."),
+                        )
                     )
                     continue
                 if values["status_on"] is None:
@@ -589,9 +632,7 @@ class EmployeeImporter:
                 imported=imported,
                 updated=len(updates),
             )
-        self.result.imported += imported
-        self.result.updated += len(updates)
-        self.result.unchanged += unchanged
+        return imported, len(updates), unchanged, rejections
 
     def _apply_updates(self, updates: list[tuple[dict, dict, dict]], now: dt.datetime) -> None:
         objs, change_rows, event_rows = [], [], []

@@ -264,3 +264,31 @@ def test_import_service_can_be_called_without_the_command(agency):
     seen = []
     result = import_employees(actor=None, rows=rows, report=lambda *a: seen.append(a))
     assert (result.imported, result.rejected, seen) == (1, 0, [])
+
+
+@pytest.mark.django_db
+def test_a_row_the_database_refuses_is_rejected_alone_and_the_rest_of_its_batch_lands(
+    agency, tmp_path, monkeypatch
+):
+    """Validation should catch everything; if the database still refuses a row, only it fails."""
+    from django.db import IntegrityError
+
+    from asndigital.personnel import importer
+
+    real_insert = importer.insert_rows
+
+    def refuse_budi(model, columns, rows):
+        rows = list(rows)
+        if model is User and any(r[3] == "198609262015051001" for r in rows):
+            raise IntegrityError("simulated")
+        return real_insert(model, columns, rows)
+
+    monkeypatch.setattr(importer, "insert_rows", refuse_budi)
+    summary, problems = run_import(
+        write_csv(tmp_path / "a.csv", [SITI, BUDI]), tmp_path, "--language", "en"
+    )
+    assert summary == "imported 1, updated 0, unchanged 0, rejected 1"
+    assert problems[0]["row"] == "3" and "database refused" in problems[0]["reason"]
+    assert list(Employee.objects.values_list("name", flat=True)) == ["Siti Aminah"]
+    assert Unit.objects.filter(code="DISDIK").count() == 1
+    assert User.objects.count() == 1
