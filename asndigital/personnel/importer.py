@@ -440,6 +440,22 @@ class EmployeeImporter:
         }
         # NIPs already seen in this file, as integers (compact), to refuse duplicate rows.
         self.seen: set[int] = set()
+        self._agency_codes: dict[int, str] | None = None
+        self._unit_codes: dict[int, str] | None = None
+
+    def _readable(self, field_name: str, value: Any) -> Any:
+        """Change history shows agency and unit codes, not database ids."""
+        if value is None:
+            return None
+        if field_name == "agency_id":
+            if self._agency_codes is None:
+                self._agency_codes = {i: c for c, i in self.validate.agencies.items()}
+            return self._agency_codes.get(value, value)
+        if field_name == "unit_id":
+            if self._unit_codes is None or value not in self._unit_codes:
+                self._unit_codes = {i: c for (_a, c), i in self.units.items()}
+            return self._unit_codes.get(value, value)
+        return _json_value(value)
 
     def run(self, rows: Iterable[tuple[int, dict[str, str]]]) -> ImportResult:
         batch: list[_Row] = []
@@ -597,7 +613,7 @@ class EmployeeImporter:
                     current["status_on"] if values["status"] == current["status"] else now.date()
                 )
             changes = {
-                f: [_json_value(current[f]), _json_value(values[f])]
+                f.removesuffix("_id"): [self._readable(f, current[f]), self._readable(f, values[f])]
                 for f in COMPARED
                 if current[f] != values[f]
             }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 
 from asndigital.accounts import policies
@@ -68,5 +69,24 @@ def status_history(employee: Employee):
     return employee.status_events.select_related("actor").order_by("-effective_on", "-recorded_at")
 
 
-def change_history(employee: Employee, limit: int = 50):
-    return employee.changes.select_related("actor").order_by("-changed_at")[:limit]
+def change_history(employee: Employee, limit: int = 50) -> list[dict]:
+    """The latest changes, each as {when, source, actor, items: [(field label, old, new)]}."""
+    entries = []
+    for change in employee.changes.select_related("actor").order_by("-changed_at")[:limit]:
+        items = [(_field_label(name), old, new) for name, (old, new) in change.changes.items()]
+        entries.append(
+            {
+                "when": change.changed_at,
+                "source": change.source,
+                "actor": change.actor,
+                "items": items,
+            }
+        )
+    return entries
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Employee._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name

@@ -125,6 +125,27 @@ def test_changed_row_updates_and_records_what_changed(agency, tmp_path):
 
 
 @pytest.mark.django_db
+def test_move_to_another_unit_is_recorded_with_codes_and_shown_with_labels(
+    agency, tmp_path, client
+):
+    from asndigital.accounts.models import Role
+    from tests.factories import UserFactory, grant
+
+    run_import(write_csv(tmp_path / "a.csv", [BUDI]), tmp_path)
+    moved = list(BUDI)
+    moved[4:6] = ["BKPSDM", "Badan Kepegawaian dan Pengembangan SDM"]
+    run_import(write_csv(tmp_path / "b.csv", [moved]), tmp_path)
+    budi = Employee.objects.get(nip="198609262015051001")
+    assert budi.changes.get().changes == {"unit": ["DISDIK", "BKPSDM"]}
+    admin = UserFactory()
+    grant(admin, Role.AGENCY_ADMIN, agency)
+    client.force_login(admin)
+    client.cookies["django_language"] = "en"
+    body = client.get(f"/pegawai/{budi.pk}/").content.decode()
+    assert "DISDIK → BKPSDM" in body
+
+
+@pytest.mark.django_db
 def test_departure_keeps_account_but_disables_it_and_keeps_status_history(agency, tmp_path):
     run_import(write_csv(tmp_path / "a.csv", [BUDI]), tmp_path)
     retired = list(BUDI)
