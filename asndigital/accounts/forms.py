@@ -11,8 +11,8 @@ class LoginForm(AuthenticationForm):
     """
 
     error_messages = {
-        "invalid_login": _("The username or password is wrong, or the account cannot sign in."),
-        "inactive": _("The username or password is wrong, or the account cannot sign in."),
+        "invalid_login": _("The NIP/username or password is wrong, or the account cannot sign in."),
+        "inactive": _("The NIP/username or password is wrong, or the account cannot sign in."),
     }
 
     def __init__(self, request=None, *args, **kwargs):

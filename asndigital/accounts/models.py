@@ -13,7 +13,7 @@ class Role(models.TextChoices):
 
     OPERATOR = "operator", _("Operator")
     VERIFIER = "verifier", _("Verifier")
-    AGENCY_ADMIN = "agency_admin", _("Agency administrator (BKPSDM)")
+    AGENCY_ADMIN = "agency_admin", _("Agency administrator (BKPSDM / Biro SDM)")
     MONITOR = "monitor", _("Monitor")
     RECORDS_OFFICER = "records_officer", _("Records officer (arsiparis)")
     BKN_ADMIN = "bkn_admin", _("National administrator (BKN)")

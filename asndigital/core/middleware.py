@@ -23,3 +23,18 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         return response
+
+
+class IndonesianFirstMiddleware:
+    """Bahasa Indonesia unless the person chose another language (cookie or account setting).
+
+    Many civil servants' browsers announce English; a national service answers in Indonesian
+    until someone presses EN. So the browser's Accept-Language is not consulted.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

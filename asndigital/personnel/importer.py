@@ -315,7 +315,8 @@ class RowValidator:
         status_on = parse_date(status_text) if status_text else None
         if status_on is None and status != EmployeeStatus.ACTIVE:
             raise RowError(
-                _("Status %(status)s needs its effective date (tmt_status).") % {"status": status}
+                _("Status '%(status)s' needs its effective date (tmt_status).")
+                % {"status": EmployeeStatus(status).label}
             )
         if status_on is not None and status_on < info.birth_date:
             raise RowError(_("The status date is before the birth date."))

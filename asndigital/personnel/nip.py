@@ -144,8 +144,8 @@ def parse_nip(
         raise InvalidNip(
             "appointment_month",
             _(
-                "The appointment month in the NIP (digits 13–14) must be 01–12 "
-                "(or 21–29 for PPPK), not %(month)s."
+                "Digits 13–14 of the NIP must be the appointment month 01–12 (PNS), "
+                "or 21–29 for PPPK, not %(month)s."
             )
             % {"month": marker},
         )

@@ -10,8 +10,15 @@ def test_landing_page_speaks_indonesian_by_default_and_has_the_way_in(client):
     assert response.status_code == 200
     body = response.content.decode()
     assert '<html lang="id">' in body
-    assert "Masuk" in body  # the login entry point, in Indonesian
+    assert "Masuk dengan NIP Anda" in body  # the login entry point, in Indonesian
+    assert "Log in" not in body
     assert reverse("accounts:login") in body
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_indonesian_until_the_person_switches(client):
+    body = client.get("/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="id">' in body
 
 
 @pytest.mark.django_db

@@ -270,11 +270,13 @@ def test_missing_required_columns_is_a_file_error(tmp_path):
 @pytest.mark.django_db
 def test_command_refuses_unreadable_files_clearly(tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
-    with pytest.raises(CommandError, match="CSV and XLSX"):
+    with pytest.raises(CommandError, match="Hanya file CSV dan XLSX"):  # Indonesian by default
         call_command("import_employees", str(tmp_path / "x.pdf"))
+    with pytest.raises(CommandError, match="Only CSV and XLSX"):
+        call_command("import_employees", str(tmp_path / "x.pdf"), "--language", "en")
     (tmp_path / "latin.csv").write_bytes(",".join(HEADER).encode() + b"\n\xff\xfe\n")
     with pytest.raises(CommandError, match="UTF-8"):
-        call_command("import_employees", str(tmp_path / "latin.csv"))
+        call_command("import_employees", str(tmp_path / "latin.csv"), "--language", "en")
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_employees", str(tmp_path / "missing.csv"))
 
