@@ -93,7 +93,11 @@ DEMO_AGENCIES: tuple[AgencySpec, ...] = (
             ("BIRO-SDM", "Biro Sumber Daya Manusia", "SETTAMA"),
             ("BIRO-UMUM", "Biro Umum", "SETTAMA"),
             ("DEP-SINKA", "Kedeputian Bidang Sistem Informasi Kepegawaian", None),
-            ("DIT-PDIK", "Direktorat Pengolahan Data dan Penyajian Informasi Kepegawaian", "DEP-SINKA"),
+            (
+                "DIT-PDIK",
+                "Direktorat Pengolahan Data dan Penyajian Informasi Kepegawaian",
+                "DEP-SINKA",
+            ),
             ("DEP-MUTASI", "Kedeputian Bidang Mutasi Kepegawaian", None),
             ("DIT-STATUS", "Direktorat Status dan Kedudukan Kepegawaian", "DEP-MUTASI"),
             ("INSPEKTORAT", "Inspektorat", None),
@@ -290,7 +294,9 @@ _TRADITIONS: dict[str, _Tradition] = {
             "Putra, Syahputra, Efendi, Syahrial, Amri, Hidayat, Rasyid, Zulfikar, Chaniago, "
             "Tanjung, Koto, Piliang, Sikumbang, Rahman, Yunus, Saputra"
         ),
-        _w("Marlina, Yanti, Dewi, Novita, Sari, Wati, Fitriani, Yusnita, Chaniago, Hasanah, Susanti"),
+        _w(
+            "Marlina, Yanti, Dewi, Novita, Sari, Wati, Fitriani, Yusnita, Chaniago, Hasanah, Susanti"
+        ),
         0.22,
     ),
     "bugis": _Tradition(
@@ -333,13 +339,15 @@ _TRADITIONS: dict[str, _Tradition] = {
     "melayu": _Tradition(  # Malay, Acehnese, Banjar, Sasak and other Muslim naming
         _w(
             "Muhammad, Ahmad, Zulfikar, Rizal, Fadli, Iskandar, Munawar, Azhari, Mahdi, Hasbi, "
-            "Syahrul, Khairul, Amirul, Rahmat, Faisal, Ilham, Rudy, Irwan, Hamdan, Lalu Muhammad"
+            "Syahrul, Khairul, Amirul, Rahmat, Faisal, Ilham, Rudy, Irwan, Hamdan, Junaidi"
         ),
         _w(
             "Nurul, Rahmah, Khairunnisa, Nurlaila, Safrida, Rosmaini, Siti, Fatimah, Aisyah, "
-            "Zahra, Raudhah, Mutia, Nadia, Baiq Nurul, Cut Nyak, Dina, Laila, Syarifah"
+            "Zahra, Raudhah, Mutia, Nadia, Nurlela, Dina, Laila, Syarifah"
         ),
-        _w("Hasan, Husaini, Ibrahim, Yusuf, Fajri, Ismail, Idris, Harun, Ramadhan, Syahputra, Akbar"),
+        _w(
+            "Hasan, Husaini, Ibrahim, Yusuf, Fajri, Ismail, Idris, Harun, Ramadhan, Syahputra, Akbar"
+        ),
         _w("Fitri, Aini, Hayati, Rahmi, Fadhilah, Hidayah, Zahara, Safitri, Maulida, Ramadhani"),
         0.12,
         ("Teuku ", "", "", "", "", "", "", ""),
@@ -350,7 +358,9 @@ _TRADITIONS: dict[str, _Tradition] = {
             "Johanes, Ferdinand, Frangky, Jefry, Stenly, Hendrik, Jemmy, Ronald, Marthen, Alfian, "
             "Roy, Michael, Fransiskus, Denny, Noldy"
         ),
-        _w("Meiske, Lidya, Grace, Fonny, Vivi, Deisy, Marlyn, Sintia, Yolanda, Olvie, Stevi, Juliet"),
+        _w(
+            "Meiske, Lidya, Grace, Fonny, Vivi, Deisy, Marlyn, Sintia, Yolanda, Olvie, Stevi, Juliet"
+        ),
         _w(
             "Wowor, Rumondor, Tumbelaka, Lumentut, Sondakh, Pangemanan, Mandagi, Kalalo, Rompas, "
             "Wenas, Lumban, Tangkudung, Supit, Worang, Karundeng"
@@ -359,8 +369,12 @@ _TRADITIONS: dict[str, _Tradition] = {
         0.0,
     ),
     "tionghoa": _Tradition(
-        _w("Hendra, Budi, Rudy, Hendrik, Wijaya, Andy, Kevin, Steven, Tommy, Yohan, Ferry, Sugianto"),
-        _w("Lily, Linda, Susanti, Melinda, Jessica, Lanny, Yenny, Fenny, Meilani, Shinta, Veronika"),
+        _w(
+            "Hendra, Budi, Rudy, Hendrik, Wijaya, Andy, Kevin, Steven, Tommy, Yohan, Ferry, Sugianto"
+        ),
+        _w(
+            "Lily, Linda, Susanti, Melinda, Jessica, Lanny, Yenny, Fenny, Meilani, Shinta, Veronika"
+        ),
         _w("Wijaya, Gunawan, Halim, Santoso, Tanoto, Salim, Hartono, Kusuma, Tanujaya, Sutanto"),
         (),
         0.0,
@@ -382,13 +396,21 @@ _TRADITIONS: dict[str, _Tradition] = {
         0.0,
     ),
 }
-_TRADITIONS["jawa"] = _TRADITIONS["jawa"]  # (explicit: the single-name pool is separate)
 
 # Weights of naming traditions: the national mix, and a regional one with a strong local share.
 _NATIONAL_MIX = {
-    "jawa": 38, "jawa_single": 6, "sunda": 15, "batak": 7, "minang": 6, "bugis": 6, "melayu": 9,
-    "bali": 3, "minahasa": 4, "tionghoa": 2, "timur": 4,
-}  # fmt: skip
+    "jawa": 38,
+    "jawa_single": 6,
+    "sunda": 15,
+    "batak": 7,
+    "minang": 6,
+    "bugis": 6,
+    "melayu": 9,
+    "bali": 3,
+    "minahasa": 4,
+    "tionghoa": 2,
+    "timur": 4,
+}
 _LOCAL_SHARE = 0.7
 
 
@@ -412,16 +434,53 @@ def _mix(local: str | None) -> list[str]:
 
 _SMA, _D3, _S1, _S2, _S3 = range(5)
 GOLONGAN = (
-    "II/a", "II/b", "II/c", "II/d", "III/a", "III/b", "III/c", "III/d",
-    "IV/a", "IV/b", "IV/c", "IV/d", "IV/e",
-)  # fmt: skip
+    "II/a",
+    "II/b",
+    "II/c",
+    "II/d",
+    "III/a",
+    "III/b",
+    "III/c",
+    "III/d",
+    "IV/a",
+    "IV/b",
+    "IV/c",
+    "IV/d",
+    "IV/e",
+)
 _ENTRY_RANK = {_SMA: 0, _D3: 2, _S1: 4, _S2: 5, _S3: 6}  # first golongan by highest education
 _RANK_CAP = {_SMA: 5, _D3: 7, _S1: 9, _S2: 10, _S3: 12}  # where a career usually stops
 _PPPK_GRADE = {_SMA: "V", _D3: "VII", _S1: "IX", _S2: "X", _S3: "XI"}
-_AHLI_LEVEL = ("", "", "", "", "Ahli Pertama", "Ahli Pertama", "Ahli Muda", "Ahli Muda",
-               "Ahli Madya", "Ahli Madya", "Ahli Madya", "Ahli Utama", "Ahli Utama")  # fmt: skip
-_TERAMPIL_LEVEL = ("", "", "Terampil", "Terampil", "Mahir", "Mahir", "Penyelia", "Penyelia",
-                   "Penyelia", "Penyelia", "Penyelia", "Penyelia", "Penyelia")  # fmt: skip
+_AHLI_LEVEL = (
+    "",
+    "",
+    "",
+    "",
+    "Ahli Pertama",
+    "Ahli Pertama",
+    "Ahli Muda",
+    "Ahli Muda",
+    "Ahli Madya",
+    "Ahli Madya",
+    "Ahli Madya",
+    "Ahli Utama",
+    "Ahli Utama",
+)
+_TERAMPIL_LEVEL = (
+    "",
+    "",
+    "Terampil",
+    "Terampil",
+    "Mahir",
+    "Mahir",
+    "Penyelia",
+    "Penyelia",
+    "Penyelia",
+    "Penyelia",
+    "Penyelia",
+    "Penyelia",
+    "Penyelia",
+)
 
 
 @dataclass(frozen=True)
@@ -442,8 +501,9 @@ class _Track:
 
 def _ahli(name, s1, s2, *, front="", old_front="Drs.", female=0.45, retirement_age=58, s3=True):
     education = (_S1,) * 14 + (_S2,) * 5 + ((_S3,) if s3 else ())
-    return _Track(name, "ahli", education, _w(s1), _w(s2), (), front, old_front, female,
-                  retirement_age)  # fmt: skip
+    return _Track(
+        name, "ahli", education, _w(s1), _w(s2), (), front, old_front, female, retirement_age
+    )
 
 
 def _terampil(name, d3="A.Md.", *, female=0.45):
@@ -474,8 +534,17 @@ _GENERAL = (
 _KINDS: dict[str, tuple[tuple[_Track, int], ...]] = {
     "general": _GENERAL,
     "school": (
-        (_ahli("Guru", "S.Pd., S.Pd., S.Pd., S.Si., S.Pd.I.", "M.Pd.", female=0.65,
-               retirement_age=60, s3=False), 85),  # fmt: skip
+        (
+            _ahli(
+                "Guru",
+                "S.Pd., S.Pd., S.Pd., S.Si., S.Pd.I.",
+                "M.Pd.",
+                female=0.65,
+                retirement_age=60,
+                s3=False,
+            ),
+            85,
+        ),
         (_PELAKSANA[0], 6),
         (_terampil("Pustakawan"), 3),
         (_PELAKSANA[2], 6),
@@ -484,8 +553,17 @@ _KINDS: dict[str, tuple[tuple[_Track, int], ...]] = {
         (_terampil("Perawat", "A.Md.Kep.", female=0.7), 25),
         (_ahli("Perawat", "S.Kep.", "M.Kep.", front="Ns.", old_front="", female=0.7, s3=False), 14),
         (_terampil("Bidan", "A.Md.Keb.", female=1.0), 12),
-        (_ahli("Dokter", "", "Sp.PD., Sp.A., Sp.OG., M.Kes.", front="dr.", old_front="",
-               retirement_age=60), 10),  # fmt: skip
+        (
+            _ahli(
+                "Dokter",
+                "",
+                "Sp.PD., Sp.A., Sp.OG., M.Kes.",
+                front="dr.",
+                old_front="",
+                retirement_age=60,
+            ),
+            10,
+        ),
         (_ahli("Apoteker", "S.Farm.", "M.Farm.", front="apt.", old_front="", female=0.7), 4),
         (_terampil("Pranata Laboratorium Kesehatan", "A.Md.AK."), 6),
         (_terampil("Nutrisionis", "A.Md.Gz.", female=0.75), 4),
@@ -495,7 +573,10 @@ _KINDS: dict[str, tuple[tuple[_Track, int], ...]] = {
         (_PELAKSANA[3], 8),
     ),
     "hr": (
-        (_ahli("Analis SDM Aparatur", "S.Psi., S.Sos., S.H., S.E., S.AP.", "M.Si., M.M., M.AP."), 40),
+        (
+            _ahli("Analis SDM Aparatur", "S.Psi., S.Sos., S.H., S.E., S.AP.", "M.Si., M.M., M.AP."),
+            40,
+        ),
         (_terampil("Pranata SDM Aparatur"), 18),
         (_ahli("Asesor SDM Aparatur", "S.Psi.", "M.Psi."), 5),
         (_ahli("Pranata Komputer", "S.Kom., S.T.", "M.Kom."), 8),
@@ -504,8 +585,14 @@ _KINDS: dict[str, tuple[tuple[_Track, int], ...]] = {
     ),
     "audit": (
         (_ahli("Auditor", "S.E., S.Ak.", "M.Ak., M.Si., M.M."), 45),
-        (_ahli("Pengawas Penyelenggaraan Urusan Pemerintahan di Daerah", "S.H., S.Sos., S.IP.",
-               "M.H., M.Si."), 20),  # fmt: skip
+        (
+            _ahli(
+                "Pengawas Penyelenggaraan Urusan Pemerintahan di Daerah",
+                "S.H., S.Sos., S.IP.",
+                "M.H., M.Si.",
+            ),
+            20,
+        ),
         (_terampil("Auditor"), 10),
         (_PELAKSANA[1], 10),
         (_PELAKSANA[3], 15),
@@ -601,84 +688,222 @@ def _head_of(unit_name: str) -> str:
 # --- Agencies -------------------------------------------------------------------------------
 
 _KANREG = {
-    "I": "Kanreg I BKN Yogyakarta", "II": "Kanreg II BKN Surabaya",
-    "III": "Kanreg III BKN Bandung", "IV": "Kanreg IV BKN Makassar",
-    "V": "Kanreg V BKN Jakarta", "VI": "Kanreg VI BKN Medan",
-    "VII": "Kanreg VII BKN Palembang", "VIII": "Kanreg VIII BKN Banjarmasin",
-    "IX": "Kanreg IX BKN Jayapura", "X": "Kanreg X BKN Denpasar",
-    "XI": "Kanreg XI BKN Manado", "XII": "Kanreg XII BKN Pekanbaru",
-    "XIII": "Kanreg XIII BKN Banda Aceh", "XIV": "Kanreg XIV BKN Manokwari",
-}  # fmt: skip
+    "I": "Kanreg I BKN Yogyakarta",
+    "II": "Kanreg II BKN Surabaya",
+    "III": "Kanreg III BKN Bandung",
+    "IV": "Kanreg IV BKN Makassar",
+    "V": "Kanreg V BKN Jakarta",
+    "VI": "Kanreg VI BKN Medan",
+    "VII": "Kanreg VII BKN Palembang",
+    "VIII": "Kanreg VIII BKN Banjarmasin",
+    "IX": "Kanreg IX BKN Jayapura",
+    "X": "Kanreg X BKN Denpasar",
+    "XI": "Kanreg XI BKN Manado",
+    "XII": "Kanreg XII BKN Pekanbaru",
+    "XIII": "Kanreg XIII BKN Banda Aceh",
+    "XIV": "Kanreg XIV BKN Manokwari",
+}
 # Province: (slug, name, Kanreg, naming tradition, "kabupaten/kota" in it as "K:Name" or "C:Name").
 _PROVINCES = (
-    ("ACEH", "Aceh", "XIII", "melayu", "K:Aceh Besar, K:Pidie, K:Aceh Utara, C:Banda Aceh, C:Lhokseumawe"),
-    ("SUMUT", "Sumatera Utara", "VI", "batak",
-     "K:Deli Serdang, K:Toba, K:Tapanuli Utara, K:Simalungun, K:Karo, C:Medan, C:Pematangsiantar, "
-     "C:Sibolga"),
-    ("SUMBAR", "Sumatera Barat", "XII", "minang",
-     "K:Agam, K:Tanah Datar, K:Lima Puluh Kota, K:Pesisir Selatan, C:Padang, C:Bukittinggi, "
-     "C:Payakumbuh"),
-    ("RIAU", "Riau", "XII", "melayu", "K:Kampar, K:Bengkalis, K:Siak, K:Indragiri Hilir, C:Pekanbaru, C:Dumai"),
+    (
+        "ACEH",
+        "Aceh",
+        "XIII",
+        "melayu",
+        "K:Aceh Besar, K:Pidie, K:Aceh Utara, C:Banda Aceh, C:Lhokseumawe",
+    ),
+    (
+        "SUMUT",
+        "Sumatera Utara",
+        "VI",
+        "batak",
+        "K:Deli Serdang, K:Toba, K:Tapanuli Utara, K:Simalungun, K:Karo, C:Medan, C:Pematangsiantar, "
+        "C:Sibolga",
+    ),
+    (
+        "SUMBAR",
+        "Sumatera Barat",
+        "XII",
+        "minang",
+        "K:Agam, K:Tanah Datar, K:Lima Puluh Kota, K:Pesisir Selatan, C:Padang, C:Bukittinggi, "
+        "C:Payakumbuh",
+    ),
+    (
+        "RIAU",
+        "Riau",
+        "XII",
+        "melayu",
+        "K:Kampar, K:Bengkalis, K:Siak, K:Indragiri Hilir, C:Pekanbaru, C:Dumai",
+    ),
     ("KEPRI", "Kepulauan Riau", "XII", "melayu", "K:Bintan, K:Karimun, C:Batam, C:Tanjungpinang"),
     ("JAMBI", "Jambi", "VII", "melayu", "K:Muaro Jambi, K:Kerinci, K:Bungo, C:Jambi"),
-    ("SUMSEL", "Sumatera Selatan", "VII", "melayu",
-     "K:Ogan Komering Ilir, K:Musi Banyuasin, K:Lahat, K:Banyuasin, C:Palembang, C:Lubuklinggau"),
-    ("BABEL", "Kepulauan Bangka Belitung", "VII", "melayu", "K:Bangka, K:Belitung, C:Pangkalpinang"),
+    (
+        "SUMSEL",
+        "Sumatera Selatan",
+        "VII",
+        "melayu",
+        "K:Ogan Komering Ilir, K:Musi Banyuasin, K:Lahat, K:Banyuasin, C:Palembang, C:Lubuklinggau",
+    ),
+    (
+        "BABEL",
+        "Kepulauan Bangka Belitung",
+        "VII",
+        "melayu",
+        "K:Bangka, K:Belitung, C:Pangkalpinang",
+    ),
     ("BENGKULU", "Bengkulu", "VII", "melayu", "K:Rejang Lebong, K:Bengkulu Utara, C:Bengkulu"),
-    ("LAMPUNG", "Lampung", "V", "jawa",
-     "K:Lampung Selatan, K:Lampung Tengah, K:Pringsewu, K:Tanggamus, C:Bandar Lampung, C:Metro"),
+    (
+        "LAMPUNG",
+        "Lampung",
+        "V",
+        "jawa",
+        "K:Lampung Selatan, K:Lampung Tengah, K:Pringsewu, K:Tanggamus, C:Bandar Lampung, C:Metro",
+    ),
     ("DKI", "DKI Jakarta", "V", None, ""),
-    ("JABAR", "Jawa Barat", "III", "sunda",
-     "K:Bogor, K:Bandung, K:Bandung Barat, K:Garut, K:Tasikmalaya, K:Cianjur, K:Sukabumi, "
-     "K:Sumedang, K:Cirebon, K:Kuningan, K:Majalengka, K:Karawang, K:Bekasi, K:Subang, "
-     "K:Purwakarta, C:Bogor, C:Sukabumi, C:Cimahi, C:Depok, C:Bekasi, C:Tasikmalaya, C:Cirebon, "
-     "C:Banjar"),
-    ("BANTEN", "Banten", "III", "sunda",
-     "K:Serang, K:Pandeglang, K:Lebak, K:Tangerang, C:Tangerang, C:Tangerang Selatan, C:Cilegon, "
-     "C:Serang"),
-    ("JATENG", "Jawa Tengah", "I", "jawa",
-     "K:Banyumas, K:Cilacap, K:Kebumen, K:Magelang, K:Klaten, K:Sukoharjo, K:Wonogiri, "
-     "K:Karanganyar, K:Sragen, K:Boyolali, K:Grobogan, K:Pati, K:Kudus, K:Jepara, K:Demak, "
-     "K:Semarang, K:Kendal, K:Batang, K:Pekalongan, K:Tegal, K:Brebes, C:Semarang, C:Surakarta, "
-     "C:Magelang, C:Salatiga, C:Pekalongan, C:Tegal"),
-    ("DIY", "Daerah Istimewa Yogyakarta", "I", "jawa",
-     "K:Bantul, K:Kulon Progo, K:Gunungkidul, C:Yogyakarta"),
-    ("JATIM", "Jawa Timur", "II", "jawa",
-     "K:Sidoarjo, K:Gresik, K:Malang, K:Jember, K:Banyuwangi, K:Kediri, K:Blitar, K:Tulungagung, "
-     "K:Madiun, K:Ponorogo, K:Pacitan, K:Ngawi, K:Bojonegoro, K:Tuban, K:Lamongan, K:Mojokerto, "
-     "K:Jombang, K:Nganjuk, K:Pasuruan, K:Probolinggo, K:Lumajang, K:Bondowoso, K:Situbondo, "
-     "K:Bangkalan, K:Sampang, K:Pamekasan, K:Sumenep, C:Surabaya, C:Malang, C:Kediri, C:Blitar, "
-     "C:Madiun, C:Batu, C:Pasuruan, C:Probolinggo, C:Mojokerto"),
-    ("BALI", "Bali", "X", "bali",
-     "K:Badung, K:Gianyar, K:Tabanan, K:Buleleng, K:Karangasem, K:Klungkung, K:Bangli, "
-     "K:Jembrana, C:Denpasar"),
-    ("NTB", "Nusa Tenggara Barat", "X", "melayu",
-     "K:Lombok Barat, K:Lombok Tengah, K:Lombok Timur, K:Sumbawa, K:Bima, C:Mataram, C:Bima"),
-    ("NTT", "Nusa Tenggara Timur", "X", "timur",
-     "K:Kupang, K:Timor Tengah Selatan, K:Belu, K:Sikka, K:Ende, K:Manggarai, K:Sumba Timur, "
-     "C:Kupang"),
-    ("KALBAR", "Kalimantan Barat", "V", "melayu", "K:Kubu Raya, K:Sambas, K:Ketapang, K:Sintang, C:Pontianak, C:Singkawang"),
-    ("KALTENG", "Kalimantan Tengah", "VIII", "melayu", "K:Kotawaringin Barat, K:Kapuas, C:Palangka Raya"),
-    ("KALSEL", "Kalimantan Selatan", "VIII", "melayu", "K:Banjar, K:Tanah Laut, K:Tabalong, C:Banjarmasin, C:Banjarbaru"),
-    ("KALTIM", "Kalimantan Timur", "VIII", "melayu", "K:Kutai Kartanegara, K:Berau, K:Paser, C:Samarinda, C:Balikpapan, C:Bontang"),
+    (
+        "JABAR",
+        "Jawa Barat",
+        "III",
+        "sunda",
+        "K:Bogor, K:Bandung, K:Bandung Barat, K:Garut, K:Tasikmalaya, K:Cianjur, K:Sukabumi, "
+        "K:Sumedang, K:Cirebon, K:Kuningan, K:Majalengka, K:Karawang, K:Bekasi, K:Subang, "
+        "K:Purwakarta, C:Bogor, C:Sukabumi, C:Cimahi, C:Depok, C:Bekasi, C:Tasikmalaya, C:Cirebon, "
+        "C:Banjar",
+    ),
+    (
+        "BANTEN",
+        "Banten",
+        "III",
+        "sunda",
+        "K:Serang, K:Pandeglang, K:Lebak, K:Tangerang, C:Tangerang, C:Tangerang Selatan, C:Cilegon, "
+        "C:Serang",
+    ),
+    (
+        "JATENG",
+        "Jawa Tengah",
+        "I",
+        "jawa",
+        "K:Banyumas, K:Cilacap, K:Kebumen, K:Magelang, K:Klaten, K:Sukoharjo, K:Wonogiri, "
+        "K:Karanganyar, K:Sragen, K:Boyolali, K:Grobogan, K:Pati, K:Kudus, K:Jepara, K:Demak, "
+        "K:Semarang, K:Kendal, K:Batang, K:Pekalongan, K:Tegal, K:Brebes, C:Semarang, C:Surakarta, "
+        "C:Magelang, C:Salatiga, C:Pekalongan, C:Tegal",
+    ),
+    (
+        "DIY",
+        "Daerah Istimewa Yogyakarta",
+        "I",
+        "jawa",
+        "K:Bantul, K:Kulon Progo, K:Gunungkidul, C:Yogyakarta",
+    ),
+    (
+        "JATIM",
+        "Jawa Timur",
+        "II",
+        "jawa",
+        "K:Sidoarjo, K:Gresik, K:Malang, K:Jember, K:Banyuwangi, K:Kediri, K:Blitar, K:Tulungagung, "
+        "K:Madiun, K:Ponorogo, K:Pacitan, K:Ngawi, K:Bojonegoro, K:Tuban, K:Lamongan, K:Mojokerto, "
+        "K:Jombang, K:Nganjuk, K:Pasuruan, K:Probolinggo, K:Lumajang, K:Bondowoso, K:Situbondo, "
+        "K:Bangkalan, K:Sampang, K:Pamekasan, K:Sumenep, C:Surabaya, C:Malang, C:Kediri, C:Blitar, "
+        "C:Madiun, C:Batu, C:Pasuruan, C:Probolinggo, C:Mojokerto",
+    ),
+    (
+        "BALI",
+        "Bali",
+        "X",
+        "bali",
+        "K:Badung, K:Gianyar, K:Tabanan, K:Buleleng, K:Karangasem, K:Klungkung, K:Bangli, "
+        "K:Jembrana, C:Denpasar",
+    ),
+    (
+        "NTB",
+        "Nusa Tenggara Barat",
+        "X",
+        "melayu",
+        "K:Lombok Barat, K:Lombok Tengah, K:Lombok Timur, K:Sumbawa, K:Bima, C:Mataram, C:Bima",
+    ),
+    (
+        "NTT",
+        "Nusa Tenggara Timur",
+        "X",
+        "timur",
+        "K:Kupang, K:Timor Tengah Selatan, K:Belu, K:Sikka, K:Ende, K:Manggarai, K:Sumba Timur, "
+        "C:Kupang",
+    ),
+    (
+        "KALBAR",
+        "Kalimantan Barat",
+        "V",
+        "melayu",
+        "K:Kubu Raya, K:Sambas, K:Ketapang, K:Sintang, C:Pontianak, C:Singkawang",
+    ),
+    (
+        "KALTENG",
+        "Kalimantan Tengah",
+        "VIII",
+        "melayu",
+        "K:Kotawaringin Barat, K:Kapuas, C:Palangka Raya",
+    ),
+    (
+        "KALSEL",
+        "Kalimantan Selatan",
+        "VIII",
+        "melayu",
+        "K:Banjar, K:Tanah Laut, K:Tabalong, C:Banjarmasin, C:Banjarbaru",
+    ),
+    (
+        "KALTIM",
+        "Kalimantan Timur",
+        "VIII",
+        "melayu",
+        "K:Kutai Kartanegara, K:Berau, K:Paser, C:Samarinda, C:Balikpapan, C:Bontang",
+    ),
     ("KALTARA", "Kalimantan Utara", "VIII", "melayu", "K:Bulungan, K:Nunukan, C:Tarakan"),
-    ("SULUT", "Sulawesi Utara", "XI", "minahasa", "K:Minahasa, K:Minahasa Utara, K:Bolaang Mongondow, C:Manado, C:Bitung, C:Tomohon"),
+    (
+        "SULUT",
+        "Sulawesi Utara",
+        "XI",
+        "minahasa",
+        "K:Minahasa, K:Minahasa Utara, K:Bolaang Mongondow, C:Manado, C:Bitung, C:Tomohon",
+    ),
     ("GORONTALO", "Gorontalo", "XI", "melayu", "K:Gorontalo, K:Boalemo, C:Gorontalo"),
     ("SULTENG", "Sulawesi Tengah", "IV", "bugis", "K:Donggala, K:Poso, K:Banggai, C:Palu"),
-    ("SULSEL", "Sulawesi Selatan", "IV", "bugis",
-     "K:Gowa, K:Maros, K:Bone, K:Wajo, K:Soppeng, K:Sidenreng Rappang, K:Pinrang, K:Bulukumba, "
-     "K:Luwu, C:Makassar, C:Parepare, C:Palopo"),
+    (
+        "SULSEL",
+        "Sulawesi Selatan",
+        "IV",
+        "bugis",
+        "K:Gowa, K:Maros, K:Bone, K:Wajo, K:Soppeng, K:Sidenreng Rappang, K:Pinrang, K:Bulukumba, "
+        "K:Luwu, C:Makassar, C:Parepare, C:Palopo",
+    ),
     ("SULBAR", "Sulawesi Barat", "IV", "bugis", "K:Mamuju, K:Polewali Mandar, K:Majene"),
-    ("SULTRA", "Sulawesi Tenggara", "IV", "bugis", "K:Konawe, K:Kolaka, K:Muna, K:Buton, C:Kendari, C:Baubau"),
-    ("MALUKU", "Maluku", "XI", "timur", "K:Maluku Tengah, K:Seram Bagian Barat, K:Buru, C:Ambon, C:Tual"),
-    ("MALUT", "Maluku Utara", "XI", "melayu", "K:Halmahera Utara, K:Halmahera Barat, C:Ternate, C:Tidore Kepulauan"),
+    (
+        "SULTRA",
+        "Sulawesi Tenggara",
+        "IV",
+        "bugis",
+        "K:Konawe, K:Kolaka, K:Muna, K:Buton, C:Kendari, C:Baubau",
+    ),
+    (
+        "MALUKU",
+        "Maluku",
+        "XI",
+        "timur",
+        "K:Maluku Tengah, K:Seram Bagian Barat, K:Buru, C:Ambon, C:Tual",
+    ),
+    (
+        "MALUT",
+        "Maluku Utara",
+        "XI",
+        "melayu",
+        "K:Halmahera Utara, K:Halmahera Barat, C:Ternate, C:Tidore Kepulauan",
+    ),
     ("PAPUA", "Papua", "IX", "timur", "K:Jayapura, K:Biak Numfor, K:Kepulauan Yapen, C:Jayapura"),
     ("PAPBAR", "Papua Barat", "XIV", "timur", "K:Manokwari, K:Teluk Bintuni, K:Fakfak"),
     ("PAPSEL", "Papua Selatan", "IX", "timur", "K:Merauke, K:Boven Digoel"),
     ("PAPTENG", "Papua Tengah", "IX", "timur", "K:Nabire, K:Mimika, K:Paniai"),
     ("PAPPEG", "Papua Pegunungan", "IX", "timur", "K:Jayawijaya, K:Lanny Jaya, K:Tolikara"),
     ("PBD", "Papua Barat Daya", "XIV", "timur", "K:Sorong, K:Raja Ampat, C:Sorong"),
-)  # fmt: skip
+)
 # Central agencies: (code, name, e-mail domain).
 _CENTRAL = (
     ("KEMENDAGRI", "Kementerian Dalam Negeri", "kemendagri.go.id"),
@@ -689,7 +914,11 @@ _CENTRAL = (
     ("KEMENTAN", "Kementerian Pertanian", "pertanian.go.id"),
     ("KEMENHUB", "Kementerian Perhubungan", "dephub.go.id"),
     ("KEMENPU", "Kementerian Pekerjaan Umum", "pu.go.id"),
-    ("KEMENPANRB", "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi", "menpan.go.id"),
+    (
+        "KEMENPANRB",
+        "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi",
+        "menpan.go.id",
+    ),
     ("KEMENSOS", "Kementerian Sosial", "kemensos.go.id"),
     ("KLH", "Kementerian Lingkungan Hidup", "kemenlh.go.id"),
     ("KEMENPERIN", "Kementerian Perindustrian", "kemenperin.go.id"),
@@ -780,27 +1009,28 @@ def _local_units(code: str, name: str, *, city: bool) -> tuple[UnitSpec, ...]:
         ("RSUD", f"RSUD {name}", None),
         ("INSPEKTORAT", "Inspektorat Daerah", None),
     ]
-    units.append(("DISKOMINFO", "Dinas Komunikasi dan Informatika", None) if city
-                 else ("DISTAN", "Dinas Pertanian", None))  # fmt: skip
+    units.append(
+        ("DISKOMINFO", "Dinas Komunikasi dan Informatika", None)
+        if city
+        else ("DISTAN", "Dinas Pertanian", None)
+    )
     return _units(code, *units)
 
 
 def _regional_spec(level: str, name: str, province: tuple) -> AgencySpec:
-    _prov_slug, _prov_name, kanreg, _tradition, _places = province
+    """A province ("P", named after ``province``), a kabupaten ("K") or a kota ("C") in it."""
+    province_slug, province_name, kanreg = province[0], province[1], province[2]
     if level == "P":
-        code, full, domain = f"PEMPROV-{_code_slug(_prov_slug)}", f"Pemerintah Provinsi {name}", (
-            f"{_slug(name)}prov.go.id"
-        )
-        units = _province_units(code, name)
+        code = f"PEMPROV-{province_slug}"
+        full, domain = f"Pemerintah Provinsi {province_name}", f"{_slug(province_slug)}prov.go.id"
+        units = _province_units(code, province_name)
     elif level == "C":
-        code, full, domain = f"PEMKOT-{_code_slug(name)}", f"Pemerintah Kota {name}", (
-            f"{_slug(name)}kota.go.id"
-        )
+        code = f"PEMKOT-{_code_slug(name)}"
+        full, domain = f"Pemerintah Kota {name}", f"{_slug(name)}kota.go.id"
         units = _local_units(code, name, city=True)
     else:
-        code, full, domain = f"PEMKAB-{_code_slug(name)}", f"Pemerintah Kabupaten {name}", (
-            f"{_slug(name)}kab.go.id"
-        )
+        code = f"PEMKAB-{_code_slug(name)}"
+        full, domain = f"Pemerintah Kabupaten {name}", f"{_slug(name)}kab.go.id"
         units = _local_units(code, name, city=False)
     return AgencySpec(code, full, REGIONAL, _KANREG[kanreg], domain, units)
 
@@ -816,7 +1046,7 @@ def _real_agencies() -> list[AgencySpec]:
     ]
     for province in _PROVINCES:
         slug, name, _kanreg, tradition, places = province
-        regional = [_regional_spec("P", name, province)]
+        regional = [_regional_spec("P", name, province)]  # the province itself
         for place in _w(places):
             level, place_name = place.split(":", 1)
             regional.append(_regional_spec(level, place_name, province))
@@ -838,7 +1068,11 @@ def agency_domain(code: str) -> str:
     if domain is None:
         head, _sep, rest = code.partition("-")
         suffix = {"PEMKAB": "kab", "PEMKOT": "kota", "PEMPROV": "prov"}.get(head)
-        domain = f"{_slug(rest)}{suffix}.go.id" if suffix and rest else f"{_slug(code) or 'instansi'}.go.id"
+        domain = (
+            f"{_slug(rest)}{suffix}.go.id"
+            if suffix and rest
+            else f"{_slug(code) or 'instansi'}.go.id"
+        )
     return domain
 
 
@@ -861,10 +1095,9 @@ def generate_agencies(count: int, *, seed: int) -> list[AgencySpec]:
         spec = _regional_spec("C" if rng.random() < 0.2 else "K", name, province)
         if spec.code in codes:
             continue
+        # Invented places keep the national mix of names: a tradition registered here would make
+        # the rows depend on whether this function ran before in the same process.
         codes.add(spec.code)
-        _DOMAINS[spec.code] = spec.domain
-        if province[3]:
-            _LOCAL_TRADITION[spec.code] = province[3]
         specs.append(spec)
     return specs
 
@@ -875,7 +1108,7 @@ def generate_agencies(count: int, *, seed: int) -> list[AgencySpec]:
 class _Agency:
     """What the row loop needs about an agency, computed once."""
 
-    __slots__ = ("code", "domain", "female_units", "traditions", "units")
+    __slots__ = ("code", "domain", "traditions", "units")
 
     def __init__(self, code: str, units: Sequence[tuple[str, str]]) -> None:
         if not units:
@@ -932,20 +1165,35 @@ def _titles(rng_random, track: _Track, education: int, born: int, female: bool) 
 # Employment type draws: ~80% PNS, ~5% CPNS, ~15% PPPK.
 _PNS_SHARE, _CPNS_SHARE = 0.80, 0.05
 # Status draws per type: (cumulative share, status).
-_PNS_STATUS = ((0.925, "aktif"), (0.965, "pensiun"), (0.98, "berhenti"), (0.99, "meninggal"),
-               (1.0, "cltn"))  # fmt: skip
+_PNS_STATUS = (
+    (0.925, "aktif"),
+    (0.965, "pensiun"),
+    (0.98, "berhenti"),
+    (0.99, "meninggal"),
+    (1.0, "cltn"),
+)
 _PPPK_STATUS = ((0.97, "aktif"), (0.99, "berhenti"), (1.0, "meninggal"))
 _CPNS_STATUS = ((0.99, "aktif"), (1.0, "berhenti"))
 # Appointment ages 20–40 (19–40 counting the birthday), mostly in the mid twenties.
 _APPOINTMENT_AGES = tuple(
-    age for age, weight in zip(range(20, 41), (2, 4, 6, 8, 9, 9, 9, 8, 7, 6, 5, 5, 4, 4, 3, 3, 2, 2, 2, 1, 1), strict=True)
+    age
+    for age, weight in zip(
+        range(20, 41), (2, 4, 6, 8, 9, 9, 9, 8, 7, 6, 5, 5, 4, 4, 3, 3, 2, 2, 2, 1, 1), strict=True
+    )
     for _ in range(weight)
-)  # fmt: skip
+)
 # Months in which appointments (TMT) usually take effect: January, March, April, December.
 _TMT_MONTHS = (1, 1, 1, 1, 3, 3, 3, 3, 4, 4, 12, 12, 12, 2, 5, 6, 7, 8, 9, 10, 11)
 _PPPK_TMT_MONTHS = (1, 1, 3, 3, 4, 4, 7, 10)
 _PPPK_CONTRACTS = (1,) * 18 + (2, 2)
 _MAX_SERIAL = 999
+
+
+def _pick(table: tuple[tuple[float, str], ...], draw: float) -> str:
+    for limit, value in table:
+        if draw < limit:
+            return value
+    return table[-1][1]
 
 
 def _two(n: int) -> str:
@@ -990,12 +1238,10 @@ def generate_employee_rows(
         track = tracks[int(rnd() * len(tracks))]
         education = track.education[int(rnd() * len(track.education))]
         female = rnd() < track.female
-        draw = rnd()
-        for limit, status in (
-            _PNS_STATUS if kind == "PNS" else _CPNS_STATUS if kind == "CPNS" else _PPPK_STATUS
-        ):
-            if draw < limit:
-                break
+        status = _pick(
+            _PNS_STATUS if kind == "PNS" else _CPNS_STATUS if kind == "CPNS" else _PPPK_STATUS,
+            rnd(),
+        )
         age = ages[int(rnd() * n_ages)]
         status_on = 0  # ordinal of tmt_status; 0 = none given
         contract = None
@@ -1019,7 +1265,9 @@ def generate_employee_rows(
             birth_month = retired - 1 - track.retirement_age * 12
             year, month0 = divmod(birth_month, 12)
             birth_ordinal = dt.date(year, month0 + 1, 1 + int(rnd() * 28)).toordinal()
-            appointment_year, appointment_month = divmod(birth_month + age * 12 + int(rnd() * 12), 12)
+            appointment_year, appointment_month = divmod(
+                birth_month + age * 12 + int(rnd() * 12), 12
+            )
             appointment_month += 1
             ry, rm = divmod(retired, 12)
             status_on = dt.date(ry, rm + 1, 1).toordinal()
@@ -1034,13 +1282,13 @@ def generate_employee_rows(
             birth_ordinal = year_start[appointment_year - age] + int(rnd() * 365)
 
         birth = fromordinal(birth_ordinal)
-        appointed_ordinal = year_start[appointment_year] + 0  # refined below for the day
         appointed = dt.date(appointment_year, appointment_month, 1)
         appointed_ordinal = appointed.toordinal()
         if status in ("berhenti", "meninggal", "cltn"):
             low = appointed_ordinal + 30
             if status == "cltn":
                 low = max(low, ref_ordinal - 3 * 365)  # leave lasts at most three years
+            low = min(low, ref_ordinal - 1)
             status_on = low + int(rnd() * (ref_ordinal - low))
 
         # Rank and position follow education and years of service.
@@ -1075,7 +1323,9 @@ def generate_employee_rows(
 
         # The serial is the next free one for this birth date, appointment and sex.
         sex = Sex.FEMALE if female else Sex.MALE
-        appointment_code = appointment_year * 100 + (20 + contract if contract else appointment_month)
+        appointment_code = appointment_year * 100 + (
+            20 + contract if contract else appointment_month
+        )
         key = (birth_ordinal * 1_000_000 + appointment_code) * 2 + female
         serial = serials.get(key, 0) + 1
         if serial > _MAX_SERIAL:  # pragma: no cover - needs ~1000 people born on one day
@@ -1092,6 +1342,10 @@ def generate_employee_rows(
         local = _email_part(first)
         if last:
             local = f"{local}.{_email_part(last)}"
+        # Numbers from before the 2009 NIP reform survive as the old 9-digit NIP.
+        nip_lama = ""
+        if appointment_year < 2009 and kind == "PNS":
+            nip_lama = str(100_000_000 + int(rnd() * 800_000_000))
         if status_on:
             d = fromordinal(status_on)
             status_text = f"{dd[d.day]}-{dd[d.month]}-{d.year}"
@@ -1107,8 +1361,7 @@ def generate_employee_rows(
             "status": status,
             "nama_unor": unit_name,
             "tmt_status": status_text,
-            # Numbers from before the 2009 NIP reform survive as the old 9-digit NIP.
-            "nip_lama": f"{100_000_000 + int(rnd() * 800_000_000)}" if appointment_year < 2009 and kind == "PNS" else "",
+            "nip_lama": nip_lama,
             "gelar_depan": front,
             "gelar_belakang": back,
             "golongan": rank,
@@ -1116,11 +1369,11 @@ def generate_employee_rows(
             "tmt_pengangkatan": f"01-{dd[appointment_month]}-{appointment_year}",
             "jenis_kelamin": sex,
             "tanggal_lahir": f"{dd[birth.day]}-{dd[birth.month]}-{birth.year}",
-        }  # fmt: skip
+        }
 
 
 def write_import_csv(path: str | Path, rows) -> int:
-    """Write rows (dicts by canonical column) as a UTF-8 CSV the importer reads; return the count."""
+    """Write rows (dicts by canonical column) as a UTF-8 CSV for the importer; return the count."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0

@@ -315,3 +315,10 @@ def test_a_row_the_database_refuses_is_rejected_alone_and_the_rest_of_its_batch_
     assert list(Employee.objects.values_list("name", flat=True)) == ["Siti Aminah"]
     assert Unit.objects.filter(code="DISDIK").count() == 1
     assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_report_cells_cannot_become_spreadsheet_formulas(agency, tmp_path):
+    evil = ["=HYPERLINK(\"http://x\")", *BUDI[1:]]
+    _, problems = run_import(write_csv(tmp_path / "a.csv", [evil]), tmp_path)
+    assert problems[0]["nip"].startswith("'=")

@@ -9,6 +9,11 @@ from django.utils import translation
 from asndigital.personnel.importer import ImportFileError, import_employees, read_rows
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Neutralise cells a spreadsheet would run as a formula (the NIP is as the file gave it)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 class Command(BaseCommand):
     help = (
         "Import employees from a SIASN export (CSV or XLSX): upsert by NIP, bad rows to the "
@@ -40,7 +45,7 @@ class Command(BaseCommand):
 
             def on_problem(number: int, nip: str, reason: str) -> None:
                 if writer is not None:
-                    writer.writerow([number, nip, reason])
+                    writer.writerow([number, spreadsheet_safe(nip), spreadsheet_safe(reason)])
                 elif options.get("verbosity", 1) >= 2:
                     self.stderr.write(f"row {number} ({nip}): {reason}")
 
