@@ -84,6 +84,9 @@ COMPARED = (
     "appointed_on",
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Enum .values are rebuilt on every access; these are read for every row.
+_EMPLOYMENT_TYPES = frozenset(EmploymentType.values)
+_STATUSES = frozenset(EmployeeStatus.values)
 _SEX = {
     "l": "L",
     "laki-laki": "L",
@@ -253,10 +256,18 @@ def parse_date(text: str) -> dt.date:
     raise RowError(_("'%(value)s' is not a date (use DD-MM-YYYY).") % {"value": text[:20]})
 
 
+def _check_control_characters(raw: dict[str, str]) -> None:
+    # One search over the whole row; the per-column search only runs to name the culprit.
+    if _CONTROL.search("".join(raw.values())):
+        for column, value in raw.items():
+            if _CONTROL.search(value):
+                raise RowError(
+                    _("Column %(column)s contains control characters.") % {"column": column}
+                )
+
+
 def _text(raw: dict[str, str], column: str, *, required: bool = False) -> str:
     value = raw.get(column, "")
-    if _CONTROL.search(value):
-        raise RowError(_("Column %(column)s contains control characters.") % {"column": column})
     if required and not value:
         raise RowError(_("Column %(column)s is empty.") % {"column": column})
     limit = _MAX.get(column)
@@ -276,8 +287,9 @@ class RowValidator:
         self.today = today
 
     def __call__(self, number: int, raw: dict[str, str]) -> _Row:
+        _check_control_characters(raw)
         employment_type = _text(raw, "jenis_pegawai", required=True).upper()
-        if employment_type not in EmploymentType.values:
+        if employment_type not in _EMPLOYMENT_TYPES:
             raise RowError(
                 _("Employment type '%(value)s' is unknown (use CPNS, PNS or PPPK).")
                 % {"value": employment_type[:20]}
@@ -303,7 +315,7 @@ class RowValidator:
                 ) from None
 
         status = _text(raw, "status", required=True).lower()
-        if status not in EmployeeStatus.values:
+        if status not in _STATUSES:
             raise RowError(
                 _(
                     "Status '%(value)s' is unknown "

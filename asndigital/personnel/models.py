@@ -113,7 +113,10 @@ class Employee(models.Model):
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     appointed_on = models.DateField(_("appointment date (TMT)"))
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="employees")
+    # No separate index: the composite indexes below all start with agency (cheaper imports).
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="employees", db_index=False
+    )
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="employees"
     )
@@ -174,7 +177,10 @@ class Employee(models.Model):
 class EmployeeStatusEvent(models.Model):
     """History of an employee's status: these events will drive retention later."""
 
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="status_events")
+    # Indexed by (employee, effective_on) below.
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="status_events", db_index=False
+    )
     status = models.CharField(_("status"), max_length=16, choices=EmployeeStatus.choices)
     effective_on = models.DateField(_("effective date"))
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -196,7 +202,10 @@ class EmployeeStatusEvent(models.Model):
 class EmployeeChange(models.Model):
     """What changed on an employee record, field by field (``{"field": [old, new]}``)."""
 
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="changes")
+    # Indexed by (employee, changed_at) below.
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="changes", db_index=False
+    )
     changed_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(_("source"), max_length=32)
     actor = models.ForeignKey(
