@@ -7,6 +7,9 @@ class CoreConfig(AppConfig):
     label = "core"
     default = True
 
+    def ready(self) -> None:
+        from asndigital.core import lookups  # noqa: F401 - registers field__any
+
 
 class ASNAdminConfig(admin_apps.AdminConfig):
     """Django's admin with our site class (national admins only, our login)."""

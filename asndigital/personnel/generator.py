@@ -187,9 +187,122 @@ DEMO_AGENCIES: tuple[AgencySpec, ...] = (
 )
 
 # --- Names ----------------------------------------------------------------------------------
-# Per naming tradition: male given names, female given names, male second names, female second
-# names (a shared list where the tradition uses family names), the share of single names, and
-# honorific/birth-order prefixes. Kept as strings so the data stays readable.
+# One block per naming tradition: given names, second names (women share the men's list where it
+# is a family name: marga, fam), the share of people with a single name ("Suharti"), and
+# honorific or birth-order prefixes with the share of people carrying one. Text, not Python
+# literals, so that the lists stay dense and readable.
+_NAME_DATA = """
+== jawa | single 0.16
+male: Budi, Agus, Joko, Eko, Dwi, Tri, Bambang, Slamet, Heru, Hadi, Wahyu, Arif, Teguh, Bayu,
+  Dimas, Yoga, Rizky, Fajar, Adi, Hari, Sigit, Gunawan, Wawan, Purnomo, Nanang, Setyo, Anang,
+  Yudi, Priyo, Muhammad, Aris, Rudi, Danang, Galih, Kukuh, Bagus
+female: Sri, Dwi, Tri, Endang, Ratna, Dewi, Nur, Siti, Retno, Yuni, Wahyu, Rini, Sulastri, Ani,
+  Wulan, Ayu, Putri, Dian, Eka, Lestari, Indah, Kartika, Anggun, Novi, Fitri, Puji, Umi, Tutik,
+  Wiwik, Ningsih, Astuti, Erna, Yeni, Nanik
+male_last: Santoso, Setiawan, Prasetyo, Wibowo, Nugroho, Susanto, Hidayat, Kurniawan, Saputra,
+  Purnomo, Raharjo, Sutrisno, Wicaksono, Pratama, Utomo, Hartono, Sulistyo, Suryanto, Widodo,
+  Cahyono, Haryanto, Firmansyah, Darmawan, Nugraha, Prabowo, Kusuma, Ardiansyah
+female_last: Lestari, Wahyuni, Handayani, Rahayu, Puspitasari, Wulandari, Susanti, Purwanti,
+  Kusumawati, Anggraini, Setyowati, Rahmawati, Pratiwi, Maharani, Ningsih, Sulistyowati, Hastuti,
+  Suryani, Wijayanti, Permatasari, Safitri, Nurjanah, Fitriani, Yuliana
+== jawa_single | single 1
+male: Sutrisno, Supriyadi, Suparman, Mulyono, Sugiyono, Paimin, Wagiman, Sukardi, Suwarno,
+  Sumarno, Sunardi, Tukiman, Margono, Sarjono, Kasiyo
+female: Suharti, Sumarni, Suparmi, Sukarni, Tukiyem, Painem, Sumiyati, Suwarni, Sulastri, Kasiyem,
+  Tumini, Sarinah, Wartini, Sumini, Jumiati
+== sunda | single 0.08
+male: Asep, Ujang, Dede, Yayan, Cecep, Dadang, Iwan, Ade, Dodi, Endang, Deden, Agus, Ridwan,
+  Jajang, Enjang, Ateng, Kurnia, Rahmat, Aep, Eman, Dani, Rizal, Taufik, Yusuf, Gilang
+female: Euis, Neng, Enok, Yanti, Rina, Imas, Nining, Tati, Lilis, Iis, Cucu, Dewi, Wida, Elis,
+  Rini, Siti, Nenden, Ai, Yuyun, Nita, Yeti, Rosita, Intan, Santi
+male_last: Saepudin, Hidayat, Sopyan, Rohimat, Kurniawan, Supriatna, Suhendar, Gunawan, Ruhiyat,
+  Permana, Sunarya, Hermawan, Rusmana, Sukmana, Nugraha, Firdaus, Ramdani, Hidayatulloh,
+  Somantri, Wiratama, Setiadi
+female_last: Komalasari, Nurhayati, Rosmiati, Kurniasih, Sumiati, Rohaeti, Yulianti, Mulyani,
+  Setiawati, Rahmawati, Nurjanah, Sartika, Herlina, Susilawati, Mardiani, Apriani
+== batak | single 0
+male: Maruli, Sahat, Rudi, Hotman, Parlindungan, Tigor, Bonar, Jhon, Roy, Poltak, Binsar, Togar,
+  Martua, Hendra, Rahmat, Irwansyah, Amran, Darwin, Ferdinan, Robert, Saut
+female: Tiur, Rosmawati, Dewi, Lamtiar, Nurcahaya, Rosa, Melati, Rotua, Hotmaida, Sondang, Lenny,
+  Rugun, Sarma, Debora, Nurhalimah, Masniari, Tetty, Erlina, Juliana
+male_last: Simanjuntak, Hutapea, Sitompul, Pardede, Siregar, Nasution, Harahap, Sinaga,
+  Simatupang, Panjaitan, Lubis, Hasibuan, Manurung, Situmorang, Tambunan, Sihombing, Marpaung,
+  Pasaribu, Napitupulu, Silalahi, Hutagalung, Sianturi, Ritonga, Purba
+== minang | single 0.22
+male: Afrizal, Zulkifli, Yusrizal, Rahmat, Fauzan, Syafrizal, Hendri, Irwan, Efendi, Dasril,
+  Yulizar, Masrizal, Andri, Febri, Riko, Deri, Fadhli, Ilham, Arif, Yuliandri
+female: Yenni, Yusra, Elvira, Desmawati, Rahmi, Nurhasanah, Yulia, Fitri, Silvia, Mardiah,
+  Rosnida, Yusnidar, Ermawati, Vivi, Delvi, Rezki, Gusnita, Sri, Nelli
+male_last: Putra, Syahputra, Efendi, Syahrial, Amri, Hidayat, Rasyid, Zulfikar, Chaniago, Tanjung,
+  Koto, Piliang, Sikumbang, Rahman, Yunus, Saputra
+female_last: Marlina, Yanti, Dewi, Novita, Sari, Wati, Fitriani, Yusnita, Chaniago, Hasanah,
+  Susanti
+== bugis | single 0.3 | prefix 0.17
+male: Muhammad, Ahmad, Syamsuddin, Arifuddin, Baharuddin, Ikhsan, Ridwan, Amiruddin, Hasanuddin,
+  Jusman, Muh. Arif, Muh. Yusuf, Irfan, Akbar, Asrul, Zainal, Rusdi, Hamzah, Kamaruddin, Fadli,
+  Syahrir
+female: Nurhayati, Ramlah, Hasnah, Sitti, Hamsiah, Rosmini, Nurjannah, Kartini, Haslinda, Suriani,
+  Nurul, Sri, Hasmawati, Irmawati, Hajrah, Asriani, Rahmawati, Nurmala
+male_last: Arif, Rahman, Saleh, Yusuf, Amir, Latif, Said, Makmur, Husain, Nur, Basri, Anwar
+female_last: Rahman, Amin, Saleh, Aswar, Halim, Ningsih, Wahyuni, Anwar, Sari, Jamal
+male_prefix: Andi
+female_prefix: Andi
+== bali | single 1 | prefix 1
+male: Sudarma, Suardana, Artawan, Widiana, Arsana, Suparta, Wirawan, Adnyana, Mertayasa,
+  Sudiarta, Darmawan, Budiasa, Sukadana, Wiguna, Suastika, Ardana, Mahendra, Putrawan
+female: Ayu Lestari, Sri Utami, Sukerti, Suartini, Ariani, Widiastuti, Sriyani, Darmayanti,
+  Sudiasih, Mariani, Yuliantari, Puspita Dewi, Ratnadi, Wahyuni, Kusumawati, Suryani
+male_prefix: I Wayan, I Putu, I Gede, I Made, I Kadek, I Nyoman, I Komang, I Ketut,
+  I Gusti Ngurah, Anak Agung Gede
+female_prefix: Ni Wayan, Ni Putu, Ni Luh Putu, Ni Made, Ni Kadek, Ni Nyoman, Ni Komang, Ni Ketut,
+  Ni Luh, Anak Agung Istri, I Gusti Ayu
+== melayu | single 0.12 | prefix 0.1
+male: Muhammad, Ahmad, Zulfikar, Rizal, Fadli, Iskandar, Munawar, Azhari, Mahdi, Hasbi, Syahrul,
+  Khairul, Amirul, Rahmat, Faisal, Ilham, Rudy, Irwan, Hamdan, Junaidi
+female: Nurul, Rahmah, Khairunnisa, Nurlaila, Safrida, Rosmaini, Siti, Fatimah, Aisyah, Zahra,
+  Raudhah, Mutia, Nadia, Nurlela, Dina, Laila, Syarifah
+male_last: Hasan, Husaini, Ibrahim, Yusuf, Fajri, Ismail, Idris, Harun, Ramadhan, Syahputra,
+  Akbar
+female_last: Fitri, Aini, Hayati, Rahmi, Fadhilah, Hidayah, Zahara, Safitri, Maulida, Ramadhani
+male_prefix: Teuku
+female_prefix: Cut
+== minahasa | single 0
+male: Johanes, Ferdinand, Frangky, Jefry, Stenly, Hendrik, Jemmy, Ronald, Marthen, Alfian, Roy,
+  Michael, Fransiskus, Denny, Noldy
+female: Meiske, Lidya, Grace, Fonny, Vivi, Deisy, Marlyn, Sintia, Yolanda, Olvie, Stevi, Juliet
+male_last: Wowor, Rumondor, Tumbelaka, Lumentut, Sondakh, Pangemanan, Mandagi, Kalalo, Rompas,
+  Wenas, Tangkudung, Supit, Worang, Karundeng
+== tionghoa | single 0
+male: Hendra, Budi, Rudy, Hendrik, Andy, Kevin, Steven, Tommy, Yohan, Ferry, Sugianto
+female: Lily, Linda, Susanti, Melinda, Jessica, Lanny, Yenny, Fenny, Meilani, Shinta, Veronika
+male_last: Wijaya, Gunawan, Halim, Santoso, Tanoto, Salim, Hartono, Kusuma, Tanujaya, Sutanto
+== timur | single 0
+male: Yohanes, Yosef, Markus, Petrus, Yakobus, Agustinus, Fransiskus, Yulius, Benyamin, Paulus,
+  Simon, Matius, Dominggus, Kornelis, Yance
+female: Maria, Yuliana, Agustina, Margaretha, Fransiska, Yosefina, Elisabeth, Martha, Theresia,
+  Ester, Anastasia, Priskila, Naomi, Selvina
+male_last: Wenda, Kogoya, Rumbiak, Wakerkwa, Mote, Fernandez, Da Silva, Ndun, Lado, Bria, Tefa,
+  Manafe, Latuconsina, Pattimura, Rumaropen, Sahetapy, Tanamal, Kambu
+"""
+
+
+def _w(text: str) -> tuple[str, ...]:
+    return tuple(w.strip() for w in text.split(",") if w.strip())
+
+
+def _parse_blocks(text: str) -> list[tuple[list[str], dict[str, str]]]:
+    """``== a | b | ...`` headers, each followed by ``field: text`` lines (indented: continued)."""
+    blocks: list[tuple[list[str], dict[str, str]]] = []
+    field = ""
+    for line in text.strip().splitlines():
+        if line.startswith("=="):
+            blocks.append(([part.strip() for part in line[2:].split("|")], {}))
+        elif line.startswith(" "):
+            blocks[-1][1][field] += " " + line.strip()
+        else:
+            field, _sep, rest = line.partition(":")
+            blocks[-1][1][field] = rest.strip()
+    return blocks
 
 
 @dataclass(frozen=True)
@@ -198,231 +311,46 @@ class _Tradition:
     female: tuple[str, ...]
     male_last: tuple[str, ...]
     female_last: tuple[str, ...]
-    single: float  # share of people with one name only ("Suharti")
-    male_prefix: tuple[str, ...] = ()  # e.g. Balinese "I Wayan"; "" entries mean no prefix
-    female_prefix: tuple[str, ...] = ()
+    single: float  # share of people with one name only
+    prefix: float  # share of people whose name starts with a prefix
+    male_prefix: tuple[str, ...]
+    female_prefix: tuple[str, ...]
 
 
-def _w(text: str) -> tuple[str, ...]:
-    return tuple(w.strip() for w in text.split(",") if w.strip())
+def _traditions() -> dict[str, _Tradition]:
+    out = {}
+    for (name, *settings), fields in _parse_blocks(_NAME_DATA):
+        attributes = dict(setting.split(" ", 1) for setting in settings)
+        lists = {key: _w(fields.get(key, "")) for key in (
+            "male", "female", "male_last", "female_last", "male_prefix", "female_prefix"
+        )}  # fmt: skip
+        out[name] = _Tradition(
+            single=float(attributes.get("single", 0)),
+            prefix=float(attributes.get("prefix", 0)),
+            **{**lists, "female_last": lists["female_last"] or lists["male_last"]},
+        )
+    return out
 
 
-_TRADITIONS: dict[str, _Tradition] = {
-    "jawa": _Tradition(
-        _w(
-            "Budi, Agus, Joko, Eko, Dwi, Tri, Bambang, Slamet, Heru, Hadi, Wahyu, Arif, Teguh, "
-            "Bayu, Dimas, Yoga, Rizky, Fajar, Adi, Hari, Sigit, Gunawan, Wawan, Purnomo, Nanang, "
-            "Setyo, Anang, Yudi, Priyo, Muhammad, Aris, Rudi, Danang, Galih, Kukuh, Bagus"
-        ),
-        _w(
-            "Sri, Dwi, Tri, Endang, Ratna, Dewi, Nur, Siti, Retno, Yuni, Wahyu, Rini, Sulastri, "
-            "Ani, Wulan, Ayu, Putri, Dian, Eka, Lestari, Indah, Kartika, Anggun, Novi, Fitri, "
-            "Puji, Umi, Tutik, Wiwik, Ningsih, Astuti, Erna, Yeni, Nanik"
-        ),
-        _w(
-            "Santoso, Setiawan, Prasetyo, Wibowo, Nugroho, Susanto, Hidayat, Kurniawan, Saputra, "
-            "Purnomo, Raharjo, Sutrisno, Wicaksono, Pratama, Utomo, Hartono, Sulistyo, Suryanto, "
-            "Widodo, Cahyono, Haryanto, Firmansyah, Darmawan, Nugraha, Prabowo, Kusuma, Ardiansyah"
-        ),
-        _w(
-            "Lestari, Wahyuni, Handayani, Rahayu, Puspitasari, Wulandari, Susanti, Purwanti, "
-            "Kusumawati, Anggraini, Setyowati, Rahmawati, Pratiwi, Maharani, Ningsih, Sulistyowati, "
-            "Hastuti, Suryani, Wijayanti, Permatasari, Safitri, Nurjanah, Fitriani, Yuliana"
-        ),
-        0.16,
-    ),
-    "jawa_single": _Tradition(  # the older generation's one-word Javanese names
-        _w(
-            "Sutrisno, Supriyadi, Suparman, Mulyono, Sugiyono, Paimin, Wagiman, Sukardi, Suwarno, "
-            "Sumarno, Sunardi, Tukiman, Margono, Sarjono, Kasiyo"
-        ),
-        _w(
-            "Suharti, Sumarni, Suparmi, Sukarni, Tukiyem, Painem, Sumiyati, Suwarni, Sulastri, "
-            "Kasiyem, Tumini, Sarinah, Wartini, Sumini, Jumiati"
-        ),
-        (),
-        (),
-        1.0,
-    ),
-    "sunda": _Tradition(
-        _w(
-            "Asep, Ujang, Dede, Yayan, Cecep, Dadang, Iwan, Ade, Dodi, Endang, Deden, Agus, Ridwan, "
-            "Jajang, Enjang, Ateng, Kurnia, Rahmat, Aep, Eman, Dani, Rizal, Taufik, Yusuf, Gilang"
-        ),
-        _w(
-            "Euis, Neng, Enok, Yanti, Rina, Imas, Nining, Tati, Lilis, Iis, Cucu, Dewi, Wida, "
-            "Elis, Rini, Siti, Nenden, Ai, Yuyun, Nita, Yeti, Rosita, Intan, Santi"
-        ),
-        _w(
-            "Saepudin, Hidayat, Sopyan, Rohimat, Kurniawan, Supriatna, Suhendar, Gunawan, Ruhiyat, "
-            "Permana, Sunarya, Hermawan, Rusmana, Sukmana, Nugraha, Firdaus, Ramdani, Hidayatulloh, "
-            "Somantri, Wiratama, Setiadi"
-        ),
-        _w(
-            "Komalasari, Nurhayati, Rosmiati, Kurniasih, Sumiati, Rohaeti, Yulianti, Mulyani, "
-            "Setiawati, Rahmawati, Nurjanah, Sartika, Herlina, Susilawati, Mardiani, Apriani"
-        ),
-        0.08,
-    ),
-    "batak": _Tradition(
-        _w(
-            "Maruli, Sahat, Rudi, Hotman, Parlindungan, Tigor, Bonar, Jhon, Roy, Poltak, Binsar, "
-            "Togar, Martua, Hendra, Rahmat, Irwansyah, Amran, Darwin, Ferdinan, Robert, Saut"
-        ),
-        _w(
-            "Tiur, Rosmawati, Dewi, Lamtiar, Nurcahaya, Rosa, Melati, Rotua, Hotmaida, Sondang, "
-            "Lenny, Rugun, Sarma, Debora, Nurhalimah, Masniari, Tetty, Erlina, Juliana"
-        ),
-        _w(
-            "Simanjuntak, Hutapea, Sitompul, Pardede, Siregar, Nasution, Harahap, Sinaga, "
-            "Simatupang, Panjaitan, Lubis, Hasibuan, Manurung, Situmorang, Tambunan, Sihombing, "
-            "Marpaung, Pasaribu, Napitupulu, Silalahi, Hutagalung, Sianturi, Ritonga, Purba"
-        ),
-        (),  # marga: the same list for women
-        0.0,
-    ),
-    "minang": _Tradition(
-        _w(
-            "Afrizal, Zulkifli, Yusrizal, Rahmat, Fauzan, Syafrizal, Hendri, Irwan, Efendi, Dasril, "
-            "Yulizar, Masrizal, Andri, Febri, Riko, Deri, Fadhli, Ilham, Arif, Yuliandri"
-        ),
-        _w(
-            "Yenni, Yusra, Elvira, Desmawati, Rahmi, Nurhasanah, Yulia, Fitri, Silvia, Mardiah, "
-            "Rosnida, Yusnidar, Ermawati, Vivi, Delvi, Rezki, Gusnita, Sri, Nelli"
-        ),
-        _w(
-            "Putra, Syahputra, Efendi, Syahrial, Amri, Hidayat, Rasyid, Zulfikar, Chaniago, "
-            "Tanjung, Koto, Piliang, Sikumbang, Rahman, Yunus, Saputra"
-        ),
-        _w(
-            "Marlina, Yanti, Dewi, Novita, Sari, Wati, Fitriani, Yusnita, Chaniago, Hasanah, Susanti"
-        ),
-        0.22,
-    ),
-    "bugis": _Tradition(
-        _w(
-            "Muhammad, Ahmad, Syamsuddin, Arifuddin, Baharuddin, Ikhsan, Ridwan, Amiruddin, "
-            "Hasanuddin, Jusman, Muh. Arif, Muh. Yusuf, Irfan, Akbar, Asrul, Zainal, Rusdi, Hamzah, "
-            "Kamaruddin, Fadli, Syahrir"
-        ),
-        _w(
-            "Nurhayati, Ramlah, Hasnah, Sitti, Hamsiah, Rosmini, Nurjannah, Kartini, Haslinda, "
-            "Suriani, Nurul, Sri, Hasmawati, Irmawati, Hajrah, Asriani, Rahmawati, Nurmala"
-        ),
-        _w("Arif, Rahman, Saleh, Yusuf, Amir, Latif, Said, Makmur, Husain, Nur, Basri, Anwar"),
-        _w("Rahman, Amin, Saleh, Aswar, Halim, Ningsih, Wahyuni, Anwar, Sari, Jamal"),
-        0.3,
-        ("Andi ", "", "", "", "", ""),
-        ("Andi ", "", "", "", "", ""),
-    ),
-    "bali": _Tradition(
-        _w(
-            "Sudarma, Suardana, Artawan, Widiana, Arsana, Suparta, Wirawan, Adnyana, Mertayasa, "
-            "Sudiarta, Darmawan, Budiasa, Sukadana, Wiguna, Suastika, Ardana, Mahendra, Putrawan"
-        ),
-        _w(
-            "Ayu Lestari, Sri Utami, Sukerti, Suartini, Ariani, Widiastuti, Sriyani, Darmayanti, "
-            "Sudiasih, Mariani, Yuliantari, Puspita Dewi, Ratnadi, Wahyuni, Kusumawati, Suryani"
-        ),
-        (),
-        (),
-        1.0,  # the prefix carries the structure: "I Wayan" + one given name
-        _w(
-            "I Wayan , I Putu , I Gede , I Made , I Kadek , I Nyoman , I Komang , I Ketut , "
-            "I Gusti Ngurah , Anak Agung Gede "
-        ),
-        _w(
-            "Ni Wayan , Ni Putu , Ni Luh Putu , Ni Made , Ni Kadek , Ni Nyoman , Ni Komang , "
-            "Ni Ketut , Ni Luh , Anak Agung Istri , I Gusti Ayu "
-        ),
-    ),
-    "melayu": _Tradition(  # Malay, Acehnese, Banjar, Sasak and other Muslim naming
-        _w(
-            "Muhammad, Ahmad, Zulfikar, Rizal, Fadli, Iskandar, Munawar, Azhari, Mahdi, Hasbi, "
-            "Syahrul, Khairul, Amirul, Rahmat, Faisal, Ilham, Rudy, Irwan, Hamdan, Junaidi"
-        ),
-        _w(
-            "Nurul, Rahmah, Khairunnisa, Nurlaila, Safrida, Rosmaini, Siti, Fatimah, Aisyah, "
-            "Zahra, Raudhah, Mutia, Nadia, Nurlela, Dina, Laila, Syarifah"
-        ),
-        _w(
-            "Hasan, Husaini, Ibrahim, Yusuf, Fajri, Ismail, Idris, Harun, Ramadhan, Syahputra, Akbar"
-        ),
-        _w("Fitri, Aini, Hayati, Rahmi, Fadhilah, Hidayah, Zahara, Safitri, Maulida, Ramadhani"),
-        0.12,
-        ("Teuku ", "", "", "", "", "", "", ""),
-        ("Cut ", "", "", "", "", "", "", ""),
-    ),
-    "minahasa": _Tradition(
-        _w(
-            "Johanes, Ferdinand, Frangky, Jefry, Stenly, Hendrik, Jemmy, Ronald, Marthen, Alfian, "
-            "Roy, Michael, Fransiskus, Denny, Noldy"
-        ),
-        _w(
-            "Meiske, Lidya, Grace, Fonny, Vivi, Deisy, Marlyn, Sintia, Yolanda, Olvie, Stevi, Juliet"
-        ),
-        _w(
-            "Wowor, Rumondor, Tumbelaka, Lumentut, Sondakh, Pangemanan, Mandagi, Kalalo, Rompas, "
-            "Wenas, Lumban, Tangkudung, Supit, Worang, Karundeng"
-        ),
-        (),
-        0.0,
-    ),
-    "tionghoa": _Tradition(
-        _w(
-            "Hendra, Budi, Rudy, Hendrik, Wijaya, Andy, Kevin, Steven, Tommy, Yohan, Ferry, Sugianto"
-        ),
-        _w(
-            "Lily, Linda, Susanti, Melinda, Jessica, Lanny, Yenny, Fenny, Meilani, Shinta, Veronika"
-        ),
-        _w("Wijaya, Gunawan, Halim, Santoso, Tanoto, Salim, Hartono, Kusuma, Tanujaya, Sutanto"),
-        (),
-        0.0,
-    ),
-    "timur": _Tradition(  # Papua, Maluku and Nusa Tenggara Timur
-        _w(
-            "Yohanes, Yosef, Markus, Petrus, Yakobus, Agustinus, Fransiskus, Yulius, Benyamin, "
-            "Paulus, Simon, Matius, Dominggus, Kornelis, Yance"
-        ),
-        _w(
-            "Maria, Yuliana, Agustina, Margaretha, Fransiska, Yosefina, Elisabeth, Martha, "
-            "Theresia, Ester, Anastasia, Priskila, Naomi, Selvina"
-        ),
-        _w(
-            "Wenda, Kogoya, Rumbiak, Wakerkwa, Mote, Fernandez, Da Silva, Ndun, Lado, Bria, "
-            "Tefa, Manafe, Latuconsina, Pattimura, Rumaropen, Sahetapy, Tanamal, Kambu"
-        ),
-        (),
-        0.0,
-    ),
-}
+_TRADITIONS = _traditions()
 
 # Weights of naming traditions: the national mix, and a regional one with a strong local share.
 _NATIONAL_MIX = {
-    "jawa": 38,
-    "jawa_single": 6,
-    "sunda": 15,
-    "batak": 7,
-    "minang": 6,
-    "bugis": 6,
-    "melayu": 9,
-    "bali": 3,
-    "minahasa": 4,
-    "tionghoa": 2,
-    "timur": 4,
-}
+    "jawa": 38, "jawa_single": 6, "sunda": 15, "batak": 7, "minang": 6, "bugis": 6, "melayu": 9,
+    "bali": 3, "minahasa": 4, "tionghoa": 2, "timur": 4,
+}  # fmt: skip
 _LOCAL_SHARE = 0.7
 
 
 def _mix(local: str | None) -> list[str]:
-    """Tradition keys repeated by weight (100 entries): indexing it draws a tradition."""
+    """Tradition keys repeated by weight (about 100 entries): indexing it draws a tradition."""
     weights = dict(_NATIONAL_MIX)
     if local:
         total = sum(weights.values())
         weights = {k: v * (1 - _LOCAL_SHARE) for k, v in weights.items()}
-        locals_ = {"jawa": ("jawa", "jawa_single")}.get(local, (local,))
-        for key in locals_:
-            weights[key] += total * _LOCAL_SHARE / len(locals_)
+        local_keys = ("jawa", "jawa_single") if local == "jawa" else (local,)
+        for key in local_keys:
+            weights[key] += total * _LOCAL_SHARE / len(local_keys)
     total = sum(weights.values())
     out: list[str] = []
     for key, weight in weights.items():
@@ -433,54 +361,19 @@ def _mix(local: str | None) -> list[str]:
 # --- Positions, education, ranks ------------------------------------------------------------
 
 _SMA, _D3, _S1, _S2, _S3 = range(5)
-GOLONGAN = (
-    "II/a",
-    "II/b",
-    "II/c",
-    "II/d",
-    "III/a",
-    "III/b",
-    "III/c",
-    "III/d",
-    "IV/a",
-    "IV/b",
-    "IV/c",
-    "IV/d",
-    "IV/e",
-)
+GOLONGAN = _w("II/a, II/b, II/c, II/d, III/a, III/b, III/c, III/d, IV/a, IV/b, IV/c, IV/d, IV/e")
 _ENTRY_RANK = {_SMA: 0, _D3: 2, _S1: 4, _S2: 5, _S3: 6}  # first golongan by highest education
 _RANK_CAP = {_SMA: 5, _D3: 7, _S1: 9, _S2: 10, _S3: 12}  # where a career usually stops
 _PPPK_GRADE = {_SMA: "V", _D3: "VII", _S1: "IX", _S2: "X", _S3: "XI"}
+# Level of a functional position by golongan index (Ahli for S1+, Terampil ladder for D3).
 _AHLI_LEVEL = (
-    "",
-    "",
-    "",
-    "",
-    "Ahli Pertama",
-    "Ahli Pertama",
-    "Ahli Muda",
-    "Ahli Muda",
-    "Ahli Madya",
-    "Ahli Madya",
-    "Ahli Madya",
-    "Ahli Utama",
-    "Ahli Utama",
+    ("",) * 4
+    + ("Ahli Pertama",) * 2
+    + ("Ahli Muda",) * 2
+    + ("Ahli Madya",) * 3
+    + ("Ahli Utama",) * 2
 )
-_TERAMPIL_LEVEL = (
-    "",
-    "",
-    "Terampil",
-    "Terampil",
-    "Mahir",
-    "Mahir",
-    "Penyelia",
-    "Penyelia",
-    "Penyelia",
-    "Penyelia",
-    "Penyelia",
-    "Penyelia",
-    "Penyelia",
-)
+_TERAMPIL_LEVEL = ("",) * 2 + ("Terampil",) * 2 + ("Mahir",) * 2 + ("Penyelia",) * 7
 
 
 @dataclass(frozen=True)
@@ -703,246 +596,156 @@ _KANREG = {
     "XIII": "Kanreg XIII BKN Banda Aceh",
     "XIV": "Kanreg XIV BKN Manokwari",
 }
-# Province: (slug, name, Kanreg, naming tradition, "kabupaten/kota" in it as "K:Name" or "C:Name").
-_PROVINCES = (
-    (
-        "ACEH",
-        "Aceh",
-        "XIII",
-        "melayu",
-        "K:Aceh Besar, K:Pidie, K:Aceh Utara, C:Banda Aceh, C:Lhokseumawe",
-    ),
-    (
-        "SUMUT",
-        "Sumatera Utara",
-        "VI",
-        "batak",
-        "K:Deli Serdang, K:Toba, K:Tapanuli Utara, K:Simalungun, K:Karo, C:Medan, C:Pematangsiantar, "
-        "C:Sibolga",
-    ),
-    (
-        "SUMBAR",
-        "Sumatera Barat",
-        "XII",
-        "minang",
-        "K:Agam, K:Tanah Datar, K:Lima Puluh Kota, K:Pesisir Selatan, C:Padang, C:Bukittinggi, "
-        "C:Payakumbuh",
-    ),
-    (
-        "RIAU",
-        "Riau",
-        "XII",
-        "melayu",
-        "K:Kampar, K:Bengkalis, K:Siak, K:Indragiri Hilir, C:Pekanbaru, C:Dumai",
-    ),
-    ("KEPRI", "Kepulauan Riau", "XII", "melayu", "K:Bintan, K:Karimun, C:Batam, C:Tanjungpinang"),
-    ("JAMBI", "Jambi", "VII", "melayu", "K:Muaro Jambi, K:Kerinci, K:Bungo, C:Jambi"),
-    (
-        "SUMSEL",
-        "Sumatera Selatan",
-        "VII",
-        "melayu",
-        "K:Ogan Komering Ilir, K:Musi Banyuasin, K:Lahat, K:Banyuasin, C:Palembang, C:Lubuklinggau",
-    ),
-    (
-        "BABEL",
-        "Kepulauan Bangka Belitung",
-        "VII",
-        "melayu",
-        "K:Bangka, K:Belitung, C:Pangkalpinang",
-    ),
-    ("BENGKULU", "Bengkulu", "VII", "melayu", "K:Rejang Lebong, K:Bengkulu Utara, C:Bengkulu"),
-    (
-        "LAMPUNG",
-        "Lampung",
-        "V",
-        "jawa",
-        "K:Lampung Selatan, K:Lampung Tengah, K:Pringsewu, K:Tanggamus, C:Bandar Lampung, C:Metro",
-    ),
-    ("DKI", "DKI Jakarta", "V", None, ""),
-    (
-        "JABAR",
-        "Jawa Barat",
-        "III",
-        "sunda",
-        "K:Bogor, K:Bandung, K:Bandung Barat, K:Garut, K:Tasikmalaya, K:Cianjur, K:Sukabumi, "
-        "K:Sumedang, K:Cirebon, K:Kuningan, K:Majalengka, K:Karawang, K:Bekasi, K:Subang, "
-        "K:Purwakarta, C:Bogor, C:Sukabumi, C:Cimahi, C:Depok, C:Bekasi, C:Tasikmalaya, C:Cirebon, "
-        "C:Banjar",
-    ),
-    (
-        "BANTEN",
-        "Banten",
-        "III",
-        "sunda",
-        "K:Serang, K:Pandeglang, K:Lebak, K:Tangerang, C:Tangerang, C:Tangerang Selatan, C:Cilegon, "
-        "C:Serang",
-    ),
-    (
-        "JATENG",
-        "Jawa Tengah",
-        "I",
-        "jawa",
-        "K:Banyumas, K:Cilacap, K:Kebumen, K:Magelang, K:Klaten, K:Sukoharjo, K:Wonogiri, "
-        "K:Karanganyar, K:Sragen, K:Boyolali, K:Grobogan, K:Pati, K:Kudus, K:Jepara, K:Demak, "
-        "K:Semarang, K:Kendal, K:Batang, K:Pekalongan, K:Tegal, K:Brebes, C:Semarang, C:Surakarta, "
-        "C:Magelang, C:Salatiga, C:Pekalongan, C:Tegal",
-    ),
-    (
-        "DIY",
-        "Daerah Istimewa Yogyakarta",
-        "I",
-        "jawa",
-        "K:Bantul, K:Kulon Progo, K:Gunungkidul, C:Yogyakarta",
-    ),
-    (
-        "JATIM",
-        "Jawa Timur",
-        "II",
-        "jawa",
-        "K:Sidoarjo, K:Gresik, K:Malang, K:Jember, K:Banyuwangi, K:Kediri, K:Blitar, K:Tulungagung, "
-        "K:Madiun, K:Ponorogo, K:Pacitan, K:Ngawi, K:Bojonegoro, K:Tuban, K:Lamongan, K:Mojokerto, "
-        "K:Jombang, K:Nganjuk, K:Pasuruan, K:Probolinggo, K:Lumajang, K:Bondowoso, K:Situbondo, "
-        "K:Bangkalan, K:Sampang, K:Pamekasan, K:Sumenep, C:Surabaya, C:Malang, C:Kediri, C:Blitar, "
-        "C:Madiun, C:Batu, C:Pasuruan, C:Probolinggo, C:Mojokerto",
-    ),
-    (
-        "BALI",
-        "Bali",
-        "X",
-        "bali",
-        "K:Badung, K:Gianyar, K:Tabanan, K:Buleleng, K:Karangasem, K:Klungkung, K:Bangli, "
-        "K:Jembrana, C:Denpasar",
-    ),
-    (
-        "NTB",
-        "Nusa Tenggara Barat",
-        "X",
-        "melayu",
-        "K:Lombok Barat, K:Lombok Tengah, K:Lombok Timur, K:Sumbawa, K:Bima, C:Mataram, C:Bima",
-    ),
-    (
-        "NTT",
-        "Nusa Tenggara Timur",
-        "X",
-        "timur",
-        "K:Kupang, K:Timor Tengah Selatan, K:Belu, K:Sikka, K:Ende, K:Manggarai, K:Sumba Timur, "
-        "C:Kupang",
-    ),
-    (
-        "KALBAR",
-        "Kalimantan Barat",
-        "V",
-        "melayu",
-        "K:Kubu Raya, K:Sambas, K:Ketapang, K:Sintang, C:Pontianak, C:Singkawang",
-    ),
-    (
-        "KALTENG",
-        "Kalimantan Tengah",
-        "VIII",
-        "melayu",
-        "K:Kotawaringin Barat, K:Kapuas, C:Palangka Raya",
-    ),
-    (
-        "KALSEL",
-        "Kalimantan Selatan",
-        "VIII",
-        "melayu",
-        "K:Banjar, K:Tanah Laut, K:Tabalong, C:Banjarmasin, C:Banjarbaru",
-    ),
-    (
-        "KALTIM",
-        "Kalimantan Timur",
-        "VIII",
-        "melayu",
-        "K:Kutai Kartanegara, K:Berau, K:Paser, C:Samarinda, C:Balikpapan, C:Bontang",
-    ),
-    ("KALTARA", "Kalimantan Utara", "VIII", "melayu", "K:Bulungan, K:Nunukan, C:Tarakan"),
-    (
-        "SULUT",
-        "Sulawesi Utara",
-        "XI",
-        "minahasa",
-        "K:Minahasa, K:Minahasa Utara, K:Bolaang Mongondow, C:Manado, C:Bitung, C:Tomohon",
-    ),
-    ("GORONTALO", "Gorontalo", "XI", "melayu", "K:Gorontalo, K:Boalemo, C:Gorontalo"),
-    ("SULTENG", "Sulawesi Tengah", "IV", "bugis", "K:Donggala, K:Poso, K:Banggai, C:Palu"),
-    (
-        "SULSEL",
-        "Sulawesi Selatan",
-        "IV",
-        "bugis",
-        "K:Gowa, K:Maros, K:Bone, K:Wajo, K:Soppeng, K:Sidenreng Rappang, K:Pinrang, K:Bulukumba, "
-        "K:Luwu, C:Makassar, C:Parepare, C:Palopo",
-    ),
-    ("SULBAR", "Sulawesi Barat", "IV", "bugis", "K:Mamuju, K:Polewali Mandar, K:Majene"),
-    (
-        "SULTRA",
-        "Sulawesi Tenggara",
-        "IV",
-        "bugis",
-        "K:Konawe, K:Kolaka, K:Muna, K:Buton, C:Kendari, C:Baubau",
-    ),
-    (
-        "MALUKU",
-        "Maluku",
-        "XI",
-        "timur",
-        "K:Maluku Tengah, K:Seram Bagian Barat, K:Buru, C:Ambon, C:Tual",
-    ),
-    (
-        "MALUT",
-        "Maluku Utara",
-        "XI",
-        "melayu",
-        "K:Halmahera Utara, K:Halmahera Barat, C:Ternate, C:Tidore Kepulauan",
-    ),
-    ("PAPUA", "Papua", "IX", "timur", "K:Jayapura, K:Biak Numfor, K:Kepulauan Yapen, C:Jayapura"),
-    ("PAPBAR", "Papua Barat", "XIV", "timur", "K:Manokwari, K:Teluk Bintuni, K:Fakfak"),
-    ("PAPSEL", "Papua Selatan", "IX", "timur", "K:Merauke, K:Boven Digoel"),
-    ("PAPTENG", "Papua Tengah", "IX", "timur", "K:Nabire, K:Mimika, K:Paniai"),
-    ("PAPPEG", "Papua Pegunungan", "IX", "timur", "K:Jayawijaya, K:Lanny Jaya, K:Tolikara"),
-    ("PBD", "Papua Barat Daya", "XIV", "timur", "K:Sorong, K:Raja Ampat, C:Sorong"),
-)
-# Central agencies: (code, name, e-mail domain).
-_CENTRAL = (
-    ("KEMENDAGRI", "Kementerian Dalam Negeri", "kemendagri.go.id"),
-    ("KEMENKES", "Kementerian Kesehatan", "kemkes.go.id"),
-    ("KEMENDIKDASMEN", "Kementerian Pendidikan Dasar dan Menengah", "kemendikdasmen.go.id"),
-    ("KEMENAG", "Kementerian Agama", "kemenag.go.id"),
-    ("KEMENKUM", "Kementerian Hukum", "kemenkum.go.id"),
-    ("KEMENTAN", "Kementerian Pertanian", "pertanian.go.id"),
-    ("KEMENHUB", "Kementerian Perhubungan", "dephub.go.id"),
-    ("KEMENPU", "Kementerian Pekerjaan Umum", "pu.go.id"),
-    (
-        "KEMENPANRB",
-        "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi",
-        "menpan.go.id",
-    ),
-    ("KEMENSOS", "Kementerian Sosial", "kemensos.go.id"),
-    ("KLH", "Kementerian Lingkungan Hidup", "kemenlh.go.id"),
-    ("KEMENPERIN", "Kementerian Perindustrian", "kemenperin.go.id"),
-    ("KEMENDAG", "Kementerian Perdagangan", "kemendag.go.id"),
-    ("KEMENLU", "Kementerian Luar Negeri", "kemlu.go.id"),
-    ("KOMDIGI", "Kementerian Komunikasi dan Digital", "komdigi.go.id"),
-    ("KKP", "Kementerian Kelautan dan Perikanan", "kkp.go.id"),
-    ("KEMENDESA", "Kementerian Desa dan Pembangunan Daerah Tertinggal", "kemendesa.go.id"),
-    ("ATRBPN", "Kementerian Agraria dan Tata Ruang/Badan Pertanahan Nasional", "atrbpn.go.id"),
-    ("KEMENPORA", "Kementerian Pemuda dan Olahraga", "kemenpora.go.id"),
-    ("BKN", "Badan Kepegawaian Negara", "bkn.go.id"),
-    ("KEMENKEU", "Kementerian Keuangan", "kemenkeu.go.id"),
-    ("BPS", "Badan Pusat Statistik", "bps.go.id"),
-    ("BAPPENAS", "Kementerian PPN/Bappenas", "bappenas.go.id"),
-    ("LAN", "Lembaga Administrasi Negara", "lan.go.id"),
-    ("BPKP", "Badan Pengawasan Keuangan dan Pembangunan", "bpkp.go.id"),
-    ("BMKG", "Badan Meteorologi, Klimatologi, dan Geofisika", "bmkg.go.id"),
-    ("BRIN", "Badan Riset dan Inovasi Nasional", "brin.go.id"),
-    ("BNPB", "Badan Nasional Penanggulangan Bencana", "bnpb.go.id"),
-    ("ANRI", "Arsip Nasional Republik Indonesia", "anri.go.id"),
-    ("BPOM", "Badan Pengawas Obat dan Makanan", "pom.go.id"),
-    ("BNN", "Badan Narkotika Nasional", "bnn.go.id"),
-    ("BSSN", "Badan Siber dan Sandi Negara", "bssn.go.id"),
-)
+# Provinces: "code | name | Kanreg | naming tradition", then their kabupaten (K:) and kota (C:).
+_PROVINCE_DATA = """
+== ACEH | Aceh | XIII | melayu
+K: Aceh Besar, Pidie, Aceh Utara
+C: Banda Aceh, Lhokseumawe
+== SUMUT | Sumatera Utara | VI | batak
+K: Deli Serdang, Toba, Tapanuli Utara, Simalungun, Karo
+C: Medan, Pematangsiantar, Sibolga
+== SUMBAR | Sumatera Barat | XII | minang
+K: Agam, Tanah Datar, Lima Puluh Kota, Pesisir Selatan
+C: Padang, Bukittinggi, Payakumbuh
+== RIAU | Riau | XII | melayu
+K: Kampar, Bengkalis, Siak, Indragiri Hilir
+C: Pekanbaru, Dumai
+== KEPRI | Kepulauan Riau | XII | melayu
+K: Bintan, Karimun
+C: Batam, Tanjungpinang
+== JAMBI | Jambi | VII | melayu
+K: Muaro Jambi, Kerinci, Bungo
+C: Jambi
+== SUMSEL | Sumatera Selatan | VII | melayu
+K: Ogan Komering Ilir, Musi Banyuasin, Lahat, Banyuasin
+C: Palembang, Lubuklinggau
+== BABEL | Kepulauan Bangka Belitung | VII | melayu
+K: Bangka, Belitung
+C: Pangkalpinang
+== BENGKULU | Bengkulu | VII | melayu
+K: Rejang Lebong, Bengkulu Utara
+C: Bengkulu
+== LAMPUNG | Lampung | V | jawa
+K: Lampung Selatan, Lampung Tengah, Pringsewu, Tanggamus
+C: Bandar Lampung, Metro
+== DKI | DKI Jakarta | V |
+== JABAR | Jawa Barat | III | sunda
+K: Bogor, Bandung, Bandung Barat, Garut, Tasikmalaya, Cianjur, Sukabumi, Sumedang, Cirebon,
+  Kuningan, Majalengka, Karawang, Bekasi, Subang, Purwakarta
+C: Bogor, Sukabumi, Cimahi, Depok, Bekasi, Tasikmalaya, Cirebon, Banjar
+== BANTEN | Banten | III | sunda
+K: Serang, Pandeglang, Lebak, Tangerang
+C: Tangerang, Tangerang Selatan, Cilegon, Serang
+== JATENG | Jawa Tengah | I | jawa
+K: Banyumas, Cilacap, Kebumen, Magelang, Klaten, Sukoharjo, Wonogiri, Karanganyar, Sragen,
+  Boyolali, Grobogan, Pati, Kudus, Jepara, Demak, Semarang, Kendal, Batang, Pekalongan, Tegal,
+  Brebes
+C: Semarang, Surakarta, Magelang, Salatiga, Pekalongan, Tegal
+== DIY | Daerah Istimewa Yogyakarta | I | jawa
+K: Bantul, Kulon Progo, Gunungkidul
+C: Yogyakarta
+== JATIM | Jawa Timur | II | jawa
+K: Sidoarjo, Gresik, Malang, Jember, Banyuwangi, Kediri, Blitar, Tulungagung, Madiun, Ponorogo,
+  Pacitan, Ngawi, Bojonegoro, Tuban, Lamongan, Mojokerto, Jombang, Nganjuk, Pasuruan,
+  Probolinggo, Lumajang, Bondowoso, Situbondo, Bangkalan, Sampang, Pamekasan, Sumenep
+C: Surabaya, Malang, Kediri, Blitar, Madiun, Batu, Pasuruan, Probolinggo, Mojokerto
+== BALI | Bali | X | bali
+K: Badung, Gianyar, Tabanan, Buleleng, Karangasem, Klungkung, Bangli, Jembrana
+C: Denpasar
+== NTB | Nusa Tenggara Barat | X | melayu
+K: Lombok Barat, Lombok Tengah, Lombok Timur, Sumbawa, Bima
+C: Mataram, Bima
+== NTT | Nusa Tenggara Timur | X | timur
+K: Kupang, Timor Tengah Selatan, Belu, Sikka, Ende, Manggarai, Sumba Timur
+C: Kupang
+== KALBAR | Kalimantan Barat | V | melayu
+K: Kubu Raya, Sambas, Ketapang, Sintang
+C: Pontianak, Singkawang
+== KALTENG | Kalimantan Tengah | VIII | melayu
+K: Kotawaringin Barat, Kapuas
+C: Palangka Raya
+== KALSEL | Kalimantan Selatan | VIII | melayu
+K: Banjar, Tanah Laut, Tabalong
+C: Banjarmasin, Banjarbaru
+== KALTIM | Kalimantan Timur | VIII | melayu
+K: Kutai Kartanegara, Berau, Paser
+C: Samarinda, Balikpapan, Bontang
+== KALTARA | Kalimantan Utara | VIII | melayu
+K: Bulungan, Nunukan
+C: Tarakan
+== SULUT | Sulawesi Utara | XI | minahasa
+K: Minahasa, Minahasa Utara, Bolaang Mongondow
+C: Manado, Bitung, Tomohon
+== GORONTALO | Gorontalo | XI | melayu
+K: Gorontalo, Boalemo
+C: Gorontalo
+== SULTENG | Sulawesi Tengah | IV | bugis
+K: Donggala, Poso, Banggai
+C: Palu
+== SULSEL | Sulawesi Selatan | IV | bugis
+K: Gowa, Maros, Bone, Wajo, Soppeng, Sidenreng Rappang, Pinrang, Bulukumba, Luwu
+C: Makassar, Parepare, Palopo
+== SULBAR | Sulawesi Barat | IV | bugis
+K: Mamuju, Polewali Mandar, Majene
+== SULTRA | Sulawesi Tenggara | IV | bugis
+K: Konawe, Kolaka, Muna, Buton
+C: Kendari, Baubau
+== MALUKU | Maluku | XI | timur
+K: Maluku Tengah, Seram Bagian Barat, Buru
+C: Ambon, Tual
+== MALUT | Maluku Utara | XI | melayu
+K: Halmahera Utara, Halmahera Barat
+C: Ternate, Tidore Kepulauan
+== PAPUA | Papua | IX | timur
+K: Jayapura, Biak Numfor, Kepulauan Yapen
+C: Jayapura
+== PAPBAR | Papua Barat | XIV | timur
+K: Manokwari, Teluk Bintuni, Fakfak
+== PAPSEL | Papua Selatan | IX | timur
+K: Merauke, Boven Digoel
+== PAPTENG | Papua Tengah | IX | timur
+K: Nabire, Mimika, Paniai
+== PAPPEG | Papua Pegunungan | IX | timur
+K: Jayawijaya, Lanny Jaya, Tolikara
+== PBD | Papua Barat Daya | XIV | timur
+K: Sorong, Raja Ampat
+C: Sorong
+"""
+# Central agencies: "code | name | e-mail domain".
+_CENTRAL_DATA = """
+KEMENDAGRI | Kementerian Dalam Negeri | kemendagri.go.id
+KEMENKES | Kementerian Kesehatan | kemkes.go.id
+KEMENDIKDASMEN | Kementerian Pendidikan Dasar dan Menengah | kemendikdasmen.go.id
+KEMENAG | Kementerian Agama | kemenag.go.id
+KEMENKUM | Kementerian Hukum | kemenkum.go.id
+KEMENTAN | Kementerian Pertanian | pertanian.go.id
+KEMENHUB | Kementerian Perhubungan | dephub.go.id
+KEMENPU | Kementerian Pekerjaan Umum | pu.go.id
+KEMENPANRB | Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi | menpan.go.id
+KEMENSOS | Kementerian Sosial | kemensos.go.id
+KLH | Kementerian Lingkungan Hidup | kemenlh.go.id
+KEMENPERIN | Kementerian Perindustrian | kemenperin.go.id
+KEMENDAG | Kementerian Perdagangan | kemendag.go.id
+KEMENLU | Kementerian Luar Negeri | kemlu.go.id
+KOMDIGI | Kementerian Komunikasi dan Digital | komdigi.go.id
+KKP | Kementerian Kelautan dan Perikanan | kkp.go.id
+KEMENDESA | Kementerian Desa dan Pembangunan Daerah Tertinggal | kemendesa.go.id
+ATRBPN | Kementerian Agraria dan Tata Ruang/Badan Pertanahan Nasional | atrbpn.go.id
+KEMENPORA | Kementerian Pemuda dan Olahraga | kemenpora.go.id
+BKN | Badan Kepegawaian Negara | bkn.go.id
+KEMENKEU | Kementerian Keuangan | kemenkeu.go.id
+BPS | Badan Pusat Statistik | bps.go.id
+BAPPENAS | Kementerian PPN/Bappenas | bappenas.go.id
+LAN | Lembaga Administrasi Negara | lan.go.id
+BPKP | Badan Pengawasan Keuangan dan Pembangunan | bpkp.go.id
+BMKG | Badan Meteorologi, Klimatologi, dan Geofisika | bmkg.go.id
+BRIN | Badan Riset dan Inovasi Nasional | brin.go.id
+BNPB | Badan Nasional Penanggulangan Bencana | bnpb.go.id
+ANRI | Arsip Nasional Republik Indonesia | anri.go.id
+BPOM | Badan Pengawas Obat dan Makanan | pom.go.id
+BNN | Badan Narkotika Nasional | bnn.go.id
+BSSN | Badan Siber dan Sandi Negara | bssn.go.id
+"""
 _SYNTH_PREFIX = _w(
     "Suka, Tanjung, Muara, Batu, Bukit, Sungai, Teluk, Lubuk, Kuala, Padang, Air, Rantau, Pulau, "
     "Gunung, Karang, Tebing, Bandar, Labuhan, Ranca, Ci, Sidi, Tanah"
@@ -1017,13 +820,12 @@ def _local_units(code: str, name: str, *, city: bool) -> tuple[UnitSpec, ...]:
     return _units(code, *units)
 
 
-def _regional_spec(level: str, name: str, province: tuple) -> AgencySpec:
+def _regional_spec(level: str, name: str, province: _Province) -> AgencySpec:
     """A province ("P", named after ``province``), a kabupaten ("K") or a kota ("C") in it."""
-    province_slug, province_name, kanreg = province[0], province[1], province[2]
     if level == "P":
-        code = f"PEMPROV-{province_slug}"
-        full, domain = f"Pemerintah Provinsi {province_name}", f"{_slug(province_slug)}prov.go.id"
-        units = _province_units(code, province_name)
+        code = f"PEMPROV-{province.code}"
+        full, domain = f"Pemerintah Provinsi {province.name}", f"{_slug(province.code)}prov.go.id"
+        units = _province_units(code, province.name)
     elif level == "C":
         code = f"PEMKOT-{_code_slug(name)}"
         full, domain = f"Pemerintah Kota {name}", f"{_slug(name)}kota.go.id"
@@ -1032,27 +834,44 @@ def _regional_spec(level: str, name: str, province: tuple) -> AgencySpec:
         code = f"PEMKAB-{_code_slug(name)}"
         full, domain = f"Pemerintah Kabupaten {name}", f"{_slug(name)}kab.go.id"
         units = _local_units(code, name, city=False)
-    return AgencySpec(code, full, REGIONAL, _KANREG[kanreg], domain, units)
+    return AgencySpec(code, full, REGIONAL, _KANREG[province.kanreg], domain, units)
 
 
-# Agency code → naming tradition of its region, for every agency the generators know about.
+@dataclass(frozen=True)
+class _Province:
+    code: str
+    name: str
+    kanreg: str
+    tradition: str
+    places: tuple[tuple[str, str], ...]  # ("K" or "C", name)
+
+
+def _provinces() -> tuple[_Province, ...]:
+    out = []
+    for (code, name, kanreg, tradition), fields in _parse_blocks(_PROVINCE_DATA):
+        places = tuple(
+            (level, place) for level in ("K", "C") for place in _w(fields.get(level, ""))
+        )
+        out.append(_Province(code, name, kanreg, tradition, places))
+    return tuple(out)
+
+
+_PROVINCES = _provinces()
+# Agency code → naming tradition of its region, for the agencies this module knows by name.
 _LOCAL_TRADITION: dict[str, str] = {}
 
 
 def _real_agencies() -> list[AgencySpec]:
-    specs = [
-        AgencySpec(code, name, CENTRAL, "", domain, _central_units(code, name))
-        for code, name, domain in _CENTRAL
-    ]
+    specs = []
+    for line in _CENTRAL_DATA.strip().splitlines():
+        code, name, domain = (part.strip() for part in line.split("|"))
+        specs.append(AgencySpec(code, name, CENTRAL, "", domain, _central_units(code, name)))
     for province in _PROVINCES:
-        slug, name, _kanreg, tradition, places = province
-        regional = [_regional_spec("P", name, province)]  # the province itself
-        for place in _w(places):
-            level, place_name = place.split(":", 1)
-            regional.append(_regional_spec(level, place_name, province))
+        regional = [_regional_spec("P", province.name, province)]
+        regional += [_regional_spec(level, place, province) for level, place in province.places]
         for spec in regional:
-            if tradition:
-                _LOCAL_TRADITION[spec.code] = tradition
+            if province.tradition:
+                _LOCAL_TRADITION[spec.code] = province.tradition
         specs += regional
     return specs
 
@@ -1065,15 +884,13 @@ _DOMAINS = {spec.code: spec.domain for spec in (*_REAL_AGENCIES, *DEMO_AGENCIES)
 def agency_domain(code: str) -> str:
     """The agency's e-mail domain; for unknown codes one derived from the code."""
     domain = _DOMAINS.get(code)
-    if domain is None:
-        head, _sep, rest = code.partition("-")
-        suffix = {"PEMKAB": "kab", "PEMKOT": "kota", "PEMPROV": "prov"}.get(head)
-        domain = (
-            f"{_slug(rest)}{suffix}.go.id"
-            if suffix and rest
-            else f"{_slug(code) or 'instansi'}.go.id"
-        )
-    return domain
+    if domain is not None:
+        return domain
+    head, _sep, rest = code.partition("-")
+    suffix = {"PEMKAB": "kab", "PEMKOT": "kota", "PEMPROV": "prov"}.get(head)
+    if suffix and _slug(rest):
+        return f"{_slug(rest)}{suffix}.go.id"
+    return f"{_slug(code) or 'instansi'}.go.id"
 
 
 def generate_agencies(count: int, *, seed: int) -> list[AgencySpec]:
@@ -1122,16 +939,18 @@ class _Agency:
         )
 
 
-def _person(rng_random, tradition: _Tradition, female: bool) -> tuple[str, str, str]:
+def _person(rnd, tradition: _Tradition, female: bool) -> tuple[str, str, str]:
     """(full name, first part for the e-mail, last part for the e-mail or "")."""
     firsts = tradition.female if female else tradition.male
-    first = firsts[int(rng_random() * len(firsts))]
-    prefixes = tradition.female_prefix if female else tradition.male_prefix
-    prefix = prefixes[int(rng_random() * len(prefixes))] if prefixes else ""
-    if rng_random() < tradition.single:
+    first = firsts[int(rnd() * len(firsts))]
+    prefix = ""
+    if tradition.prefix and rnd() < tradition.prefix:
+        prefixes = tradition.female_prefix if female else tradition.male_prefix
+        prefix = prefixes[int(rnd() * len(prefixes))] + " "
+    if rnd() < tradition.single:
         return prefix + first, first, ""
-    lasts = (tradition.female_last if female else tradition.male_last) or tradition.male_last
-    last = lasts[int(rng_random() * len(lasts))]
+    lasts = tradition.female_last if female else tradition.male_last
+    last = lasts[int(rnd() * len(lasts))]
     if last == first:
         return prefix + first, first, ""
     return f"{prefix}{first} {last}", first, last
@@ -1142,20 +961,20 @@ def _email_part(text: str) -> str:
     return _SLUG.sub("", text.lower())
 
 
-def _titles(rng_random, track: _Track, education: int, born: int, female: bool) -> tuple[str, str]:
+def _titles(rnd, track: _Track, education: int, born: int, female: bool) -> tuple[str, str]:
     """(gelar depan, gelar belakang) for this education level and career."""
     if education == _SMA:
         return "", ""
     if education == _D3:
-        return "", track.d3[int(rng_random() * len(track.d3))]
+        return "", track.d3[int(rnd() * len(track.d3))]
     front = track.front
-    back = track.s1[int(rng_random() * len(track.s1))] if track.s1 else ""
+    back = track.s1[int(rnd() * len(track.s1))] if track.s1 else ""
     if born < 1968 and track.old_front:
         # The old S1 degrees were written before the name: Drs./Dra. or Ir.
         old = "Dra." if female and track.old_front == "Drs." else track.old_front
         front, back = f"{old} {front}".strip(), ""
     if education >= _S2 and track.s2:
-        master = track.s2[int(rng_random() * len(track.s2))]
+        master = track.s2[int(rnd() * len(track.s2))]
         back = f"{back}, {master}" if back else master
     if education == _S3:
         front = f"Dr. {front}".strip()
@@ -1212,7 +1031,9 @@ def generate_employee_rows(
 ) -> Iterator[dict[str, str]]:
     """Yield ``count`` import rows ({canonical column: text}) spread round-robin over ``agencies``.
 
-    NIPs/NI PPPK are valid and unique within one call; they are not coordinated across calls.
+    NIPs/NI PPPK are valid and unique within one call, not across calls: most serials are 001, so
+    another seed reuses many NIPs (about a third at 100,000 rows). For more new people, ask the
+    same seed for more rows: the first rows stay the same and the rest are new.
     """
     if not agencies:
         raise ValueError("At least one agency is needed.")
@@ -1229,6 +1050,7 @@ def generate_employee_rows(
     ages, n_ages = _APPOINTMENT_AGES, len(_APPOINTMENT_AGES)
     tmt_months, n_tmt_months = _TMT_MONTHS, len(_TMT_MONTHS)
     dd = _DD
+    single_names, javanese = _TRADITIONS["jawa_single"], _TRADITIONS["jawa"]
 
     for index in range(count):
         agency = prepared[index % n_agencies]
@@ -1299,7 +1121,10 @@ def generate_employee_rows(
             rank_index = _ENTRY_RANK[education] + service_years // 4
             if service_years >= 8 and track.ladder != "pelaksana" and rnd() < 0.3:
                 rank_index += 1  # functional credit points promote faster
-            rank_index = min(rank_index, _RANK_CAP[education])
+            cap = _RANK_CAP[education]
+            if track.ladder == "pelaksana":
+                cap = min(cap, 7)  # without a functional or structural post, III/d is the end
+            rank_index = min(rank_index, cap)
             rank = GOLONGAN[rank_index]
         if track.ladder == "ahli":
             position = f"{track.name} {_AHLI_LEVEL[rank_index]}"
@@ -1318,6 +1143,8 @@ def generate_employee_rows(
                     position = _STRUCTURAL_III[int(rnd() * len(_STRUCTURAL_III))]
 
         tradition = agency.traditions[int(rnd() * len(agency.traditions))]
+        if tradition is single_names and birth.year >= 1975:
+            tradition = javanese  # one-word Javanese names belong to the older generation
         name, first, last = _person(rnd, tradition, female)
         front, back = _titles(rnd, track, education, birth.year, female)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
+import queue
 import re
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,8 +24,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.db import DataError, IntegrityError, connection, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from asndigital.accounts.models import User
@@ -438,6 +440,8 @@ class EmployeeImporter:
         batch_size: int | None = None,
         report: ReportFn | None = None,
         today: dt.date | None = None,
+        pipelined: bool = True,
+        writers: int | None = None,
     ) -> None:
         self.actor = actor
         self.actor_id = actor.pk if actor is not None else None
@@ -455,6 +459,9 @@ class EmployeeImporter:
         self.seen: set[int] = set()
         self._agency_codes: dict[int, str] | None = None
         self._unit_codes: dict[int, str] | None = None
+        self._lock = threading.Lock()
+        self.pipelined = pipelined
+        self.writers = writers
 
     def _readable(self, field_name: str, value: Any) -> Any:
         """Change history shows agency and unit codes, not database ids."""
@@ -471,6 +478,65 @@ class EmployeeImporter:
         return _json_value(value)
 
     def run(self, rows: Iterable[tuple[int, dict[str, str]]]) -> ImportResult:
+        """Validate and write all rows; outside a transaction, writing overlaps validation."""
+        if connection.in_atomic_block or not self.pipelined or connection.vendor != "postgresql":
+            # Inside a caller's transaction the writes must use the caller's connection; and
+            # SQLite has one writer at a time, so threads would only wait for each other.
+            self._validate_all(rows, self._write)
+            return self.result
+        return self._run_pipelined(rows)
+
+    def _run_pipelined(self, rows: Iterable[tuple[int, dict[str, str]]]) -> ImportResult:
+        """Validate in this thread while writer threads (each its own connection) write batches.
+
+        The database's work and this process's parsing overlap, and on PostgreSQL two batches
+        are written at once (the server uses both cores). The queue holds a few batches at
+        most, so memory stays bounded. Batches touch disjoint NIPs (duplicates never reach
+        them) and units are created before their rows are queued, so writers cannot collide.
+        """
+        writers = self.writers or 2
+        work: queue.Queue[list[_Row] | None] = queue.Queue(maxsize=writers + 1)
+        failure: list[BaseException] = []
+        language = translation.get_language()
+
+        def writer() -> None:
+            translation.activate(language)
+            try:
+                while (batch := work.get()) is not None:
+                    if not failure:
+                        self._write(batch)
+            except BaseException as exc:  # handed to the main thread, which re-raises it
+                failure.append(exc)
+                while work.get() is not None:  # keep the producer from blocking
+                    pass
+            finally:
+                connection.close()
+
+        def submit(batch: list[_Row]) -> None:
+            if failure:
+                raise failure[0]
+            work.put(batch)
+
+        threads = [
+            threading.Thread(target=writer, name=f"import-writer-{i}", daemon=True)
+            for i in range(writers)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            self._validate_all(rows, submit)
+        finally:
+            for _thread in threads:
+                work.put(None)
+            for thread in threads:
+                thread.join()
+        if failure:
+            raise failure[0]
+        return self.result
+
+    def _validate_all(
+        self, rows: Iterable[tuple[int, dict[str, str]]], submit: Callable[[list[_Row]], None]
+    ) -> None:
         batch: list[_Row] = []
         for number, raw in rows:
             try:
@@ -484,40 +550,56 @@ class EmployeeImporter:
                 continue
             self.seen.add(key)
             for warning in row.warnings:
-                self.result.warnings += 1
-                self.report(number, row.nip, _("Warning: %(warning)s") % {"warning": warning})
+                with self._lock:
+                    self.result.warnings += 1
+                    self.report(number, row.nip, _("Warning: %(warning)s") % {"warning": warning})
+            row.values["unit_id"] = self._unit_id(row)
             batch.append(row)
             if len(batch) >= self.batch_size:
-                self._write(batch)
+                submit(batch)
                 batch = []
         if batch:
-            self._write(batch)
-        return self.result
+            submit(batch)
 
     def _reject(self, number: int, nip: str, reason: str) -> None:
-        self.result.rejected += 1
-        self.report(number, nip[:40], reason)
+        with self._lock:  # called from the reading and the writing thread
+            self.result.rejected += 1
+            self.report(number, nip[:40], reason)
 
-    def _unit_id(self, agency_id: int, code: str, name: str, created: list[Unit]) -> int | None:
-        if not code:
+    def _unit_id(self, row: _Row) -> int | None:
+        """The row's unit, created (with its audit event) the first time the file names it.
+
+        Units are resolved here, in the reading thread and before the row's batch is written,
+        so that writer threads never race to create the same unit.
+        """
+        if not row.unit_code:
             return None
-        key = (agency_id, code)
+        key = (row.values["agency_id"], row.unit_code)
         unit_id = self.units.get(key)
         if unit_id is None:
-            unit = Unit.objects.create(agency_id=agency_id, code=code, name=name or code)
-            created.append(unit)
+            with transaction.atomic():
+                unit, created = Unit.objects.get_or_create(
+                    agency_id=key[0], code=key[1], defaults={"name": row.unit_name or key[1]}
+                )
+                if created:
+                    record(
+                        self.actor,
+                        "unit.created",
+                        unit,
+                        agency_id=unit.agency_id,
+                        code=unit.code,
+                        source=self.source,
+                    )
             unit_id = self.units[key] = unit.id
-            self._pending_units.append(key)
         return unit_id
 
     def _write(self, batch: list[_Row]) -> None:
         """Write a batch; if the database refuses it, retry row by row so one row cannot sink it."""
-        self._pending_units: list[tuple[int, str]] = []
         try:
             outcome = self._write_atomic(batch)
-        except DatabaseError as exc:
-            for key in self._pending_units:  # rolled back with the batch
-                self.units.pop(key, None)
+        except (IntegrityError, DataError) as exc:
+            # The database refused the data. Anything else (connection lost, locks) is not the
+            # row's fault and stops the import: finished batches stay, a re-run completes it.
             if len(batch) == 1:
                 logger.warning(
                     "import row %s refused by the database: %s",
@@ -542,9 +624,10 @@ class EmployeeImporter:
         imported, updated, unchanged, rejections = outcome
         for number, nip, reason in rejections:
             self._reject(number, nip, reason)
-        self.result.imported += imported
-        self.result.updated += updated
-        self.result.unchanged += unchanged
+        with self._lock:
+            self.result.imported += imported
+            self.result.updated += updated
+            self.result.unchanged += unchanged
 
     @transaction.atomic
     def _write_atomic(self, batch: list[_Row]) -> tuple[int, int, int, list[tuple[int, str, str]]]:
@@ -552,22 +635,20 @@ class EmployeeImporter:
         rejections: list[tuple[int, str, str]] = []
         existing = {
             e["nip"]: e
-            for e in Employee.objects.filter(nip__in=[r.nip for r in batch]).values(
+            for e in Employee.objects.filter(nip__any=[r.nip for r in batch]).values(
                 "id", "nip", "user_id", *COMPARED
             )
         }
         fresh_nips = [r.nip for r in batch if r.nip not in existing]
-        taken = set(User.objects.filter(username__in=fresh_nips).values_list("username", flat=True))
-        created_units: list[Unit] = []
+        taken = set(
+            User.objects.filter(username__any=fresh_nips).values_list("username", flat=True)
+        )
 
         new_users, new_employees, new_events = [], [], []
         updates: list[tuple[dict, dict, dict]] = []  # (current, new values, changes)
         imported = unchanged = 0
         for row in batch:
             values = row.values
-            values["unit_id"] = self._unit_id(
-                values["agency_id"], row.unit_code, row.unit_name, created_units
-            )
             current = existing.get(row.nip)
             if current is None:
                 if row.nip in taken:
@@ -641,15 +722,6 @@ class EmployeeImporter:
             insert_rows(EmployeeStatusEvent, _STATUS_COLUMNS, new_events)
         if updates:
             self._apply_updates(updates, now)
-        for unit in created_units:
-            record(
-                self.actor,
-                "unit.created",
-                unit,
-                agency_id=unit.agency_id,
-                code=unit.code,
-                source=self.source,
-            )
         if new_employees or updates:
             record(
                 self.actor,

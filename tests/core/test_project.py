@@ -46,3 +46,16 @@ def test_every_interface_text_has_an_indonesian_translation():
             fuzzy.append(strings["msgid"])
     assert untranslated == []
     assert fuzzy == []
+
+
+@pytest.mark.django_db
+def test_any_lookup_matches_exactly_the_listed_values(agency):
+    from asndigital.personnel.models import Agency
+    from tests.factories import AgencyFactory
+
+    AgencyFactory(code="KOTA-C")
+    codes = set(
+        Agency.objects.filter(code__any=["KOTA-A", "KOTA-C", "NOPE"]).values_list("code", flat=True)
+    )
+    assert codes == {"KOTA-A", "KOTA-C"}
+    assert not Agency.objects.filter(code__any=[]).exists()

@@ -319,6 +319,38 @@ def test_a_row_the_database_refuses_is_rejected_alone_and_the_rest_of_its_batch_
 
 @pytest.mark.django_db
 def test_report_cells_cannot_become_spreadsheet_formulas(agency, tmp_path):
-    evil = ["=HYPERLINK(\"http://x\")", *BUDI[1:]]
+    evil = ['=HYPERLINK("http://x")', *BUDI[1:]]
     _, problems = run_import(write_csv(tmp_path / "a.csv", [evil]), tmp_path)
     assert problems[0]["nip"].startswith("'=")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pipelined_import_with_two_writers_lands_every_row_once(tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("writer threads are used on PostgreSQL only (CI runs this there)")
+    """Outside a transaction the import writes from writer threads; nothing is lost or doubled."""
+    from asndigital.personnel.generator import generate_employee_rows
+    from asndigital.personnel.importer import EmployeeImporter
+    from tests.factories import AgencyFactory
+
+    AgencyFactory(code="KOTA-A")
+    rows = list(generate_employee_rows(300, seed=7, agencies=[("KOTA-A", [("U1", "Unit Satu")])]))
+    numbered = [(n, {k: str(v) for k, v in row.items()}) for n, row in enumerate(rows, start=2)]
+    bad = dict(numbered[10][1], nip="123")  # one bad row in the middle
+    numbered[10] = (numbered[10][0], bad)
+    problems = []
+    importer = EmployeeImporter(
+        actor=None, batch_size=25, writers=2, report=lambda *a: problems.append(a)
+    )
+    result = importer.run(numbered)
+    assert (result.imported, result.rejected) == (299, 1)
+    assert [p[0] for p in problems if not p[2].startswith(("Peringatan", "Warning"))] == [12]
+    assert Employee.objects.count() == 299
+    assert User.objects.count() == 299
+    assert EmployeeStatusEvent.objects.count() == 299
+    assert Unit.objects.filter(code="U1").count() == 1
+    assert AuditEvent.objects.filter(action="employees.imported").count() == 12  # 299 rows / 25
+    again = EmployeeImporter(actor=None, batch_size=25, writers=2).run(numbered)
+    assert (again.imported, again.unchanged, again.rejected) == (0, 299, 1)
