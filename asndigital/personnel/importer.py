@@ -14,7 +14,6 @@ import queue
 import re
 import secrets
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from asndigital.accounts.models import User
 from asndigital.audit.services import record
 from asndigital.core.bulk import insert_rows
+from asndigital.core.ids import uuid7
 from asndigital.personnel.models import (
     DEPARTED_STATUSES,
     Agency,
@@ -662,7 +662,7 @@ class EmployeeImporter:
                     continue
                 if values["status_on"] is None:
                     values["status_on"] = values["appointed_on"]
-                user_id, employee_id = uuid.uuid4(), uuid.uuid4()
+                user_id, employee_id = uuid7(), uuid7()
                 new_users.append(
                     (
                         user_id,

@@ -59,3 +59,16 @@ def test_any_lookup_matches_exactly_the_listed_values(agency):
     )
     assert codes == {"KOTA-A", "KOTA-C"}
     assert not Agency.objects.filter(code__any=[]).exists()
+
+
+def test_uuid7_is_version_7_time_ordered_and_unique():
+    import time
+
+    from asndigital.core.ids import uuid7
+
+    first = uuid7()
+    time.sleep(0.002)
+    later = [uuid7() for _ in range(1000)]
+    assert first.version == 7 and first.variant == "specified in RFC 4122"
+    assert all(first < u for u in later)  # a later millisecond sorts after
+    assert len({*later, first}) == 1001
