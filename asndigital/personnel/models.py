@@ -95,7 +95,9 @@ class Employee(models.Model):
         FEMALE = "P", _("Female")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    nip = models.CharField(_("NIP / NI PPPK"), max_length=18, unique=True)
+    # Unique through Meta.constraints (one index; unique=True would add a LIKE index on
+    # PostgreSQL). Prefix search uses a range over this index instead: see selectors.
+    nip = models.CharField(_("NIP / NI PPPK"), max_length=18)
     nip_lama = models.CharField(_("old NIP"), max_length=9, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -139,9 +141,9 @@ class Employee(models.Model):
         indexes = [
             models.Index(fields=["agency", "name"], name="employee_agency_name"),
             models.Index(fields=["agency", "unit", "status"], name="employee_agency_unit_status"),
-            models.Index(fields=["agency", "status"], name="employee_agency_status"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["nip"], name="employee_nip_unique"),
             models.CheckConstraint(
                 condition=Q(nip__regex=r"^[0-9]{18}$"), name="employee_nip_18_digits"
             ),

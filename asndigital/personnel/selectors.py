@@ -22,7 +22,7 @@ def employee_list(
     if q:
         compact = normalize_nip(q)
         if compact.isdigit():
-            qs = qs.filter(nip__startswith=compact)
+            qs = qs.filter(**nip_prefix_range(compact))
         else:
             qs = qs.filter(name__icontains=q)
     if agency_id is not None:
@@ -32,6 +32,13 @@ def employee_list(
     if status in EmployeeStatus.values:
         qs = qs.filter(status=status)
     return qs.order_by("name", "nip")
+
+
+def nip_prefix_range(prefix: str) -> dict[str, str]:
+    """NIPs starting with ``prefix``, as a range: every NIP has 18 digits, so the range is exact
+    under any collation and uses the plain unique index."""
+    prefix = prefix[:18]
+    return {"nip__gte": prefix.ljust(18, "0"), "nip__lte": prefix.ljust(18, "9")}
 
 
 def get_employee(*, user, pk: str | uuid.UUID) -> Employee:
