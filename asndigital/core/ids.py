@@ -9,9 +9,26 @@ import os
 import time
 import uuid
 
+_VERSION = 0x7 << 76
+_VARIANT = 0x2 << 62
+_RAND_A = 0xFFF << 64  # 12 random bits after the version
+_RAND_B = (1 << 62) - 1  # 62 random bits after the variant
+
+
+def uuid7_many(count: int) -> list[uuid.UUID]:
+    """``count`` version-7 UUIDs from one clock reading and one read of the random source."""
+    stamp = (time.time_ns() // 1_000_000) << 80
+    pool = os.urandom(10 * count)
+    result = []
+    for i in range(count):
+        bits = int.from_bytes(pool[10 * i : 10 * i + 10], "big")  # 80 random bits
+        result.append(
+            uuid.UUID(
+                int=stamp | _VERSION | ((bits >> 62) << 64 & _RAND_A) | _VARIANT | bits & _RAND_B
+            )
+        )
+    return result
+
 
 def uuid7() -> uuid.UUID:
-    value = bytearray((time.time_ns() // 1_000_000).to_bytes(6, "big") + os.urandom(10))
-    value[6] = (value[6] & 0x0F) | 0x70  # version 7
-    value[8] = (value[8] & 0x3F) | 0x80  # RFC 4122 variant
-    return uuid.UUID(bytes=bytes(value))
+    return uuid7_many(1)[0]

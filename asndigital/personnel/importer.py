@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
+import os
 import queue
 import re
-import secrets
 import threading
+from base64 import urlsafe_b64encode
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 from asndigital.accounts.models import User
 from asndigital.audit.services import record
 from asndigital.core.bulk import insert_rows
-from asndigital.core.ids import uuid7
+from asndigital.core.ids import uuid7_many
 from asndigital.personnel.models import (
     DEPARTED_STATUSES,
     Agency,
@@ -647,6 +648,9 @@ class EmployeeImporter:
         new_users, new_employees, new_events = [], [], []
         updates: list[tuple[dict, dict, dict]] = []  # (current, new values, changes)
         imported = unchanged = 0
+        keys = iter(uuid7_many(2 * len(fresh_nips)))
+        # An unusable password still differs per account (Django's convention): 30 random bytes.
+        noise = os.urandom(30 * len(fresh_nips))
         for row in batch:
             values = row.values
             current = existing.get(row.nip)
@@ -662,11 +666,13 @@ class EmployeeImporter:
                     continue
                 if values["status_on"] is None:
                     values["status_on"] = values["appointed_on"]
-                user_id, employee_id = uuid7(), uuid7()
+                user_id, employee_id = next(keys), next(keys)
+                start = 30 * imported
                 new_users.append(
                     (
                         user_id,
-                        UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
+                        UNUSABLE_PASSWORD_PREFIX
+                        + urlsafe_b64encode(noise[start : start + 30]).decode("ascii"),
                         False,
                         row.nip,
                         "",
