@@ -42,7 +42,7 @@ from asndigital.personnel.models import (
     EmploymentType,
     Unit,
 )
-from asndigital.personnel.nip import InvalidNip, Kind, parse_nip
+from asndigital.personnel.nip import InvalidNip, parse_nip
 
 logger = logging.getLogger(__name__)
 
@@ -381,10 +381,6 @@ class RowValidator:
             "birth_date": info.birth_date,
             "sex": info.sex,
         }
-        if (
-            info.kind == Kind.PPPK and employment_type != "PPPK"
-        ):  # pragma: no cover - parse_nip checks
-            raise RowError(_("A PPPK number needs employment type PPPK."))
         return _Row(
             number=number,
             nip=info.nip,
