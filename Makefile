@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format bench bench-import messages lock clean
+.PHONY: help setup run test lint format bench bench-import messages lock clean browser
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -34,8 +34,17 @@ setup: $(VENV)/.installed messages
 run: setup
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed messages
+test: $(VENV)/.installed messages browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+# Installs it when missing and this user may (root); otherwise the browser tests skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (Debian package) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; }
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,24 @@ if IS_PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-asn_session"
     CSRF_COOKIE_NAME = "__Host-asn_csrf"
 SILENCED_SYSTEM_CHECKS = [] if env_bool("SECURE_HSTS_PRELOAD", False) else ["security.W021"]
+
+# --- Multi-factor authentication ------------------------------------------------------------
+# Keys that encrypt authenticator secrets at rest: "id:base64key,..." (first one encrypts).
+ASN_SECRETS_KEYS = env_secret("ASN_SECRETS_KEYS") or ""
+if IS_PRODUCTION and not ASN_SECRETS_KEYS:
+    raise ImproperlyConfigured(
+        "Production needs ASN_SECRETS_KEYS (or ASN_SECRETS_KEYS_FILE) to encrypt MFA secrets."
+    )
+ASN_MFA_ISSUER = env("ASN_MFA_ISSUER", "ASN Digital")
+ASN_MFA_LOCK_AFTER = env_int("ASN_MFA_LOCK_AFTER", 100)  # consecutive wrong codes
+ASN_LOGIN_PENDING_SECONDS = env_int("ASN_LOGIN_PENDING_SECONDS", 600)  # password done, code not yet
+# Throttles: free failures before waits start, then waits double up to the cap (seconds).
+ASN_THROTTLE_ACCOUNT_FREE = env_int("ASN_THROTTLE_ACCOUNT_FREE", 5)
+ASN_THROTTLE_IP_FREE = env_int("ASN_THROTTLE_IP_FREE", 50)  # offices share one address (NAT)
+ASN_THROTTLE_MAX_WAIT = env_int("ASN_THROTTLE_MAX_WAIT", 900)
+ASN_THROTTLE_CODE_FREE = env_int("ASN_THROTTLE_CODE_FREE", 5)
+# Behind a proxy that appends the client address to X-Forwarded-For (docs/deployment.md).
+ASN_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 # --- Application settings ---------------------------------------------------------------------
 ASN_SITE_NAME = env("ASN_SITE_NAME", "ASN Digital")

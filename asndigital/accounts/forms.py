@@ -1,24 +1,22 @@
-from django.contrib.auth.forms import AuthenticationForm
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from asndigital.personnel.nip import normalize_nip
 
 
-class LoginForm(AuthenticationForm):
-    """NIP (grouped with spaces or not) or account name, and password.
+class LoginForm(forms.Form):
+    """NIP (grouped with spaces or not) or account name, and password."""
 
-    Wrong username, wrong password and disabled account all get the same message.
-    """
+    username = forms.CharField(label=_("NIP or username"), max_length=64)
+    password = forms.CharField(
+        label=_("Password"), strip=False, max_length=4096, widget=forms.PasswordInput
+    )
 
-    error_messages = {
-        "invalid_login": _("The NIP/username or password is wrong, or the account cannot sign in."),
-        "inactive": _("The NIP/username or password is wrong, or the account cannot sign in."),
-    }
-
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = _("NIP or username")
-        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}
+        )
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
     def clean_username(self):
@@ -26,3 +24,32 @@ class LoginForm(AuthenticationForm):
         compact = normalize_nip(raw)
         # An NIP typed in its grouped form (with spaces) is the same username.
         return compact if compact.isdigit() else raw.strip()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=_("Code from your authenticator app"), max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+                "autocapitalize": "none",
+            }
+        )
+
+
+class ActivationForm(CodeForm):
+    name = forms.CharField(
+        label=_("Device name"),
+        max_length=64,
+        help_text=_("So you can recognise it later, e.g. “HP Samsung saya”."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = _("6-digit code shown in the app")
+        self.fields["code"].widget.attrs.pop("autofocus", None)

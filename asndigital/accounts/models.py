@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device as OtpDevice
 
 
 class Role(models.TextChoices):
@@ -130,3 +131,46 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         where = self.agency.code if self.agency_id else "national"
         return f"{self.user} · {self.role} · {where}"
+
+
+class AuthenticatorDevice(OtpDevice):
+    """A TOTP authenticator app (RFC 6238: SHA1, 6 digits, 30 s), its secret encrypted at rest.
+
+    django-otp's Device gives the user link, name and "confirmed"; the code arithmetic is
+    django_otp.oath. Replay protection and the lock counter are updated with conditional
+    UPDATEs, so that two requests (or two app processes) cannot both use one code.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sealed_key = models.BinaryField(_("encrypted secret"))
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # The time step of the last accepted code: a code is accepted only for a later step.
+    last_t = models.BigIntegerField(default=-1)
+    # The offset (in steps) of the last accepted code from the server's clock: -1, 0 or 1.
+    drift = models.SmallIntegerField(default=0)
+    failure_count = models.PositiveIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that replaces the one-time code once; only its hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["code_hash"], name="recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user}"

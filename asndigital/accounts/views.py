@@ -1,12 +1,272 @@
+"""Signing in: password, then the one-time code (or, the first time, activating an app).
+
+Django's ``login()`` happens only after the second factor, so a person who has passed only the
+password is not signed in and can reach nothing but these pages, help and logout.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
-from asndigital.accounts.forms import LoginForm
+from asndigital.accounts import mfa, throttle
+from asndigital.accounts.forms import ActivationForm, CodeForm, LoginForm
+from asndigital.accounts.models import User
+from asndigital.audit.services import record
+from asndigital.core.crypto import SealError, seal, unseal
+from asndigital.core.errors import DomainError
+
+PENDING = "asn_login_pending"  # {"user": id, "at": time, "next": url}: the password was right
+ACTIVATION = "asn_activation_secret"  # the secret being activated, sealed
+FRESH_CODES = "asn_fresh_recovery_codes"  # shown once after activation
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+CLOCK_HINT = gettext_lazy(
+    "The code is not right. Most often the phone's clock is off: set date and time to "
+    "automatic in the phone's settings, then type the code that is shown now."
+)
 
 
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    template_name = "accounts/login.html"
-    redirect_authenticated_user = True
+def _wait_message(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    if minutes:
+        return _("Too many attempts. Try again in %(m)d min %(s)d s.") % {"m": minutes, "s": rest}
+    return _("Too many attempts. Try again in %(s)d seconds.") % {"s": seconds}
+
+
+def _safe_next(request, url: str) -> str:
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return url
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _pending_user(request) -> User | None:
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending.get("at", 0) > settings.ASN_LOGIN_PENDING_SECONDS:
+        return None
+    return User.objects.filter(pk=pending["user"], is_active=True).first()
+
+
+def _complete_login(request, user: User, method: str) -> str:
+    """Sign in for real (new session key) and say where to go."""
+    target = request.session.get(PENDING, {}).get("next", "")
+    login(request, user, backend=BACKEND)
+    for key in (PENDING, ACTIVATION):
+        request.session.pop(key, None)
+    throttle.for_account(user.username).reset()
+    throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE).reset()
+    record(user, "login.succeeded", user, method=method, ip=throttle.client_ip(request))
+    return _safe_next(request, target)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        ip = throttle.client_ip(request)
+        by_account, by_address = throttle.for_account(username), throttle.for_address(ip)
+        # Before any password hash: a refused attempt costs the server almost nothing.
+        wait = max(by_account.wait_seconds(), by_address.wait_seconds())
+        if wait:
+            form.add_error(None, _wait_message(wait))
+            status = 429
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                by_account.failure()
+                by_address.failure()
+                known = User.objects.filter(username=username).first()
+                record(None, "login.failed", known, reason="password", ip=ip)
+                form.add_error(
+                    None,
+                    _("The NIP/username or password is wrong, or the account cannot sign in."),
+                )
+            else:
+                by_account.reset()
+                request.session.cycle_key()
+                request.session[PENDING] = {
+                    "user": str(user.pk),
+                    "at": time.time(),
+                    "next": request.POST.get("next", "") or request.GET.get("next", ""),
+                }
+                record(user, "login.password_ok", user, ip=ip)
+                target = "accounts:code" if mfa.has_device(user) else "accounts:activate"
+                return redirect(target)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@never_cache
+def code_view(request):
+    """The second step: a code from the app, or one of the recovery codes."""
+    user = _pending_user(request)
+    if user is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    if not mfa.has_device(user):
+        return redirect("accounts:activate")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        ip = throttle.client_ip(request)
+        per_user = throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE)
+        by_address = throttle.for_address(ip)
+        wait = max(per_user.wait_seconds(), by_address.wait_seconds())
+        raw = form.cleaned_data["code"]
+        if wait:
+            form.add_error("code", _wait_message(wait))
+            status = 429
+        elif mfa.looks_like_recovery_code(raw):
+            left = mfa.use_recovery_code(user=user, code=raw, ip=ip)
+            if left is None:
+                per_user.failure()
+                by_address.failure()
+                form.add_error("code", _("That recovery code is not valid or was already used."))
+            else:
+                target = _complete_login(request, user, "recovery_code")
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You signed in with a recovery code. %(left)d code remains. Set up your "
+                        "authenticator app again so you do not run out.",
+                        "You signed in with a recovery code. %(left)d codes remain. Set up your "
+                        "authenticator app again so you do not run out.",
+                        left,
+                    )
+                    % {"left": left},
+                )
+                return redirect(target)
+        else:
+            result = mfa.check_code(user=user, code=raw, ip=ip)
+            if result.ok:
+                return redirect(_complete_login(request, user, "totp"))
+            per_user.failure()
+            by_address.failure()
+            if result.reason == "replayed":
+                form.add_error(
+                    "code",
+                    _(
+                        "This code was used already. Wait for the next code "
+                        "in your app (it changes every 30 seconds)."
+                    ),
+                )
+            elif result.reason == "locked":
+                form.add_error(
+                    "code",
+                    _(
+                        "Your authenticator is locked after too many wrong codes. Use a recovery "
+                        "code, or ask your agency's HR office (BKPSDM / Biro SDM) "
+                        "to reset your MFA."
+                    ),
+                )
+            else:
+                form.add_error("code", str(CLOCK_HINT))
+    return render(
+        request,
+        "accounts/code.html",
+        {"form": form, "pending_user": user, "server_time": timezone.now()},
+        status=status,
+    )
+
+
+def _activation_secret(request, user: User) -> bytes:
+    sealed = request.session.get(ACTIVATION)
+    if sealed:
+        try:
+            return unseal(base64.b64decode(sealed), context=f"activation:{user.pk}")
+        except (SealError, ValueError):
+            pass
+    secret = mfa.new_secret()
+    request.session[ACTIVATION] = base64.b64encode(
+        seal(secret, context=f"activation:{user.pk}")
+    ).decode("ascii")
+    return secret
+
+
+@never_cache
+def activate_view(request):
+    """First sign-in: scan the QR code, type the first code and a device name."""
+    user = _pending_user(request)
+    if user is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    if mfa.has_device(user):
+        return redirect("accounts:code")
+    secret = _activation_secret(request, user)
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _device, codes = mfa.activate_device(
+                user=user,
+                secret=secret,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                ip=throttle.client_ip(request),
+            )
+        except DomainError as exc:
+            form.add_error("code" if exc.code == "invalid_code" else "name", exc.message)
+        else:
+            target = _complete_login(request, user, "activation")
+            request.session[FRESH_CODES] = {"codes": codes, "next": target}
+            return redirect("accounts:recovery_codes")
+    uri = mfa.otpauth_uri(user, secret)
+    context = {
+        "form": form,
+        "pending_user": user,
+        "qr_svg": mfa.qr_svg(uri),
+        "secret_text": mfa.secret_text(secret),
+        "server_time": timezone.now(),
+        "issuer": settings.ASN_MFA_ISSUER,
+    }
+    return render(request, "accounts/activate.html", context)
+
+
+@never_cache
+def recovery_codes_view(request):
+    """The recovery codes, shown once after activation, with a download."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    fresh = request.session.get(FRESH_CODES)
+    if not fresh:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if request.method == "POST":
+        request.session.pop(FRESH_CODES, None)
+        return redirect(fresh.get("next") or settings.LOGIN_REDIRECT_URL)
+    if request.GET.get("download"):
+        lines = [
+            _("ASN Digital recovery codes for %(user)s") % {"user": request.user.username},
+            _("Each code works once, instead of the code from your app."),
+            "",
+            *fresh["codes"],
+            "",
+        ]
+        response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="asn-digital-recovery-codes.txt"'
+        return response
+    return render(request, "accounts/recovery_codes.html", {"codes": fresh["codes"]})
 
 
 class LogoutView(auth_views.LogoutView):

@@ -1,5 +1,6 @@
 """The settings posture: production refuses unsafe configuration; check --deploy is clean."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -15,7 +16,7 @@ def run_manage(*args, **env):
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("ASN_", "SECRET_KEY", "DEBUG", "DATABASE_URL"))
+        if not k.startswith(("ASN_", "SECRET_KEY", "DEBUG", "DATABASE_URL", "DJANGO_ALLOW"))
     }
     base.update(env)
     return subprocess.run(
@@ -35,6 +36,7 @@ def production_env(**extra):
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "asndigital.example.go.id",
         "DATABASE_URL": "sqlite:///:memory:",
+        "ASN_SECRETS_KEYS": "1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     }
     env.update(extra)
     return env
@@ -58,6 +60,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"DEBUG": "1"}, "DEBUG cannot be on"),
         ({"ASN_ENV": "staging"}, "ASN_ENV must be"),
         ({"DEBUG": "perhaps"}, "must be true or false"),
+        ({"ASN_SECRETS_KEYS": ""}, "needs ASN_SECRETS_KEYS"),
     ],
 )
 def test_production_refuses_unsafe_configuration(change, message):
