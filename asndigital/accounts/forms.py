@@ -53,3 +53,17 @@ class ActivationForm(CodeForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].label = _("6-digit code shown in the app")
         self.fields["code"].widget.attrs.pop("autofocus", None)
+
+
+class ReauthForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label=_("Current code from your app"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

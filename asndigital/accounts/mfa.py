@@ -242,3 +242,50 @@ def use_recovery_code(*, user: User, code: str, ip: str = "") -> int | None:
 
 def looks_like_recovery_code(raw: str) -> bool:
     return len("".join(ch for ch in (raw or "") if ch.isalnum())) == _RECOVERY_LENGTH
+
+
+# --- Managing one's own devices (after re-authentication) -----------------------------------
+
+
+def own_device(user: User, device_id) -> AuthenticatorDevice:
+    """One of the user's own devices; anyone else's looks missing."""
+    device = AuthenticatorDevice.objects.filter(user=user, pk=device_id).first()
+    if device is None:
+        raise DomainError(_("That device does not exist."), code="not_found")
+    return device
+
+
+@transaction.atomic
+def rename_device(*, user: User, device_id, name: str, ip: str = "") -> AuthenticatorDevice:
+    device = own_device(user, device_id)
+    name = " ".join((name or "").split())
+    if not name or len(name) > 64:
+        raise DomainError(_("A device name has 1 to 64 characters."))
+    old = device.name
+    device.name = name
+    device.save(update_fields=["name"])
+    record(user, "mfa.device_renamed", device, old=old, new=name, ip=ip)
+    return device
+
+
+@transaction.atomic
+def remove_device(*, user: User, device_id, ip: str = "") -> None:
+    """Remove one of the user's authenticators; never the last one (sign-in needs one)."""
+    device = own_device(user, device_id)
+    others = AuthenticatorDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
+    if not others.exists():
+        raise DomainError(_("This is your only authenticator: add another one before removing it."))
+    record(user, "mfa.device_removed", device, name=device.name, ip=ip)
+    device.delete()
+
+
+@transaction.atomic
+def reset_mfa(*, actor: User | None, user: User, reason: str, ip: str = "") -> None:
+    """Clear every authenticator and recovery code of ``user`` and end their sessions; the next
+    sign-in goes to activation. Callers check who may do this (policies / the reset flow)."""
+    devices = AuthenticatorDevice.objects.filter(user=user)
+    count = devices.count()
+    devices.delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    record(actor, "mfa.reset", user, reason=reason, devices=count, ip=ip)

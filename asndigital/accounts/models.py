@@ -5,6 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device as OtpDevice
 
@@ -61,6 +62,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("can use the Django admin"), default=False)
     language = models.CharField(_("language"), max_length=8, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Raising it ends every session of the account (log out everywhere, password change, MFA
+    # reset): it is part of the session hash Django checks on every request.
+    session_epoch = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -83,6 +87,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.get_full_name()
+
+    def _get_session_auth_hash(self, secret=None):
+        return salted_hmac(
+            "asndigital.accounts.User.session",
+            f"{self.password}\x00{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def registered_email(self) -> str:

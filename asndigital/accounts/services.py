@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
@@ -69,3 +70,11 @@ def revoke_role(*, actor: User | None, assignment: RoleAssignment) -> None:
         agency=assignment.agency.code if assignment.agency_id else None,
     )
     assignment.delete()
+
+
+@transaction.atomic
+def end_all_sessions(*, actor: User | None, user: User, reason: str, ip: str = "") -> None:
+    """End every session of ``user`` (the session hash includes the epoch raised here)."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    record(actor, "sessions.ended", user, reason=reason, ip=ip)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from asndigital.accounts import views
+from asndigital.accounts import security_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,19 @@ urlpatterns = [
     path("masuk/aktivasi-mfa/", views.activate_view, name="activate"),
     path("kode-pemulihan/", views.recovery_codes_view, name="recovery_codes"),
     path("keluar/", views.LogoutView.as_view(), name="logout"),
+    path("keamanan/", security_views.security_view, name="security"),
+    path("keamanan/konfirmasi/", security_views.reauth_view, name="reauth"),
+    path("keamanan/perangkat/tambah/", security_views.add_device_view, name="add_device"),
+    path(
+        "keamanan/perangkat/<uuid:device_id>/nama/",
+        security_views.rename_device_view,
+        name="rename_device",
+    ),
+    path(
+        "keamanan/perangkat/<uuid:device_id>/hapus/",
+        security_views.remove_device_view,
+        name="remove_device",
+    ),
+    path("keamanan/kode-pemulihan/", security_views.regenerate_codes_view, name="regenerate_codes"),
+    path("keamanan/keluar-semua/", security_views.logout_everywhere_view, name="logout_everywhere"),
 ]

@@ -67,6 +67,7 @@ def _complete_login(request, user: User, method: str) -> str:
     login(request, user, backend=BACKEND)
     for key in (PENDING, ACTIVATION):
         request.session.pop(key, None)
+    request.session["asn_started"] = request.session["asn_seen"] = int(time.time())
     throttle.for_account(user.username).reset()
     throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE).reset()
     record(user, "login.succeeded", user, method=method, ip=throttle.client_ip(request))

@@ -1,6 +1,12 @@
 """Response headers that Django's SecurityMiddleware does not set."""
 
+import time
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import gettext as _
 
 # Everything is served from this origin: no CDN, no inline script (htmx is a local file).
 DEFAULT_CSP = (
@@ -37,4 +43,36 @@ class IndonesianFirstMiddleware:
 
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
+class SessionPolicyMiddleware:
+    """Sessions end after an idle hour and, at the latest, a day after sign-in (configurable).
+
+    Ending every session of an account at once (log out everywhere, password change, MFA reset)
+    is done by the account's session epoch, which is part of the session hash.
+    """
+
+    TOUCH_EVERY = 60  # seconds: do not write the session on every request
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.get("asn_started")
+            seen = session.get("asn_seen", started)
+            if started is None:
+                session["asn_started"] = session["asn_seen"] = now
+            elif (
+                now - started > settings.SESSION_COOKIE_AGE
+                or now - seen > settings.ASN_SESSION_IDLE_SECONDS
+            ):
+                logout(request)
+                messages.info(request, _("Your session ended. Please sign in again."))
+                return redirect_to_login(request.get_full_path())
+            elif now - seen > self.TOUCH_EVERY:
+                session["asn_seen"] = now
         return self.get_response(request)

@@ -407,6 +407,7 @@ _USER_COLUMNS = (
     "is_staff",
     "language",
     "date_joined",
+    "session_epoch",
 )
 _EMPLOYEE_COLUMNS = (
     "id",
@@ -677,6 +678,7 @@ class EmployeeImporter:
                         False,
                         "",
                         now,
+                        0,
                     )
                 )
                 new_employees.append(
