@@ -31,7 +31,10 @@ setup: $(VENV)/.installed messages
 	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
+# The background worker (e-mail) runs beside the server and stops with it.
 run: setup
+	@trap 'kill 0' EXIT INT TERM; \
+	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' --interval 1 & \
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed messages browser

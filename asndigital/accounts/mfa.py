@@ -289,3 +289,14 @@ def reset_mfa(*, actor: User | None, user: User, reason: str, ip: str = "") -> N
     RecoveryCode.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     record(actor, "mfa.reset", user, reason=reason, devices=count, ip=ip)
+
+
+def device_summary(user: User | None) -> dict:
+    """What an agency admin sees of someone's MFA: how many apps, when last used, locked?"""
+    devices = list(AuthenticatorDevice.objects.filter(user=user)) if user is not None else []
+    used = [d.last_used_at for d in devices if d.last_used_at]
+    return {
+        "count": len(devices),
+        "last_used_at": max(used) if used else None,
+        "locked": any(d.locked_at for d in devices),
+    }

@@ -113,3 +113,18 @@ def can_manage_roles(user: User | None, agency) -> bool:
     if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
         return True
     return agency is not None and agency.pk in g.agencies_with(frozenset({Role.AGENCY_ADMIN}))
+
+
+def can_reset_mfa(user: User | None, employee: Employee) -> bool:
+    """The employee's agency admin (or BKN) may reset their MFA; nobody resets their own this
+    way, and agency admins cannot reset accounts that hold a national role."""
+    if user is None or employee.user_id is None or employee.user_id == user.pk:
+        return False
+    g = grants(user)
+    if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
+        return True
+    if employee.agency_id not in g.agencies_with(frozenset({Role.AGENCY_ADMIN})):
+        return False
+    from asndigital.accounts.models import RoleAssignment
+
+    return not RoleAssignment.objects.filter(user_id=employee.user_id, agency__isnull=True).exists()

@@ -16,6 +16,7 @@ from asndigital.accounts.models import (
 )
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
+from asndigital.core.mail import queue_email
 from asndigital.personnel.models import Agency
 
 
@@ -78,3 +79,24 @@ def end_all_sessions(*, actor: User | None, user: User, reason: str, ip: str = "
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
     record(actor, "sessions.ended", user, reason=reason, ip=ip)
+
+
+@transaction.atomic
+def admin_reset_mfa(*, actor: User, employee, reason: str, ip: str = "") -> None:
+    """BKPSDM resets an employee's MFA: devices and recovery codes cleared, sessions ended, the
+    employee told by e-mail; their next sign-in goes to activation."""
+    from asndigital.accounts import mfa
+
+    policies.require(policies.can_view_employee(actor, employee))
+    if not policies.can_reset_mfa(actor, employee):
+        raise DomainError(_("You cannot reset this account's MFA."))
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the reset."))
+    user = employee.user
+    mfa.reset_mfa(actor=actor, user=user, reason=reason.strip()[:300], ip=ip)
+    queue_email(
+        to=employee.email,
+        template="accounts/email/mfa_reset",
+        context={"name": employee.display_name, "username": user.username},
+        language=user.language,
+    )

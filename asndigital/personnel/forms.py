@@ -30,6 +30,14 @@ class EmployeeFilterForm(forms.Form):
         )
 
 
+class ResetMfaForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the reset"),
+        max_length=300,
+        help_text=_("For example: new phone, the app was deleted. Kept in the audit trail."),
+    )
+
+
 class RegisteredEmailForm(forms.Form):
     email = forms.EmailField(label=_("New registered e-mail"))
     reason = forms.CharField(label=_("Reason for the correction"), max_length=300)

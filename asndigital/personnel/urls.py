@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.employee_list, name="employee_list"),
     path("<uuid:pk>/", views.employee_detail, name="employee_detail"),
     path("<uuid:pk>/email/", views.correct_email, name="correct_email"),
+    path("<uuid:pk>/reset-mfa/", views.reset_mfa, name="reset_mfa"),
 ]

@@ -6,10 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from asndigital.accounts import policies
+from asndigital.accounts import mfa, policies
+from asndigital.accounts import services as account_services
+from asndigital.accounts.throttle import client_ip
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.personnel import selectors, services
-from asndigital.personnel.forms import EmployeeFilterForm, RegisteredEmailForm
+from asndigital.personnel.forms import EmployeeFilterForm, RegisteredEmailForm, ResetMfaForm
 
 PAGE_SIZE = 25
 
@@ -64,7 +66,11 @@ def employee_detail(request, pk):
         "changes": selectors.change_history(employee),
         "can_correct_email": policies.can_correct_registered_email(request.user, employee),
         "email_form": RegisteredEmailForm(),
+        "can_reset_mfa": policies.can_reset_mfa(request.user, employee),
+        "reset_mfa_form": ResetMfaForm(),
     }
+    if context["can_reset_mfa"]:
+        context["mfa_devices"] = mfa.device_summary(employee.user)
     return render(request, "personnel/employee_detail.html", context)
 
 
@@ -91,4 +97,35 @@ def correct_email(request, pk):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+    return redirect("personnel:employee_detail", pk=employee.pk)
+
+
+@login_required
+@require_POST
+def reset_mfa(request, pk):
+    """BKPSDM resets an employee's MFA (new phone, deleted app), with a reason."""
+    employee = _employee_or_404(request, pk)
+    form = ResetMfaForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for the reset."))
+        return redirect("personnel:employee_detail", pk=employee.pk)
+    try:
+        account_services.admin_reset_mfa(
+            actor=request.user,
+            employee=employee,
+            reason=form.cleaned_data["reason"],
+            ip=client_ip(request),
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "MFA was reset. The employee sets up the authenticator app again "
+                "at the next sign-in."
+            ),
+        )
     return redirect("personnel:employee_detail", pk=employee.pk)
