@@ -37,13 +37,7 @@ class Throttle:
 
     def wait_seconds(self, now: float | None = None) -> int:
         """Seconds before the next attempt is allowed (0: go ahead)."""
-        state = cache.get_many([self._key, self._key + ":at"])
-        failures = state.get(self._key, 0)
-        last = state.get(self._key + ":at")
-        if not failures or last is None:
-            return 0
-        remaining = last + self._delay(failures) - (now if now is not None else time.time())
-        return max(0, int(remaining + 0.999))
+        return check(self, now=now)[0]
 
     def failure(self, now: float | None = None) -> None:
         cache.add(self._key, 0, KEEP_SECONDS)
@@ -56,6 +50,21 @@ class Throttle:
 
     def reset(self) -> None:
         cache.delete_many([self._key, self._key + ":at"])
+
+
+def check(*throttles: Throttle, now: float | None = None) -> tuple[int, list[Throttle]]:
+    """One cache read for several throttles: (seconds to wait, those that have failures)."""
+    keys = [k for t in throttles for k in (t._key, t._key + ":at")]
+    state = cache.get_many(keys)
+    now = now if now is not None else time.time()
+    wait, dirty = 0, []
+    for t in throttles:
+        failures, last = state.get(t._key, 0), state.get(t._key + ":at")
+        if failures:
+            dirty.append(t)
+            if last is not None:
+                wait = max(wait, int(last + t._delay(failures) - now + 0.999))
+    return max(0, wait), dirty
 
 
 def for_account(username: str) -> Throttle:

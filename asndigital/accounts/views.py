@@ -61,15 +61,16 @@ def _pending_user(request) -> User | None:
     return User.objects.filter(pk=pending["user"], is_active=True).first()
 
 
-def _complete_login(request, user: User, method: str) -> str:
-    """Sign in for real (new session key) and say where to go."""
+def _complete_login(request, user: User, method: str, dirty=()) -> str:
+    """Sign in for real (new session key) and say where to go; ``dirty``: throttles to clear."""
     target = request.session.get(PENDING, {}).get("next", "")
     login(request, user, backend=BACKEND)
     for key in (PENDING, ACTIVATION):
         request.session.pop(key, None)
     request.session["asn_started"] = request.session["asn_seen"] = int(time.time())
-    throttle.for_account(user.username).reset()
-    throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE).reset()
+    for spent in dirty:
+        if spent.scope != "ip":  # an address's count is not one person's to clear
+            spent.reset()
     record(user, "login.succeeded", user, method=method, ip=throttle.client_ip(request))
     return _safe_next(request, target)
 
@@ -86,7 +87,7 @@ def login_view(request):
         ip = throttle.client_ip(request)
         by_account, by_address = throttle.for_account(username), throttle.for_address(ip)
         # Before any password hash: a refused attempt costs the server almost nothing.
-        wait = max(by_account.wait_seconds(), by_address.wait_seconds())
+        wait, dirty = throttle.check(by_account, by_address)
         if wait:
             form.add_error(None, _wait_message(wait))
             status = 429
@@ -102,7 +103,8 @@ def login_view(request):
                     _("The NIP/username or password is wrong, or the account cannot sign in."),
                 )
             else:
-                by_account.reset()
+                if by_account in dirty:
+                    by_account.reset()
                 request.session.cycle_key()
                 request.session[PENDING] = {
                     "user": str(user.pk),
@@ -127,7 +129,7 @@ def code_view(request):
     if user is None:
         messages.info(request, _("Please sign in again."))
         return redirect("accounts:login")
-    if not mfa.has_device(user):
+    if request.method != "POST" and not mfa.has_device(user):
         return redirect("accounts:activate")
     form = CodeForm(request.POST or None)
     status = 200
@@ -135,7 +137,7 @@ def code_view(request):
         ip = throttle.client_ip(request)
         per_user = throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE)
         by_address = throttle.for_address(ip)
-        wait = max(per_user.wait_seconds(), by_address.wait_seconds())
+        wait, dirty = throttle.check(per_user, by_address)
         raw = form.cleaned_data["code"]
         if wait:
             form.add_error("code", _wait_message(wait))
@@ -147,7 +149,7 @@ def code_view(request):
                 by_address.failure()
                 form.add_error("code", _("That recovery code is not valid or was already used."))
             else:
-                target = _complete_login(request, user, "recovery_code")
+                target = _complete_login(request, user, "recovery_code", dirty)
                 messages.warning(
                     request,
                     ngettext(
@@ -163,7 +165,9 @@ def code_view(request):
         else:
             result = mfa.check_code(user=user, code=raw, ip=ip)
             if result.ok:
-                return redirect(_complete_login(request, user, "totp"))
+                return redirect(_complete_login(request, user, "totp", dirty))
+            if result.reason == "no_device":
+                return redirect("accounts:activate")
             per_user.failure()
             by_address.failure()
             if result.reason == "replayed":
