@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from asndigital.core.env import env, env_bool, env_int, env_list, env_secret
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_tasks",
     "django_tasks_db",
+    "django_altcha",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +258,14 @@ ASN_THROTTLE_MAX_WAIT = env_int("ASN_THROTTLE_MAX_WAIT", 900)
 ASN_THROTTLE_CODE_FREE = env_int("ASN_THROTTLE_CODE_FREE", 5)
 # Behind a proxy that appends the client address to X-Forwarded-For (docs/deployment.md).
 ASN_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- Captcha (proof of work, self-hosted): ADR 0005 ------------------------------------------
+ALTCHA_HMAC_KEY = (
+    env_secret("ALTCHA_HMAC_KEY")
+    or salted_hmac("altcha", "hmac-key", secret=SECRET_KEY).hexdigest()
+)
+ALTCHA_CHALLENGE_EXPIRE = env_int("ALTCHA_CHALLENGE_EXPIRE_MS", 20 * 60 * 1000)
+ASN_CAPTCHA_MAX_NUMBER = env_int("ASN_CAPTCHA_MAX_NUMBER", 200_000)
 
 # --- Application settings ---------------------------------------------------------------------
 ASN_SITE_NAME = env("ASN_SITE_NAME", "ASN Digital")

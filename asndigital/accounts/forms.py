@@ -67,3 +67,33 @@ class ReauthForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class ResetStartForm(forms.Form):
+    username = forms.CharField(label=_("NIP or username"), max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        from asndigital.core.captcha import captcha_field
+
+        super().__init__(*args, **kwargs)
+        self.fields["captcha"] = captcha_field()
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
+
+    def clean_username(self):
+        raw = self.cleaned_data.get("username", "")
+        compact = normalize_nip(raw)
+        return compact if compact.isdigit() else raw.strip()
+
+
+class ResetEmailForm(forms.Form):
+    email = forms.EmailField(label=_("Your registered e-mail"), max_length=254)
+
+
+class ResetMfaConfirmForm(forms.Form):
+    code = forms.CharField(label=_("Code from the e-mail"), max_length=20)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

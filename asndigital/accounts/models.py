@@ -186,3 +186,29 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user}"
+
+
+class EmailChallenge(models.Model):
+    """A code sent to the registered e-mail (password reset, MFA reset); only its HMAC is kept.
+
+    A new challenge voids the open one of the same purpose and carries over its wrong entries,
+    so asking again does not give fresh tries.
+    """
+
+    class Purpose(models.TextChoices):
+        MFA_RESET = "mfa_reset", _("MFA reset")
+        PASSWORD_RESET = "password_reset", _("password reset")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_challenges")
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)  # used, voided or out of tries
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose", "created_at"], name="challenge_user")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} for {self.user}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from asndigital.accounts import security_views, views
+from asndigital.accounts import reset_views, security_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("masuk/aktivasi-mfa/", views.activate_view, name="activate"),
     path("kode-pemulihan/", views.recovery_codes_view, name="recovery_codes"),
     path("keluar/", views.LogoutView.as_view(), name="logout"),
+    path("reset-mfa/", reset_views.start_view, name="mfa_reset"),
+    path("reset-mfa/email/", reset_views.email_view, name="mfa_reset_email"),
+    path("reset-mfa/konfirmasi/", reset_views.confirm_view, name="mfa_reset_confirm"),
     path("keamanan/", security_views.security_view, name="security"),
     path("keamanan/konfirmasi/", security_views.reauth_view, name="reauth"),
     path("keamanan/perangkat/tambah/", security_views.add_device_view, name="add_device"),
