@@ -228,3 +228,29 @@ def test_throttle_counts_unknown_accounts_the_same_way(client, db):
         for _ in range(5)
     ]
     assert statuses[:4] == [200, 200, 200, 200] and statuses[4] == 429
+
+
+ARGON2_ONLY = ["asndigital.accounts.hashers.ConfiguredArgon2PasswordHasher"]
+
+
+@override_settings(PASSWORD_HASHERS=ARGON2_ONLY, ARGON2_TIME_COST=1)
+def _old_hash(password: str) -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(password)
+
+
+@override_settings(
+    PASSWORD_HASHERS=ARGON2_ONLY,
+    ARGON2_TIME_COST=2,
+    ARGON2_MEMORY_COST_KIB=19 * 1024,
+    ARGON2_PARALLELISM=1,
+)
+def test_passwords_are_argon2id_and_rehashed_when_the_parameters_change(client, civil_servant):
+    user = civil_servant.user
+    user.password = _old_hash(PASSWORD)
+    user.save()
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=1,p=1$")
+    password_step(client, user)
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
