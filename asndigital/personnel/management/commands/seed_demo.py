@@ -182,7 +182,7 @@ class Command(BaseCommand):
             vendor = database["ENGINE"].rsplit(".", 1)[-1]
             where = f"{vendor} database {database['NAME']} (from DATABASE_URL)"
         out.write(f"Data / basis data: {where}")
-        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        if settings.EMAIL_BACKEND.endswith(("filebased.EmailBackend", "EmlFileBackend")):
             out.write(f"E-mails / surel:   {settings.EMAIL_FILE_PATH}/ (one file per message)")
         else:
             out.write(f"E-mails / surel:   sent with {settings.EMAIL_BACKEND}")
