@@ -153,14 +153,16 @@ if ASN_ENV == "test" and not env_bool("TEST_REAL_HASHER", False):
     # Tests create many users; a real Argon2 hash per user would dominate the suite's time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
+# The password policy (docs/authentication.md): length and a blocklist, composition optional.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "asndigital.accounts.password_policy.LengthValidator"},
+    {"NAME": "asndigital.accounts.password_policy.BlocklistValidator"},
+    {"NAME": "asndigital.accounts.password_policy.PersonalInfoValidator"},
+    {"NAME": "asndigital.accounts.password_policy.CharacterClassesValidator"},
 ]
+ASN_PASSWORD_MIN_LENGTH = env_int("ASN_PASSWORD_MIN_LENGTH", 12)
+ASN_PASSWORD_MAX_LENGTH = env_int("ASN_PASSWORD_MAX_LENGTH", 128)
+ASN_PASSWORD_REQUIRE_CLASSES = env_bool("ASN_PASSWORD_REQUIRE_CLASSES", False)
 
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 24 * 3600)  # at most, from sign-in
 ASN_SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600)
