@@ -117,9 +117,11 @@ def issue(
 
 
 @transaction.atomic
-def redeem(*, user: User | None, purpose: str, code: str, ip: str = "") -> bool:
-    """True once for the right code of the open challenge; a wrong code counts, and the third
-    wrong one closes the challenge."""
+def redeem(
+    *, user: User | None, purpose: str, code: str, ip: str = "", consume: bool = True
+) -> bool:
+    """True once for the right code of the open challenge (``consume=False``: check it and keep
+    it open); a wrong code counts, and the third wrong one closes the challenge."""
     if user is None:
         _hash(code)
         return False
@@ -128,6 +130,8 @@ def redeem(*, user: User | None, purpose: str, code: str, ip: str = "") -> bool:
         _hash(code)
         return False
     if hmac.compare_digest(challenge.code_hash, _hash(code)):
+        if not consume:
+            return True
         closed = EmailChallenge.objects.filter(pk=challenge.pk, closed_at__isnull=True).update(
             closed_at=timezone.now()
         )

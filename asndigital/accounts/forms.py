@@ -97,3 +97,37 @@ class ResetMfaConfirmForm(forms.Form):
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class NewPasswordMixin:
+    """Two entries of the new password; the policy is checked here without the account's
+    details (those checks follow once the person is known to be who they say)."""
+
+    def clean(self):
+        from django.contrib.auth.password_validation import validate_password
+
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", _("The two passwords are not the same."))
+        elif first:
+            try:
+                validate_password(first, None)
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return cleaned
+
+
+def _new_password_field(label):
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class PasswordResetConfirmForm(NewPasswordMixin, forms.Form):
+    code = forms.CharField(label=_("Code from the e-mail"), max_length=20)
+    new_password1 = _new_password_field(_("New password"))
+    new_password2 = _new_password_field(_("New password again"))

@@ -100,3 +100,26 @@ def admin_reset_mfa(*, actor: User, employee, reason: str, ip: str = "") -> None
         context={"name": employee.display_name, "username": user.username},
         language=user.language,
     )
+
+
+@transaction.atomic
+def set_password(
+    *, actor: User | None, user: User, password: str, reason: str, ip: str = ""
+) -> None:
+    """Set a new password (already checked against the policy by the caller's form), end every
+    session of the account, record it and tell the person by e-mail."""
+    user.set_password(password)
+    user.session_epoch = F("session_epoch") + 1
+    user.save(update_fields=["password", "session_epoch"])
+    user.refresh_from_db(fields=["session_epoch"])
+    record(actor, "password.changed", user, reason=reason, ip=ip)
+    employee = getattr(user, "employee", None)
+    queue_email(
+        to=user.registered_email,
+        template="accounts/email/password_changed",
+        context={
+            "name": employee.display_name if employee else user.get_full_name(),
+            "username": user.username,
+        },
+        language=user.language,
+    )

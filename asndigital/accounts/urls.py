@@ -9,9 +9,14 @@ urlpatterns = [
     path("masuk/aktivasi-mfa/", views.activate_view, name="activate"),
     path("kode-pemulihan/", views.recovery_codes_view, name="recovery_codes"),
     path("keluar/", views.LogoutView.as_view(), name="logout"),
-    path("reset-mfa/", reset_views.start_view, name="mfa_reset"),
-    path("reset-mfa/email/", reset_views.email_view, name="mfa_reset_email"),
-    path("reset-mfa/konfirmasi/", reset_views.confirm_view, name="mfa_reset_confirm"),
+    path("reset-mfa/", reset_views.mfa_start, name="mfa_reset"),
+    path("reset-mfa/email/", reset_views.mfa_email, name="mfa_reset_email"),
+    path("reset-mfa/konfirmasi/", reset_views.mfa_confirm, name="mfa_reset_confirm"),
+    path("lupa-kata-sandi/", reset_views.password_start, name="password_reset"),
+    path("lupa-kata-sandi/email/", reset_views.password_email, name="password_reset_email"),
+    path(
+        "lupa-kata-sandi/konfirmasi/", reset_views.password_confirm, name="password_reset_confirm"
+    ),
     path("keamanan/", security_views.security_view, name="security"),
     path("keamanan/konfirmasi/", security_views.reauth_view, name="reauth"),
     path("keamanan/perangkat/tambah/", security_views.add_device_view, name="add_device"),
