@@ -131,3 +131,24 @@ class PasswordResetConfirmForm(NewPasswordMixin, forms.Form):
     code = forms.CharField(label=_("Code from the e-mail"), max_length=20)
     new_password1 = _new_password_field(_("New password"))
     new_password2 = _new_password_field(_("New password again"))
+
+
+class PasswordUpgradeForm(NewPasswordMixin, forms.Form):
+    new_password1 = _new_password_field(_("New password"))
+    new_password2 = _new_password_field(_("New password again"))
+
+
+class PasswordChangeForm(NewPasswordMixin, forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label=_("Current code from your app"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    new_password1 = _new_password_field(_("New password"))
+    new_password2 = _new_password_field(_("New password again"))

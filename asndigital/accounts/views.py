@@ -13,6 +13,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +36,7 @@ PENDING = "asn_login_pending"  # {"user": id, "at": time, "next": url}: the pass
 ACTIVATION = "asn_activation_secret"  # the secret being activated, sealed
 FRESH_CODES = "asn_fresh_recovery_codes"  # shown once after activation
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+MUST_CHANGE = "asn_must_change_password"  # see password_views
 
 CLOCK_HINT = gettext_lazy(
     "The code is not right. Most often the phone's clock is off: set date and time to "
@@ -61,10 +64,21 @@ def _pending_user(request) -> User | None:
     return User.objects.filter(pk=pending["user"], is_active=True).first()
 
 
+def _meets_policy(password: str, user: User) -> bool:
+    try:
+        validate_password(password, user)
+    except ValidationError:
+        return False
+    return True
+
+
 def _complete_login(request, user: User, method: str, dirty=()) -> str:
     """Sign in for real (new session key) and say where to go; ``dirty``: throttles to clear."""
-    target = request.session.get(PENDING, {}).get("next", "")
+    pending = request.session.get(PENDING, {})
+    target = pending.get("next", "")
     login(request, user, backend=BACKEND)
+    if pending.get("weak"):
+        request.session[MUST_CHANGE] = True
     for key in (PENDING, ACTIVATION):
         request.session.pop(key, None)
     request.session["asn_started"] = request.session["asn_seen"] = int(time.time())
@@ -110,6 +124,9 @@ def login_view(request):
                     "user": str(user.pk),
                     "at": time.time(),
                     "next": request.POST.get("next", "") or request.GET.get("next", ""),
+                    # Judged now, while the password is at hand: a weak one must be replaced
+                    # right after the full sign-in ("Reset Password Lemah").
+                    "weak": not _meets_policy(form.cleaned_data["password"], user),
                 }
                 record(user, "login.password_ok", user, ip=ip)
                 target = "accounts:code" if mfa.has_device(user) else "accounts:activate"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 # Everything is served from this origin: no CDN, no inline script (htmx is a local file).
@@ -54,6 +55,15 @@ class SessionPolicyMiddleware:
     """
 
     TOUCH_EVERY = 60  # seconds: do not write the session on every request
+    # A password that no longer meets the policy is replaced before anything else.
+    ALLOWED_WHILE_UPGRADING = (
+        "/akun/kata-sandi/perbarui/",
+        "/akun/keluar/",
+        "/static/",
+        "/i18n/",
+        "/kode-pemulihan/",
+        "/akun/kode-pemulihan/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -75,4 +85,8 @@ class SessionPolicyMiddleware:
                 return redirect_to_login(request.get_full_path())
             elif now - seen > self.TOUCH_EVERY:
                 session["asn_seen"] = now
+            if session.get("asn_must_change_password") and not request.path.startswith(
+                self.ALLOWED_WHILE_UPGRADING
+            ):
+                return redirect("accounts:password_upgrade")
         return self.get_response(request)
