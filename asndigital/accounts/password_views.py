@@ -7,10 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.password_validation import (
-    password_validators_help_texts,
-    validate_password,
-)
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,10 +18,6 @@ from asndigital.accounts import mfa, services, throttle
 from asndigital.accounts.forms import PasswordChangeForm, PasswordUpgradeForm
 
 MUST_CHANGE = "asn_must_change_password"
-
-
-def _rules():
-    return [t for t in password_validators_help_texts() if t]
 
 
 def _apply(request, form, reason: str) -> bool:
@@ -68,9 +61,7 @@ def change_view(request):
         elif _apply(request, form, "change"):
             messages.success(request, _("Your password was changed. Other sessions were ended."))
             return redirect("accounts:security")
-    return render(
-        request, "accounts/password_change.html", {"form": form, "password_rules": _rules()}
-    )
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @never_cache
@@ -84,6 +75,4 @@ def upgrade_view(request):
     if request.method == "POST" and form.is_valid() and _apply(request, form, "weak_upgrade"):
         messages.success(request, _("Thank you: your new password meets the policy."))
         return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(
-        request, "accounts/password_upgrade.html", {"form": form, "password_rules": _rules()}
-    )
+    return render(request, "accounts/password_upgrade.html", {"form": form})

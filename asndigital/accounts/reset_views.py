@@ -15,10 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.password_validation import (
-    password_validators_help_texts,
-    validate_password,
-)
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -66,7 +63,6 @@ def _render(request, flow: ResetFlow, step: str, form, status: int = 200):
         "form": form,
         "flow": flow.title,
         "email_url": reverse(f"accounts:{flow.name}_email"),
-        "password_rules": [t for t in password_validators_help_texts() if t],
     }
     return render(request, f"accounts/reset_{step}.html", context, status=status)
 
