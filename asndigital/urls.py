@@ -8,6 +8,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("akun/", include("asndigital.accounts.urls")),
     path("pegawai/", include("asndigital.personnel.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

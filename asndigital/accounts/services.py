@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -123,3 +124,10 @@ def set_password(
         },
         language=user.language,
     )
+
+
+def remember_language(*, user: User, language: str) -> None:
+    """The language a signed-in person chose: their e-mails use it too."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language

@@ -35,3 +35,15 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def set_language(request):
+    """Django's language switch; a signed-in person's choice is kept for their e-mails too."""
+    from django.views.i18n import set_language as django_set_language
+
+    from asndigital.accounts.services import remember_language
+
+    response = django_set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        remember_language(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -96,3 +96,17 @@ def test_admin_agency_edit_goes_through_the_service_and_is_audited(client, bkn_a
     agency = Agency.objects.get(code="KEMENKES")
     event = AuditEvent.objects.get(action="agency.created")
     assert event.actor_id == bkn_admin.pk and event.target_id == str(agency.pk)
+
+
+@pytest.mark.django_db
+def test_a_signed_in_persons_language_choice_is_kept_for_their_emails(client):
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"
+    client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"
