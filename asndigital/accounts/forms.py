@@ -138,17 +138,12 @@ class PasswordUpgradeForm(NewPasswordMixin, forms.Form):
     new_password2 = _new_password_field(_("New password again"))
 
 
-class PasswordChangeForm(NewPasswordMixin, forms.Form):
-    current_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    code = forms.CharField(
-        label=_("Current code from your app"),
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+class PasswordChangeForm(NewPasswordMixin, ReauthForm):
+    """The current password and a current code (as for any sensitive change), then the new one."""
+
     new_password1 = _new_password_field(_("New password"))
     new_password2 = _new_password_field(_("New password again"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("Current password")

@@ -41,7 +41,7 @@ def _apply(request, form, reason: str) -> bool:
 
 @never_cache
 @login_required
-@sensitive_post_parameters("current_password", "new_password1", "new_password2")
+@sensitive_post_parameters("password", "new_password1", "new_password2")
 def change_view(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -51,7 +51,7 @@ def change_view(request):
         if wait:
             form.add_error(None, _("Too many attempts. Try again in %(s)d seconds.") % {"s": wait})
         elif (
-            not user.check_password(form.cleaned_data["current_password"])
+            not user.check_password(form.cleaned_data["password"])
             or not mfa.check_code(
                 user=user, code=form.cleaned_data["code"], ip=throttle.client_ip(request)
             ).ok

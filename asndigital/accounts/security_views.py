@@ -6,7 +6,6 @@ code again (re-authentication, valid for a few minutes).
 
 from __future__ import annotations
 
-import base64
 import time
 
 from django.conf import settings
@@ -24,8 +23,7 @@ from django.views.decorators.http import require_POST
 from asndigital.accounts import mfa, services, throttle
 from asndigital.accounts.forms import ActivationForm, ReauthForm
 from asndigital.accounts.models import AuthenticatorDevice
-from asndigital.accounts.views import CLOCK_HINT, FRESH_CODES
-from asndigital.core.crypto import SealError, seal, unseal
+from asndigital.accounts.views import CLOCK_HINT, FRESH_CODES, session_secret, try_activate
 from asndigital.core.errors import DomainError
 
 REAUTH = "asn_reauth_until"
@@ -92,34 +90,13 @@ def add_device_view(request):
     if (refused := _require_reauth(request)) is not None:
         return refused
     user = request.user
-    secret = None
-    if request.session.get(NEW_DEVICE):
-        try:
-            secret = unseal(
-                base64.b64decode(request.session[NEW_DEVICE]), context=f"new-device:{user.pk}"
-            )
-        except (SealError, ValueError):
-            secret = None
-    if secret is None:
-        secret = mfa.new_secret()
-        request.session[NEW_DEVICE] = base64.b64encode(
-            seal(secret, context=f"new-device:{user.pk}")
-        ).decode("ascii")
+    secret = session_secret(request, NEW_DEVICE, f"new-device:{user.pk}")
     form = ActivationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            device, _codes = mfa.activate_device(
-                user=user,
-                secret=secret,
-                code=form.cleaned_data["code"],
-                name=form.cleaned_data["name"],
-                ip=throttle.client_ip(request),
-            )
-        except DomainError as exc:
-            form.add_error("code" if exc.code == "invalid_code" else "name", exc.message)
-        else:
+        activated = try_activate(request, user, secret, form)
+        if activated is not None:
             request.session.pop(NEW_DEVICE, None)
-            messages.success(request, _("“%(name)s” was added.") % {"name": device.name})
+            messages.success(request, _("“%(name)s” was added.") % {"name": activated[0].name})
             return redirect("accounts:security")
     uri = mfa.otpauth_uri(user, secret)
     return render(

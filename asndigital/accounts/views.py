@@ -214,18 +214,33 @@ def code_view(request):
     )
 
 
-def _activation_secret(request, user: User) -> bytes:
-    sealed = request.session.get(ACTIVATION)
+def session_secret(request, key: str, context: str) -> bytes:
+    """A new authenticator secret kept (encrypted) in the session until its first code."""
+    sealed = request.session.get(key)
     if sealed:
         try:
-            return unseal(base64.b64decode(sealed), context=f"activation:{user.pk}")
+            return unseal(base64.b64decode(sealed), context=context)
         except (SealError, ValueError):
             pass
     secret = mfa.new_secret()
-    request.session[ACTIVATION] = base64.b64encode(
-        seal(secret, context=f"activation:{user.pk}")
-    ).decode("ascii")
+    request.session[key] = base64.b64encode(seal(secret, context=context)).decode("ascii")
     return secret
+
+
+def try_activate(request, user: User, secret: bytes, form):
+    """Save the device when the form's code and name are right: (device, recovery codes), or
+    None with the reason on the form."""
+    try:
+        return mfa.activate_device(
+            user=user,
+            secret=secret,
+            code=form.cleaned_data["code"],
+            name=form.cleaned_data["name"],
+            ip=throttle.client_ip(request),
+        )
+    except DomainError as exc:
+        form.add_error("code" if exc.code == "invalid_code" else "name", exc.message)
+        return None
 
 
 @never_cache
@@ -237,22 +252,13 @@ def activate_view(request):
         return redirect("accounts:login")
     if mfa.has_device(user):
         return redirect("accounts:code")
-    secret = _activation_secret(request, user)
+    secret = session_secret(request, ACTIVATION, f"activation:{user.pk}")
     form = ActivationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            _device, codes = mfa.activate_device(
-                user=user,
-                secret=secret,
-                code=form.cleaned_data["code"],
-                name=form.cleaned_data["name"],
-                ip=throttle.client_ip(request),
-            )
-        except DomainError as exc:
-            form.add_error("code" if exc.code == "invalid_code" else "name", exc.message)
-        else:
+        activated = try_activate(request, user, secret, form)
+        if activated is not None:
             target = _complete_login(request, user, "activation")
-            request.session[FRESH_CODES] = {"codes": codes, "next": target}
+            request.session[FRESH_CODES] = {"codes": activated[1], "next": target}
             return redirect("accounts:recovery_codes")
     uri = mfa.otpauth_uri(user, secret)
     context = {

@@ -34,7 +34,7 @@ def test_change_needs_current_password_and_code_and_ends_other_sessions(client, 
     client.post(
         url,
         {
-            "current_password": "salah-salah-123",
+            "password": "salah-salah-123",
             "code": TOTP.now(),
             "new_password1": NEW,
             "new_password2": NEW,
@@ -45,7 +45,7 @@ def test_change_needs_current_password_and_code_and_ends_other_sessions(client, 
     response = client.post(
         url,
         {
-            "current_password": STRONG,
+            "password": STRONG,
             "code": TOTP.now(),
             "new_password1": NEW,
             "new_password2": NEW,
