@@ -97,3 +97,11 @@ def test_production_cookies_and_transport_are_secure():
     )
     result = run_manage("shell", "--no-imports", "-c", code, **production_env())
     assert result.stdout.split() == ["True", "True", "True", "True", "False", "True"], result.stderr
+
+
+def test_manage_py_on_a_machine_without_a_secret_is_a_development_tool():
+    result = run_manage(
+        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.ASN_ENV)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "development"
