@@ -29,6 +29,7 @@ setup: $(VENV)/.installed messages
 	@mkdir -p var/static
 	$(DEV_ENV) $(PY) manage.py migrate --no-input --verbosity 1
 	$(DEV_ENV) $(PY) manage.py createcachetable
+	$(DEV_ENV) $(PY) manage.py load_catalogue
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
 # The background worker (e-mail) runs beside the server and stops with it.

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "asndigital.accounts",
     "asndigital.personnel",
     "asndigital.audit",
+    "asndigital.documents",
     "asndigital.core.apps.ASNAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
