@@ -1,3 +1,6 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -52,3 +55,88 @@ class DocumentType(models.Model):
 
     def applies_to_type(self, employment_type: str) -> bool:
         return employment_type in self.applies_to
+
+
+class Document(models.Model):
+    """One document of one employee (one SK, one ijazah...), with its versions and history."""
+
+    class Status(models.TextChoices):
+        WAITING = "menunggu", _("Waiting for verification")
+        ACCEPTED = "diterima", _("Accepted (DITERIMA)")
+        REJECTED = "ditolak", _("Rejected (DITOLAK)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey(
+        "personnel.Employee", on_delete=models.PROTECT, related_name="documents"
+    )
+    doc_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="documents")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.WAITING
+    )
+    current_version = models.ForeignKey(
+        "DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        indexes = [models.Index(fields=["employee", "doc_type"], name="document_employee_type")]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type} · {self.employee_id}"
+
+
+class DocumentVersion(models.Model):
+    """An immutable original: the bytes under ``storage_key`` never change after upload."""
+
+    class Source(models.TextChoices):
+        SCAN = "scan", _("Scanned paper (alih media)")
+        DIGITAL = "digital", _("Born digital")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    storage_key = models.CharField(max_length=200, unique=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    media_type = models.CharField(max_length=64)
+    page_count = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=120)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    metadata = models.JSONField(default=dict)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="version_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.number}"
+
+
+class DocumentEvent(models.Model):
+    """Every transition of a document, kept (uploaded, replaced, accepted, rejected...)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="events")
+    version = models.ForeignKey(
+        DocumentVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=32)
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
