@@ -128,3 +128,18 @@ def can_reset_mfa(user: User | None, employee: Employee) -> bool:
     from asndigital.accounts.models import RoleAssignment
 
     return not RoleAssignment.objects.filter(user_id=employee.user_id, agency__isnull=True).exists()
+
+
+UPLOAD_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN})
+
+
+def can_upload_for(user: User | None, employee: Employee) -> bool:
+    """Employees upload to their own dossier; operators and agency admins to their agency's."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if employee.user_id == user.pk:
+        return True
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or employee.agency_id in g.agencies_with(
+        UPLOAD_ROLES
+    )

@@ -144,3 +144,120 @@ def types_for(employment_type: str):
     return [
         t for t in DocumentType.objects.filter(is_active=True) if t.applies_to_type(employment_type)
     ]
+
+
+# --- Uploads ---------------------------------------------------------------------------------
+
+
+def clean_metadata(doc_type: DocumentType, raw: dict[str, Any]) -> dict[str, Any]:
+    """The type's metadata fields, typed; refuse a missing required field or a bad value."""
+    from asndigital.personnel.importer import RowError, parse_date
+
+    cleaned: dict[str, Any] = {}
+    for spec in doc_type.metadata_fields:
+        value = str(raw.get(spec["name"], "") or "").strip()
+        label = spec.get("label", spec["name"])
+        if not value:
+            if spec.get("required"):
+                raise DomainError(_("%(field)s is required.") % {"field": label}, code="metadata")
+            continue
+        if len(value) > 200 or any(ord(ch) < 32 for ch in value):
+            raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
+        if spec["type"] == "date":
+            try:
+                value = parse_date(value).isoformat()
+            except RowError:
+                raise DomainError(
+                    _("%(field)s must be a date (DD-MM-YYYY).") % {"field": label}, code="metadata"
+                ) from None
+        elif spec["type"] == "number":
+            try:
+                value = int(value)
+            except ValueError:
+                raise DomainError(
+                    _("%(field)s must be a number.") % {"field": label}, code="metadata"
+                ) from None
+        cleaned[spec["name"]] = value
+    return cleaned
+
+
+def upload_document(
+    *,
+    actor,
+    employee,
+    doc_type: DocumentType,
+    chunks,
+    original_name: str,
+    metadata: dict[str, Any],
+    source: str,
+    document=None,
+):
+    """Store a new document (or a new version of ``document``): checked by content, hashed in
+    the same pass that writes it, durable before its row commits. Returns the version."""
+    from asndigital.documents import storage
+    from asndigital.documents.inspection import inspect_file, safe_name
+    from asndigital.documents.models import Document, DocumentVersion
+
+    policies.require(policies.can_upload_for(actor, employee))
+    if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
+        raise DomainError(
+            _("This document type does not apply to this employee."), code="type_not_applicable"
+        )
+    if source not in DocumentVersion.Source.values:
+        raise DomainError(_("Say whether the document is a scan or born digital."), code="source")
+    cleaned = clean_metadata(doc_type, metadata)
+    received = storage.receive(chunks, max_size=doc_type.max_size_bytes)
+    try:
+        inspected = inspect_file(
+            received.path, original_name=original_name, allowed=doc_type.allowed_formats
+        )
+        with transaction.atomic():
+            if document is None and doc_type.multiplicity == DocumentType.Multiplicity.SINGLE:
+                document = Document.objects.filter(employee=employee, doc_type=doc_type).first()
+            if document is not None:
+                document = Document.objects.select_for_update().get(pk=document.pk)
+                if document.employee_id != employee.pk or document.doc_type_id != doc_type.pk:
+                    raise DomainError(_("That document belongs elsewhere."), code="mismatch")
+            duplicate = DocumentVersion.objects.filter(
+                document__employee=employee, document__doc_type=doc_type, sha256=received.sha256
+            ).exists()
+            if duplicate:
+                raise DomainError(_("This exact file is already in the dossier."), code="duplicate")
+            if document is None:
+                document = Document.objects.create(employee=employee, doc_type=doc_type)
+                number, kind = 1, "uploaded"
+            else:
+                number, kind = document.versions.count() + 1, "replaced"
+            version = DocumentVersion(
+                document=document,
+                number=number,
+                sha256=received.sha256,
+                size=received.size,
+                media_type=inspected.media_type,
+                page_count=inspected.page_count,
+                original_name=safe_name(original_name),
+                source=source,
+                metadata=cleaned,
+                uploaded_by=actor,
+            )
+            version.storage_key = f"documents/{employee.pk}/{version.pk}"
+            version.save()
+            document.current_version = version
+            document.status = Document.Status.WAITING
+            document.updated_at = timezone.now()
+            document.save(update_fields=["current_version", "status", "updated_at"])
+            document.events.create(version=version, kind=kind, actor=actor)
+            record(
+                actor,
+                f"document.{kind}",
+                document,
+                version=str(version.pk),
+                sha256=received.sha256,
+                type=doc_type.code,
+            )
+            # Durable before the row commits; if the commit fails, the file is a leftover.
+            storage.commit(received, version.storage_key)
+    except BaseException:
+        storage.discard(received)
+        raise
+    return version

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from asndigital.documents import storage
+from asndigital.documents.models import DocumentVersion
+
+
+class Command(BaseCommand):
+    help = (
+        "Remove what a crash can leave behind: temporary upload files and stored files "
+        "without a version row, older than --min-age minutes (default 60)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--min-age", type=float, default=60.0, help="minutes")
+        parser.add_argument("--dry-run", action="store_true")
+
+    def handle(self, *args, min_age=60.0, dry_run=False, **options):
+        known = set(DocumentVersion.objects.values_list("storage_key", flat=True))
+        found = storage.leftovers(known, min_age_seconds=min_age * 60)
+        for path in found:
+            if not dry_run:
+                path.unlink(missing_ok=True)
+        verb = "would remove" if dry_run else "removed"
+        self.stdout.write(f"{verb} {len(found)} leftover file(s)")
