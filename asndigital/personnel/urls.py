@@ -1,5 +1,6 @@
 from django.urls import path
 
+from asndigital.documents import views as document_views
 from asndigital.personnel import views
 
 app_name = "personnel"
@@ -8,4 +9,5 @@ urlpatterns = [
     path("<uuid:pk>/", views.employee_detail, name="employee_detail"),
     path("<uuid:pk>/email/", views.correct_email, name="correct_email"),
     path("<uuid:pk>/reset-mfa/", views.reset_mfa, name="reset_mfa"),
+    path("<uuid:pk>/unggah/", document_views.upload_view, name="upload_document"),
 ]
