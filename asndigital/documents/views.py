@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
@@ -47,7 +48,12 @@ def upload_view(request, pk):
                 request,
                 _("“%(type)s” was uploaded and waits for verification.") % {"type": doc_type.name},
             )
-            return redirect("personnel:employee_detail", pk=employee.pk)
+            target = reverse("personnel:employee_detail", args=[employee.pk])
+            if request.headers.get("X-Upload-Progress"):
+                # The progress script navigates itself (a followed redirect would use up the
+                # message before the person sees it).
+                return JsonResponse({"redirect": target})
+            return redirect(target)
     return render(
         request, "documents/upload.html", {"employee": employee, "doc_type": doc_type, "form": form}
     )

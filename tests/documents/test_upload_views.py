@@ -70,3 +70,22 @@ def test_upload_page_is_missing_for_those_who_may_not_upload(
     assert client.get(url(employee)).status_code == 404
     assert post(client, employee, pdf_bytes()).status_code == 404
     assert not Document.objects.exists()
+
+
+def test_the_progress_script_gets_where_to_go_next(client, employee, files_in_tmp):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(employee.user)
+    response = client.post(
+        url(employee),
+        {
+            "type": "sk-cpns",
+            "source": "digital",
+            "file": SimpleUploadedFile("sk.pdf", pdf_bytes()),
+            "meta_nomor_sk": "1",
+            "meta_tanggal_sk": "02-03-2015",
+            "meta_tmt": "01-03-2015",
+        },
+        headers={"X-Upload-Progress": "1"},
+    )
+    assert response.json() == {"redirect": reverse("personnel:employee_detail", args=[employee.pk])}

@@ -9,13 +9,15 @@
       event.preventDefault();
       var request = new XMLHttpRequest();
       request.open("POST", form.action || window.location.href);
+      request.setRequestHeader("X-Upload-Progress", "1");
       bar.hidden = false;
       request.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
       });
       request.addEventListener("load", function () {
-        if (request.responseURL && request.responseURL.indexOf("/unggah/") === -1) {
-          window.location.assign(request.responseURL);  // stored: on to the employee page
+        var type = request.getResponseHeader("Content-Type") || "";
+        if (type.indexOf("application/json") === 0) {
+          window.location.assign(JSON.parse(request.responseText).redirect);  // stored
           return;
         }
         document.open();  // refused: show the form again with the reasons
