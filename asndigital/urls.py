@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("akun/", include("asndigital.accounts.urls")),
     path("pegawai/", include("asndigital.personnel.urls")),
+    path("dokumen/", include("asndigital.documents.urls")),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -143,3 +143,20 @@ def can_upload_for(user: User | None, employee: Employee) -> bool:
     return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or employee.agency_id in g.agencies_with(
         UPLOAD_ROLES
     )
+
+
+VERIFY_ROLES = frozenset({Role.VERIFIER, Role.AGENCY_ADMIN})
+
+
+def can_verify(user: User | None, document) -> bool:
+    """Verifiers and agency admins of the employee's agency decide, never on their own upload
+    (four eyes) nor on their own dossier."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    employee = document.employee
+    if employee.user_id == user.pk:
+        return False
+    version = document.current_version
+    if version is not None and version.uploaded_by_id == user.pk:
+        return False
+    return employee.agency_id in grants(user).agencies_with(VERIFY_ROLES)

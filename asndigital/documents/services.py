@@ -261,3 +261,80 @@ def upload_document(
         storage.discard(received)
         raise
     return version
+
+
+# --- Verification ----------------------------------------------------------------------------
+
+
+def _decide(*, actor, document, status: str, kind: str, reason: str = ""):
+    from asndigital.core.mail import queue_email
+    from asndigital.documents.models import Document
+
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("employee", "current_version", "doc_type")
+            .get(pk=document.pk)
+        )
+        policies.require(policies.can_view_employee(actor, document.employee))
+        if not policies.can_verify(actor, document):
+            raise DomainError(
+                _(
+                    "You cannot verify this document (four eyes: not your own "
+                    "upload, and only the employee's agency verifies)."
+                ),
+                code="forbidden",
+            )
+        if document.status != Document.Status.WAITING:
+            raise DomainError(_("This document was already decided."), code="decided")
+        document.status = status
+        document.updated_at = timezone.now()
+        document.save(update_fields=["status", "updated_at"])
+        document.events.create(
+            version=document.current_version, kind=kind, reason=reason, actor=actor
+        )
+        record(
+            actor,
+            f"document.{kind}",
+            document,
+            version=str(document.current_version_id),
+            reason=reason,
+        )
+        employee = document.employee
+        queue_email(
+            to=employee.email,
+            template="documents/email/decision",
+            context={
+                "name": employee.display_name,
+                "type": document.doc_type.name,
+                "accepted": status == Document.Status.ACCEPTED,
+                "reason": reason,
+            },
+            language=employee.user.language if employee.user_id else "",
+        )
+    return document
+
+
+def accept_document(*, actor, document):
+    """DITERIMA: the current version is accepted."""
+    from asndigital.documents.models import Document
+
+    return _decide(actor=actor, document=document, status=Document.Status.ACCEPTED, kind="accepted")
+
+
+def reject_document(*, actor, document, reason: str):
+    """DITOLAK, with a reason the employee sees; a replacement goes back to waiting."""
+    from asndigital.documents.models import Document
+
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(_("A rejection needs a reason."), code="reason")
+    if len(reason) > 500:
+        raise DomainError(_("The reason can have at most 500 characters."), code="reason")
+    return _decide(
+        actor=actor,
+        document=document,
+        status=Document.Status.REJECTED,
+        kind="rejected",
+        reason=reason,
+    )

@@ -4,9 +4,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from asndigital.accounts import policies
 from asndigital.core.errors import DomainError, NotFound
+from asndigital.documents import selectors as document_selectors
 from asndigital.documents import services
 from asndigital.documents.forms import UploadForm
 from asndigital.personnel import selectors
@@ -59,12 +61,24 @@ def upload_view(request, pk):
     )
 
 
-def dossier(employee):
-    """Documents of an employee, for a page that already checked who may see them."""
-    from asndigital.documents.models import Document
-
-    return (
-        Document.objects.filter(employee=employee)
-        .select_related("doc_type", "current_version")
-        .order_by("doc_type__group", "doc_type__sort_order")
-    )
+@login_required
+@require_POST
+def decide_view(request, pk, decision):
+    """DITERIMA or DITOLAK (with a reason) by the employee's agency verifier."""
+    try:
+        document = document_selectors.get_document(user=request.user, pk=pk)
+        if decision == "accept":
+            services.accept_document(actor=request.user, document=document)
+            messages.success(request, _("The document was accepted (DITERIMA)."))
+        else:
+            services.reject_document(
+                actor=request.user, document=document, reason=request.POST.get("reason", "")
+            )
+            messages.success(
+                request, _("The document was rejected (DITOLAK); the employee is told why.")
+            )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("personnel:employee_detail", pk=document.employee_id)

@@ -10,7 +10,7 @@ from asndigital.accounts import mfa, policies
 from asndigital.accounts import services as account_services
 from asndigital.accounts.throttle import client_ip
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.documents.views import dossier
+from asndigital.documents.selectors import dossier
 from asndigital.personnel import selectors, services
 from asndigital.personnel.forms import EmployeeFilterForm, RegisteredEmailForm, ResetMfaForm
 
@@ -69,7 +69,10 @@ def employee_detail(request, pk):
         "email_form": RegisteredEmailForm(),
         "can_reset_mfa": policies.can_reset_mfa(request.user, employee),
         "can_upload": policies.can_upload_for(request.user, employee),
-        "documents": dossier(employee),
+        "documents": [
+            (document, policies.can_verify(request.user, document))
+            for document in dossier(employee)
+        ],
         "reset_mfa_form": ResetMfaForm(),
     }
     if context["can_reset_mfa"]:

@@ -17,18 +17,6 @@ from tests.factories import EmployeeFactory
 META = {"nomor_sk": "813/KEP-12/2015", "tanggal_sk": "02-03-2015", "tmt": "01-03-2015"}
 
 
-@pytest.fixture(autouse=True)
-def files_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "files"},
-        },
-    }
-    return tmp_path / "files"
-
-
 @pytest.fixture
 def catalogue(db):
     services.load_catalogue()

@@ -5,7 +5,6 @@ from django.urls import reverse
 from asndigital.accounts.models import Role
 from asndigital.documents.models import Document
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import files_in_tmp  # noqa: F401 - fixture
 from tests.factories import EmployeeFactory
 
 
@@ -35,7 +34,7 @@ def post(client, employee, content, name="sk.pdf"):
     )
 
 
-def test_the_employee_chooses_a_type_and_uploads(client, employee, files_in_tmp):  # noqa: F811
+def test_the_employee_chooses_a_type_and_uploads(client, employee, files_in_tmp):
     client.force_login(employee.user)
     choose = client.get(url(employee)).content.decode()
     assert "SK CPNS" in choose and "SK PPPK" not in choose  # only types for a PNS
@@ -48,7 +47,7 @@ def test_the_employee_chooses_a_type_and_uploads(client, employee, files_in_tmp)
     assert "Menunggu verifikasi" in page  # the new document, waiting for verification
 
 
-def test_a_refused_file_shows_its_reason_and_stores_nothing(client, employee, files_in_tmp):  # noqa: F811
+def test_a_refused_file_shows_its_reason_and_stores_nothing(client, employee, files_in_tmp):
     client.force_login(employee.user)
     response = post(client, employee, b"bukan pdf")
     assert response.status_code == 200
@@ -72,7 +71,7 @@ def test_upload_page_is_missing_for_those_who_may_not_upload(
     assert not Document.objects.exists()
 
 
-def test_the_progress_script_gets_where_to_go_next(client, employee, files_in_tmp):  # noqa: F811
+def test_the_progress_script_gets_where_to_go_next(client, employee, files_in_tmp):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(employee.user)

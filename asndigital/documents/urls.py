@@ -1,0 +1,9 @@
+from django.urls import path
+
+from asndigital.documents import views
+
+app_name = "documents"
+urlpatterns = [
+    path("<uuid:pk>/terima/", views.decide_view, {"decision": "accept"}, name="accept"),
+    path("<uuid:pk>/tolak/", views.decide_view, {"decision": "reject"}, name="reject"),
+]
