@@ -41,3 +41,39 @@ def dossier(employee: Employee):
         .prefetch_related(Prefetch("events", queryset=rejections, to_attr="rejections"))
         .order_by("doc_type__group", "doc_type__sort_order", "created_at")
     )
+
+
+def mandatory_types(employment_type: str):
+    from asndigital.documents.models import DocumentType
+
+    return [
+        t
+        for t in DocumentType.objects.filter(
+            is_active=True, requirement=DocumentType.Requirement.MANDATORY
+        )
+        if t.applies_to_type(employment_type)
+    ]
+
+
+STATE_ORDER = {"missing": 0, "ditolak": 1, "menunggu": 2, "diterima": 3}
+
+
+def checklist(employee: Employee) -> dict:
+    """The mandatory types for the employee's employment type, each present / missing / accepted
+    / rejected (with the reason), and the completeness (share of them accepted)."""
+    documents = list(dossier(employee))
+    rows = []
+    for doc_type in mandatory_types(employee.employment_type):
+        mine = [d for d in documents if d.doc_type_id == doc_type.pk]
+        # The best state among this type's documents counts (one accepted ijazah is enough).
+        best = max(mine, key=lambda d: STATE_ORDER[d.status], default=None)
+        state = best.status if best is not None else "missing"
+        reason = best.rejections[0].reason if best is not None and best.rejections else ""
+        rows.append({"type": doc_type, "state": state, "reason": reason})
+    accepted = sum(1 for row in rows if row["state"] == "diterima")
+    return {
+        "rows": rows,
+        "accepted": accepted,
+        "total": len(rows),
+        "percent": round(100 * accepted / len(rows)) if rows else 100,
+    }

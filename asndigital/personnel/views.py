@@ -10,7 +10,7 @@ from asndigital.accounts import mfa, policies
 from asndigital.accounts import services as account_services
 from asndigital.accounts.throttle import client_ip
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.documents.selectors import dossier
+from asndigital.documents.selectors import checklist, dossier
 from asndigital.personnel import selectors, services
 from asndigital.personnel.forms import EmployeeFilterForm, RegisteredEmailForm, ResetMfaForm
 
@@ -69,6 +69,7 @@ def employee_detail(request, pk):
         "email_form": RegisteredEmailForm(),
         "can_reset_mfa": policies.can_reset_mfa(request.user, employee),
         "can_upload": policies.can_upload_for(request.user, employee),
+        "checklist": checklist(employee),
         "documents": [
             (document, policies.can_verify(request.user, document))
             for document in dossier(employee)
