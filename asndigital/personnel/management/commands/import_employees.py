@@ -6,12 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from asndigital.core.spreadsheet import spreadsheet_safe
 from asndigital.personnel.importer import ImportFileError, import_employees, read_rows
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Neutralise cells a spreadsheet would run as a formula (the NIP is as the file gave it)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class Command(BaseCommand):

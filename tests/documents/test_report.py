@@ -1,0 +1,90 @@
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from asndigital.accounts.models import Role
+from asndigital.documents import services
+from asndigital.documents.report import gaps
+from asndigital.personnel.models import Employee, EmployeeStatus
+from tests.documents.files import pdf_bytes
+from tests.documents.test_upload import upload
+from tests.factories import EmployeeFactory, UnitFactory
+
+URL = reverse("personnel:missing_report")
+
+
+@pytest.fixture
+def world(agency, other_agency, make_staff, db):
+    services.load_catalogue()
+    school = UnitFactory(agency=agency, name="SD Negeri 1")
+    complete = EmployeeFactory(agency=agency, unit=school, name="Lengkap Sekali")
+    verifier = make_staff(Role.VERIFIER, agency)
+    for code in ("drh", "sk-cpns", "spmt", "sk-pns", "ijazah", "transkrip"):
+        meta = {
+            "nomor_sk": "1",
+            "tanggal_sk": "02-03-2015",
+            "tmt": "01-03-2015",
+            "nomor": "1",
+            "tanggal": "02-03-2015",
+            "jenjang": "S1",
+            "institusi": "UPI",
+            "tahun": "2004",
+        }
+        doc = upload(
+            complete.user,
+            complete,
+            pdf_bytes(1 + len(code)),
+            name=f"{code}.pdf",
+            code=code,
+            meta=meta,
+        ).document
+        services.accept_document(actor=verifier, document=doc)
+    gap = EmployeeFactory(agency=agency, name="Belum Lengkap", email="=cmd@x.id")
+    doc = upload(gap.user, gap, pdf_bytes(1)).document
+    services.reject_document(actor=verifier, document=doc, reason="=HYPERLINK(1)")
+    EmployeeFactory(agency=agency, name="Sudah Pensiun", status=EmployeeStatus.RETIRED)
+    EmployeeFactory(agency=other_agency, name="Instansi Lain")
+    return make_staff(Role.OPERATOR, agency), gap
+
+
+def test_report_lists_missing_and_rejected_for_the_agency_only(client, world):
+    operator, _ = world
+    client.force_login(operator)
+    page = client.get(URL).content.decode()
+    assert "Belum Lengkap" in page and "=HYPERLINK(1)" in page and "DRH" in page
+    for hidden in ("Lengkap Sekali", "Sudah Pensiun", "Instansi Lain"):
+        assert hidden not in page
+
+
+def test_exports_csv_and_xlsx_neutralise_formulas(client, world):
+    operator, _ = world
+    client.force_login(operator)
+    response = client.get(URL, {"export": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "NIP" and len(rows) == 2 and rows[1][1] == "Belum Lengkap"
+    assert "'" not in rows[1][5][:1] and "(=HYPERLINK(1))" in rows[1][5]
+    workbook = load_workbook(io.BytesIO(b"".join(client.get(URL, {"export": "xlsx"}))))
+    sheet = workbook.worksheets[0]
+    assert [c.value for c in sheet[2]][1] == "Belum Lengkap"
+
+
+def test_other_people_get_nothing(client, world, other_agency, make_staff):
+    client.force_login(make_staff(Role.OPERATOR, other_agency))
+    assert "Belum Lengkap" not in client.get(URL, {"agency": world[1].agency_id}).content.decode()
+    _, gap = world
+    client.force_login(gap.user)
+    assert client.get(URL).status_code == 404
+
+
+def test_query_count_does_not_grow_with_employees(world, agency):
+    EmployeeFactory.create_batch(30, agency=agency)
+    with CaptureQueriesContext(connection) as queries:
+        result = list(gaps(Employee.objects.filter(agency=agency)))
+    assert len(result) == 31
+    assert len(queries) <= 5  # types, employees, documents, reasons (one chunk)
