@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format bench bench-import bench-login bench-reset messages lock clean browser
+.PHONY: help setup run test lint format bench bench-import bench-login bench-reset bench-report messages lock clean browser
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -58,7 +58,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-import bench-login bench-reset
+bench: bench-import bench-login bench-reset bench-report
 
 bench-import: $(VENV)/.installed messages
 	$(PY) bench/import_employees.py $(BENCH_ARGS)
@@ -68,6 +68,9 @@ bench-login: $(VENV)/.installed messages
 
 bench-reset: $(VENV)/.installed messages
 	$(PY) bench/reset.py $(BENCH_ARGS)
+
+bench-report: $(VENV)/.installed messages
+	$(PY) bench/missing_report.py $(BENCH_ARGS)
 
 # Re-pin every dependency after editing pyproject.toml.
 lock:

@@ -4,16 +4,17 @@
 server plans one by one; ``= ANY(%s)`` sends one array. Other databases get a plain IN.
 """
 
-from django.db.models import CharField, Lookup
+from django.db.models import CharField, Lookup, UUIDField
 
 
 @CharField.register_lookup
+@UUIDField.register_lookup
 class AnyOf(Lookup):
     lookup_name = "any"
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value, connection):
-        return "%s", [list(value)]
+        return "%s", [list(value)]  # PostgreSQL: one array parameter (psycopg adapts UUIDs)
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -22,7 +23,8 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(v, connection) for v in self.rhs]
         if not values:
             return "1 = 0", []
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]

@@ -62,7 +62,7 @@ def _chunk_gaps(chunk, by_kind, type_ids) -> Iterator[Gap]:
     best: dict[tuple, tuple[str, object]] = {}
     rejected_docs = []
     for employee_id, type_id, status, doc_id in Document.objects.filter(
-        employee_id__in=ids, doc_type_id__in=type_ids
+        employee__id__any=ids, doc_type_id__in=type_ids
     ).values_list("employee_id", "doc_type_id", "status", "id"):
         key = (employee_id, type_id)
         if key not in best or _RANK[status] > _RANK[best[key][0]]:

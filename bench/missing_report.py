@@ -1,0 +1,145 @@
+#!/usr/bin/env python
+"""Benchmark (issue 5): the missing-documents report for one agency of N employees (100,000).
+
+Prepares `asn_bench_report` on the local PostgreSQL: the catalogue, one agency, N employees
+(through the real importer) and, per employee, documents for most mandatory types (about 70%
+accepted, 15% waiting, 5% rejected with a reason, 10% missing; rows only, the files are not
+needed). Then times building the whole report and writing it as CSV (what the export streams),
+in one process. Goal: under 5 seconds.
+
+Run: `make bench-report` or `.venv/bin/python bench/missing_report.py [--employees 100000]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_DATABASE = "asn_bench_report"
+
+INNER = r"""
+import csv, io, json, random, time
+from django.db import connection
+from asndigital.accounts.models import User
+from asndigital.core.bulk import insert_rows
+from asndigital.core.ids import uuid7_many
+from asndigital.documents.models import Document, DocumentEvent, DocumentVersion
+from asndigital.documents.report import gaps
+from asndigital.documents.selectors import mandatory_types
+from asndigital.documents.services import load_catalogue
+from asndigital.personnel.generator import generate_employee_rows
+from asndigital.personnel.importer import import_employees
+from asndigital.personnel.models import Employee
+from asndigital.personnel.services import upsert_agency
+from django.utils import timezone
+
+N = {employees}
+load_catalogue()
+agency = upsert_agency(actor=None, code="PEMKAB-BENCH", name="Pemerintah Kabupaten Bench",
+                       kind="regional")
+rows = generate_employee_rows(N, seed=5, agencies=[("PEMKAB-BENCH", [("U1", "Dinas A"),
+                                                                     ("U2", "Dinas B")])])
+t = time.perf_counter()
+result = import_employees(actor=None, rows=((i, r) for i, r in enumerate(rows, start=2)))
+print("imported", result.summary, round(time.perf_counter() - t, 1), "s", flush=True)
+uploader = User.objects.create_user("bench.operator")
+types = {{kind: mandatory_types(kind) for kind in ("CPNS", "PNS", "PPPK")}}
+rng = random.Random(5)
+now = timezone.now()
+docs, versions, events = [], [], []
+for employee_id, kind in Employee.objects.values_list("id", "employment_type").iterator(2000):
+    for doc_type in types[kind]:
+        roll = rng.random()
+        if roll < 0.10:
+            continue
+        status = "diterima" if roll < 0.80 else "menunggu" if roll < 0.95 else "ditolak"
+        doc_id, version_id = uuid7_many(2)
+        docs.append((doc_id, employee_id, doc_type.pk, status, None, now, now))
+        versions.append((version_id, doc_id, 1, f"documents/{{employee_id}}/{{version_id}}",
+                         "0" * 64, 1000, "application/pdf", 1, "x.pdf", "scan", {{}},
+                         uploader.pk, now))
+        if status == "ditolak":
+            events.append((doc_id, version_id, "rejected", "Tidak terbaca", uploader.pk, now))
+t = time.perf_counter()
+insert_rows(Document, ("id", "employee_id", "doc_type_id", "status", "current_version_id",
+                       "created_at", "updated_at"), docs)
+insert_rows(DocumentVersion, ("id", "document_id", "number", "storage_key", "sha256", "size",
+                              "media_type", "page_count", "original_name", "source", "metadata",
+                              "uploaded_by_id", "uploaded_at"), versions)
+insert_rows(DocumentEvent, ("document_id", "version_id", "kind", "reason", "actor_id", "at"),
+            events)
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
+print("documents", len(docs), round(time.perf_counter() - t, 1), "s", flush=True)
+
+timings = []
+for _ in range(3):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    start = time.perf_counter()
+    count = 0
+    for gap in gaps(Employee.objects.filter(agency=agency)):
+        writer.writerow([gap.nip, gap.name, gap.employment_type, gap.unit,
+                         "; ".join(gap.missing), "; ".join(n for n, _ in gap.rejected)])
+        count += 1
+    timings.append(time.perf_counter() - start)
+print("RESULT " + json.dumps({{"employees": N, "documents": len(docs),
+                               "employees_with_gaps": count, "seconds": timings}}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--employees", type=int, default=100_000)
+    args = parser.parse_args()
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+    env = dict(os.environ, ASN_ENV="development", DATABASE_URL=f"{PG_SERVER}/{PG_DATABASE}")
+    env.pop("DEBUG", None)
+    python = str(ROOT / ".venv" / "bin" / "python")
+    subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run(
+        [
+            python,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            INNER.format(employees=args.employees),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for line in out.splitlines():
+        if not line.startswith("RESULT "):
+            print(f"[bench] {line}", file=sys.stderr)
+    data = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+    best, worst = min(data["seconds"]), max(data["seconds"])
+    result = {
+        "benchmark": "missing_report",
+        **data,
+        "best_seconds": round(best, 2),
+        "worst_seconds": round(worst, 2),
+        "goal_seconds": 5,
+    }
+    print(f"employees in the agency        {data['employees']:,}")
+    print(f"mandatory documents (rows)     {data['documents']:,}")
+    print(f"employees with gaps            {data['employees_with_gaps']:,}")
+    print(f"report built and written (CSV) best {best:.2f} s, worst {worst:.2f} s of 3 runs")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
