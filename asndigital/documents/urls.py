@@ -6,4 +6,16 @@ app_name = "documents"
 urlpatterns = [
     path("<uuid:pk>/terima/", views.decide_view, {"decision": "accept"}, name="accept"),
     path("<uuid:pk>/tolak/", views.decide_view, {"decision": "reject"}, name="reject"),
+    path(
+        "<uuid:pk>/versi/<uuid:version_id>/lihat/",
+        views.file_view,
+        {"disposition": "inline"},
+        name="view",
+    ),
+    path(
+        "<uuid:pk>/versi/<uuid:version_id>/unduh/",
+        views.file_view,
+        {"disposition": "attachment"},
+        name="download",
+    ),
 ]

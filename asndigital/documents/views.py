@@ -82,3 +82,45 @@ def decide_view(request, pk, decision):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("personnel:employee_detail", pk=document.employee_id)
+
+
+@login_required
+def file_view(request, pk, version_id, disposition):
+    """Stream a version's bytes (memory does not grow with the file), recorded in the audit
+    trail; ``inline`` for the browser's viewer, ``attachment`` to download."""
+    from django.http import FileResponse
+
+    from asndigital.audit.services import record
+    from asndigital.documents import storage
+
+    try:
+        document = document_selectors.get_document(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    version = document.versions.filter(pk=version_id).first()
+    if version is None:
+        raise Http404
+    action = "document.viewed" if disposition == "inline" else "document.downloaded"
+    record(request.user, action, document, version=str(version.pk), number=version.number)
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
+        version.media_type
+    ]
+    filename = f"{document.doc_type.code}-{document.employee.nip}-v{version.number}.{extension}"
+    response = FileResponse(
+        storage.open_version(version.storage_key),
+        content_type=version.media_type,
+        as_attachment=disposition == "attachment",
+        filename=filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    if disposition == "attachment":
+        # Should it be opened in the browser anyway: nothing in it may run or reach out.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    else:
+        # The browser's own viewer shows it; nothing else may load, and only we may frame it.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+            "frame-ancestors 'self'"
+        )
+    return response
