@@ -149,7 +149,9 @@ def types_for(employment_type: str):
 # --- Uploads ---------------------------------------------------------------------------------
 
 
-def clean_metadata(doc_type: DocumentType, raw: dict[str, Any]) -> dict[str, Any]:
+def clean_metadata(
+    doc_type: DocumentType, raw: dict[str, Any], *, require: bool = True
+) -> dict[str, Any]:
     """The type's metadata fields, typed; refuse a missing required field or a bad value."""
     from asndigital.personnel.importer import RowError, parse_date
 
@@ -158,7 +160,7 @@ def clean_metadata(doc_type: DocumentType, raw: dict[str, Any]) -> dict[str, Any
         value = str(raw.get(spec["name"], "") or "").strip()
         label = spec.get("label", spec["name"])
         if not value:
-            if spec.get("required"):
+            if spec.get("required") and require:
                 raise DomainError(_("%(field)s is required.") % {"field": label}, code="metadata")
             continue
         if len(value) > 200 or any(ord(ch) < 32 for ch in value):
@@ -191,6 +193,7 @@ def upload_document(
     metadata: dict[str, Any],
     source: str,
     document=None,
+    require_metadata: bool = True,
 ):
     """Store a new document (or a new version of ``document``): checked by content, hashed in
     the same pass that writes it, durable before its row commits. Returns the version."""
@@ -205,7 +208,8 @@ def upload_document(
         )
     if source not in DocumentVersion.Source.values:
         raise DomainError(_("Say whether the document is a scan or born digital."), code="source")
-    cleaned = clean_metadata(doc_type, metadata)
+    # Bulk uploads map files only; their metadata is completed later.
+    cleaned = clean_metadata(doc_type, metadata, require=require_metadata)
     received = storage.receive(chunks, max_size=doc_type.max_size_bytes)
     try:
         inspected = inspect_file(
