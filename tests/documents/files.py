@@ -27,10 +27,11 @@ def pdf_bytes(pages: int = 1, **tweak) -> bytes:
         )
         pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([link]))
     out = io.BytesIO()
+    # Deterministic: the same arguments give the same bytes (tests compare and deduplicate).
     if tweak.get("encrypted"):
         pdf.save(out, encryption=pikepdf.Encryption(owner="pemilik", user="rahasia"))
     else:
-        pdf.save(out)
+        pdf.save(out, deterministic_id=True)
     return out.getvalue()
 
 
