@@ -151,11 +151,12 @@ def test_second_login_needs_the_code_and_a_code_works_once(client, enrolled):
     user, totp = enrolled
     assert password_step(client, user)["Location"] == CODE
     assert not authenticated(client)
-    response = client.post(CODE, {"code": totp.now()})
+    code = totp.now()
+    response = client.post(CODE, {"code": code})
     assert response.status_code == 302 and authenticated(client)
     client.post(reverse("accounts:logout"))
     password_step(client, user)
-    replay = client.post(CODE, {"code": totp.now()})
+    replay = client.post(CODE, {"code": code})
     assert replay.status_code == 200 and not authenticated(client)
     assert "sudah dipakai" in replay.content.decode()  # "used already", in Indonesian
     assert AuditEvent.objects.filter(action="login.code_replayed").exists()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts.conftest import away_from_a_step_boundary  # noqa: F401 - autouse fixture
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
