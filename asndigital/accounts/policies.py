@@ -160,3 +160,9 @@ def can_verify(user: User | None, document) -> bool:
     if version is not None and version.uploaded_by_id == user.pk:
         return False
     return employee.agency_id in grants(user).agencies_with(VERIFY_ROLES)
+
+
+def can_bulk_upload(user: User | None) -> bool:
+    """Operators and agency admins (for their agencies) and BKN admins."""
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or bool(g.agencies_with(UPLOAD_ROLES))

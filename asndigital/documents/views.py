@@ -124,3 +124,63 @@ def file_view(request, pk, version_id, disposition):
             "frame-ancestors 'self'"
         )
     return response
+
+
+@login_required
+def bulk_view(request):
+    """Many files named <NIP>_<CODE>.pdf, or ZIPs of them; a result row per file."""
+    import tempfile
+    from pathlib import Path
+
+    from asndigital.documents.bulk import upload_many, zip_entries
+    from asndigital.documents.models import DocumentVersion
+
+    if not policies.can_bulk_upload(request.user):
+        raise Http404
+    outcomes = None
+    error = ""
+    source = request.POST.get("source", DocumentVersion.Source.SCAN)
+    if request.method == "POST":
+        if source not in DocumentVersion.Source.values:
+            source = DocumentVersion.Source.SCAN
+        outcomes = []
+        for upload in request.FILES.getlist("files"):
+            if upload.name.lower().endswith(".zip"):
+                with tempfile.TemporaryDirectory() as folder:
+                    path = Path(folder) / "batch.zip"
+                    with path.open("wb") as out:
+                        for chunk in upload.chunks():
+                            out.write(chunk)
+                    try:
+                        outcomes += upload_many(
+                            actor=request.user, files=zip_entries(path), source=source
+                        )
+                    except DomainError as exc:
+                        error = f"{upload.name}: {exc.message}"
+            else:
+                outcomes += upload_many(
+                    actor=request.user, files=[(upload.name, upload.chunks(), "")], source=source
+                )
+    labels = {
+        "stored": _("stored"),
+        "duplicate": _("already stored"),
+        "unknown_nip": _("unknown NIP"),
+        "outside_agency": _("NIP outside your agency"),
+        "unknown_code": _("unknown code"),
+        "invalid_file": _("invalid file"),
+    }
+    counts: dict[str, int] = {}
+    for outcome in outcomes or []:
+        outcome.label = labels[outcome.status]
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return render(
+        request,
+        "documents/bulk.html",
+        {
+            "outcomes": outcomes,
+            "counts": [(status, labels[status], n) for status, n in counts.items()],
+            "error": error,
+            "sources": DocumentVersion.Source.choices,
+            "source": source,
+        },
+    )

@@ -89,3 +89,35 @@ def test_a_damaged_zip_is_refused_as_a_whole(tmp_path, db):
     with pytest.raises(DomainError) as caught:
         list(zip_entries(path))
     assert caught.value.code == "bad_zip"
+
+
+def test_the_bulk_page_shows_a_row_per_file(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    operator, mine, _ = world
+    client.force_login(operator)
+    url = reverse("personnel:bulk_upload")
+    assert client.get(url).status_code == 200
+    batch = make_zip([(f"{mine.nip}_drh.pdf", pdf_bytes(7))])
+    response = client.post(
+        url,
+        {
+            "source": "scan",
+            "files": [
+                SimpleUploadedFile(f"{mine.nip}_sk-cpns.pdf", pdf_bytes(1)),
+                SimpleUploadedFile("batch.zip", batch),
+                SimpleUploadedFile("salah nama.pdf", pdf_bytes(2)),
+            ],
+        },
+    )
+    page = response.content.decode()
+    assert page.count("bulk-stored") >= 2 and "salah nama.pdf" in page
+    assert Document.objects.count() == 2
+
+
+def test_the_bulk_page_is_missing_for_people_who_cannot_upload(client, world, agency, make_staff):
+    from django.urls import reverse
+
+    client.force_login(make_staff(Role.VERIFIER, agency))
+    assert client.get(reverse("personnel:bulk_upload")).status_code == 404
