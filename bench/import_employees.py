@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the generator is importable without Django settings
 
+from common import PG_SERVER, django_env, recreate_database  # noqa: E402
+
 from asndigital.personnel.generator import (  # noqa: E402 - needs the path above
     COLUMNS,
     generate_agencies,
@@ -34,7 +36,6 @@ from asndigital.personnel.generator import (  # noqa: E402 - needs the path abov
 )
 
 BENCH_DIR = ROOT / "var" / "bench"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DATABASE = "asn_bench_import"
 SUMMARY = re.compile(r"imported (\d+), updated (\d+), unchanged (\d+), rejected (\d+)")
 
@@ -72,12 +73,6 @@ def ensure_csv(rows: int, seed: int, agencies: int) -> tuple[Path, float | None]
     seconds = time.perf_counter() - start
     log(f"generated in {seconds:.1f} s ({rows / seconds:,.0f} rows/s including CSV writing)")
     return path, seconds
-
-
-def django_env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ, ASN_ENV="development", DATABASE_URL=database_url)
-    env.pop("DEBUG", None)  # DEBUG keeps every SQL query in memory: it would inflate the RSS
-    return env
 
 
 def manage(args: list[str], env: dict[str, str], label: str) -> tuple[float, int, str]:
@@ -150,14 +145,6 @@ def bench_sqlite(csv_path: Path, rows: int, agencies: int, seed: int) -> list[di
     return import_twice(env, "sqlite", csv_path, rows)
 
 
-def recreate_pg_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-
-
 def pg_copy_seconds(csv_path: Path) -> float:
     """Seconds for PostgreSQL's COPY of the CSV into a plain all-text table, commit included."""
     import psycopg
@@ -183,7 +170,7 @@ def pg_copy_seconds(csv_path: Path) -> float:
 
 
 def bench_postgres(csv_path: Path, rows: int, agencies: int, seed: int) -> tuple[list[dict], float]:
-    recreate_pg_database()
+    recreate_database(PG_DATABASE)
     env = django_env(f"{PG_SERVER}/{PG_DATABASE}")
     prepare(env, "postgresql", agencies, seed)
     results = import_twice(env, "postgresql", csv_path, rows)

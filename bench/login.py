@@ -30,7 +30,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+
+from common import PG_SERVER, django_env, manage, recreate_database  # noqa: E402
+
 PG_DATABASE = "asn_bench_login"
 PASSWORD = "Bench-Kata-Sandi-2026!"  # noqa: S105 - a benchmark fixture
 HOST, PORT = "127.0.0.1", 8079
@@ -60,29 +62,14 @@ def log(message: str) -> None:
 
 
 def env() -> dict[str, str]:
-    base = dict(
-        os.environ,
-        ASN_ENV="development",
-        DATABASE_URL=f"{PG_SERVER}/{PG_DATABASE}",
-        ALLOWED_HOSTS=HOST,
-    )
-    base.pop("DEBUG", None)
-    return base
+    return django_env(f"{PG_SERVER}/{PG_DATABASE}", ALLOWED_HOSTS=HOST)
 
 
 def prepare(users: int) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    python = str(ROOT / ".venv" / "bin" / "python")
-    for args in (
-        ["migrate", "-v", "0"],
-        ["createcachetable"],
-        ["shell", "--no-imports", "-c", SETUP.format(password=PASSWORD, count=users)],
-    ):
-        subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env(), check=True)
+    recreate_database(PG_DATABASE)
+    manage(["migrate", "-v", "0"], env())
+    manage(["createcachetable"], env())
+    manage(["shell", "--no-imports", "-c", SETUP.format(password=PASSWORD, count=users)], env())
 
 
 def code_for(username: str, at: float) -> str:

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+from common import django_env, manage, recreate_database, shell_result
+
 PG_DATABASE = "asn_bench_report"
 
 INNER = r"""
@@ -98,34 +95,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--employees", type=int, default=100_000)
     args = parser.parse_args()
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    env = dict(os.environ, ASN_ENV="development", DATABASE_URL=f"{PG_SERVER}/{PG_DATABASE}")
-    env.pop("DEBUG", None)
-    python = str(ROOT / ".venv" / "bin" / "python")
-    subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    out = subprocess.run(
-        [
-            python,
-            "manage.py",
-            "shell",
-            "--no-imports",
-            "-c",
-            INNER.format(employees=args.employees),
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    for line in out.splitlines():
-        if not line.startswith("RESULT "):
-            print(f"[bench] {line}", file=sys.stderr)
-    data = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+    env = django_env(recreate_database(PG_DATABASE))
+    manage(["migrate", "-v", "0"], env)
+    data = shell_result(INNER.format(employees=args.employees), env)
     best, worst = min(data["seconds"]), max(data["seconds"])
     result = {
         "benchmark": "missing_report",

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+from common import django_env, manage, recreate_database, shell_result
+
 PG_DATABASE = "asn_bench_reset"
 
 INNER = r"""
@@ -99,31 +96,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=500)
     args = parser.parse_args()
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-    env = dict(
-        os.environ,
-        ASN_ENV="development",
-        DATABASE_URL=f"{PG_SERVER}/{PG_DATABASE}",
-        ALLOWED_HOSTS="testserver",
-        ASN_CAPTCHA_MAX_NUMBER="1000",
+    env = django_env(
+        recreate_database(PG_DATABASE), ALLOWED_HOSTS="testserver", ASN_CAPTCHA_MAX_NUMBER="1000"
     )
-    env.pop("DEBUG", None)
-    python = str(ROOT / ".venv" / "bin" / "python")
-    for step in (["migrate", "-v", "0"], ["createcachetable"]):
-        subprocess.run([python, "manage.py", *step], cwd=ROOT, env=env, check=True)
-    out = subprocess.run(
-        [python, "manage.py", "shell", "--no-imports", "-c", INNER.format(requests=args.requests)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    data = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+    manage(["migrate", "-v", "0"], env)
+    manage(["createcachetable"], env)
+    data = shell_result(INNER.format(requests=args.requests), env)
     result = {
         "benchmark": "reset_requests",
         "requests": args.requests,

@@ -15,8 +15,3 @@ class NotFound(DomainError):
 
     def __init__(self, message: str = "", *, code: str = "not_found") -> None:
         super().__init__(message or "Not found.", code=code)
-
-
-class PermissionDenied(DomainError):
-    def __init__(self, message: str = "", *, code: str = "forbidden") -> None:
-        super().__init__(message or "Not allowed.", code=code)
