@@ -259,6 +259,9 @@ ASN_THROTTLE_ACCOUNT_FREE = env_int("ASN_THROTTLE_ACCOUNT_FREE", 5)
 ASN_THROTTLE_IP_FREE = env_int("ASN_THROTTLE_IP_FREE", 50)  # offices share one address (NAT)
 ASN_THROTTLE_MAX_WAIT = env_int("ASN_THROTTLE_MAX_WAIT", 900)
 ASN_THROTTLE_CODE_FREE = env_int("ASN_THROTTLE_CODE_FREE", 5)
+# Public verification page: unknown codes, and uploaded copies compared, per address.
+ASN_VERIFY_FREE_MISSES = env_int("ASN_VERIFY_FREE_MISSES", 20)
+ASN_VERIFY_FREE_COPIES = env_int("ASN_VERIFY_FREE_COPIES", 50)
 # Behind a proxy that appends the client address to X-Forwarded-For (docs/deployment.md).
 ASN_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 

@@ -39,3 +39,16 @@ def agency_admin(make_staff, agency):
 @pytest.fixture
 def bkn_admin(make_staff):
     return make_staff(Role.BKN_ADMIN)
+
+
+@pytest.fixture
+def files_in_tmp(settings, tmp_path):
+    """Stored files go to a temporary folder, never under var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "files"},
+        },
+    }
+    return tmp_path / "files"

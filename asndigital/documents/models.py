@@ -95,6 +95,11 @@ class DocumentVersion(models.Model):
         SCAN = "scan", _("Scanned paper (alih media)")
         DIGITAL = "digital", _("Born digital")
 
+    class ThumbnailState(models.TextChoices):
+        PENDING = "pending", _("being made")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("not available")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -110,6 +115,16 @@ class DocumentVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Issued when this version is accepted: the key of its public verification page. Random
+    # (120 bits), so it can be neither guessed nor enumerated.
+    verification_code = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, editable=False
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # A first-page preview made in the background (a PNG under thumbnails/).
+    thumbnail_state = models.CharField(
+        max_length=16, choices=ThumbnailState.choices, default=ThumbnailState.PENDING
+    )
 
     class Meta:
         verbose_name = _("document version")
@@ -121,6 +136,15 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} v{self.number}"
+
+    @property
+    def thumbnail_key(self) -> str:
+        return f"thumbnails/{self.document.employee_id}/{self.pk}.png"
+
+    @property
+    def verification_code_display(self) -> str:
+        code = self.verification_code or ""
+        return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 class DocumentEvent(models.Model):

@@ -77,3 +77,90 @@ def checklist(employee: Employee) -> dict:
         "total": len(rows),
         "percent": round(100 * accepted / len(rows)) if rows else 100,
     }
+
+
+def history(document: Document) -> dict:
+    """A document's versions (newest first) and every event, with who did it."""
+    from asndigital.documents.models import DocumentVersion
+
+    versions = list(
+        DocumentVersion.objects.filter(document=document)
+        .select_related("uploaded_by")
+        .order_by("-number")
+    )
+    events = list(
+        DocumentEvent.objects.filter(document=document)
+        .select_related("actor", "version")
+        .order_by("-at", "-id")
+    )
+    return {"versions": versions, "events": events}
+
+
+def normalise_code(code: str) -> str | None:
+    """A verification code as typed or scanned (any case, with or without dashes), or None."""
+    cleaned = "".join((code or "").split()).replace("-", "").upper()
+    if len(cleaned) != 24 or not cleaned.isalnum() or set(cleaned) & set("0189"):
+        return None
+    return cleaned
+
+
+def public_verification(code: str):
+    """The accepted version with this verification code, for the public page; or None.
+    Deliberately unscoped: the code itself is the capability (120 random bits)."""
+    from asndigital.documents.models import DocumentVersion
+
+    cleaned = normalise_code(code)
+    if cleaned is None:
+        return None
+    return (
+        DocumentVersion.objects.select_related(
+            "document", "document__doc_type", "document__employee"
+        )
+        .filter(verification_code=cleaned)
+        .first()
+    )
+
+
+def mask_name(name: str) -> str:
+    """“Budi Santoso, S.Kom.” → “B*** S******, S.***.”: enough to recognise, not to identify."""
+    words = []
+    for word in (name or "").split():
+        letters = [i for i, ch in enumerate(word) if ch.isalpha()]
+        masked = list(word)
+        for i in letters[1:]:
+            masked[i] = "*"
+        words.append("".join(masked))
+    return " ".join(words)
+
+
+def public_facts(version) -> dict:
+    """What the public verification page may show of a version: never its content."""
+    from datetime import date
+
+    from asndigital.documents.models import Document
+
+    document = version.document
+    metadata = version.metadata or {}
+    number = next((metadata[k] for k in ("nomor_sk", "nomor") if metadata.get(k)), "")
+    raw_date = next((metadata[k] for k in ("tanggal_sk", "tanggal") if metadata.get(k)), "")
+    try:
+        issued_on = date.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        issued_on = None
+    is_current = (
+        document.current_version_id == version.pk and document.status == Document.Status.ACCEPTED
+    )
+    return {
+        "type": document.doc_type.name,
+        "number": number,
+        "issued_on": issued_on,
+        "year": metadata.get("tahun", ""),
+        "owner": mask_name(document.employee.display_name),
+        "state": "valid" if is_current else "superseded",
+        "sha256": version.sha256,
+        "size": version.size,
+        "pages": version.page_count,
+        "accepted_at": version.accepted_at,
+        "version": version.number,
+        "code": version.verification_code_display,
+    }

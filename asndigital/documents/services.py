@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
+import secrets
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ from asndigital.core.errors import DomainError
 from asndigital.documents.models import DocumentType
 from asndigital.personnel.models import EmploymentType
 
+logger = logging.getLogger(__name__)
 CATALOGUE = Path(__file__).with_name("catalogue.json")
 FIELD_TYPES = frozenset({"text", "date", "number"})
 FORMATS = frozenset({"pdf", "jpg", "png"})
@@ -188,7 +193,8 @@ def upload_document(
     actor,
     employee,
     doc_type: DocumentType,
-    chunks,
+    chunks=None,
+    received=None,
     original_name: str,
     metadata: dict[str, Any],
     source: str,
@@ -196,22 +202,31 @@ def upload_document(
     require_metadata: bool = True,
 ):
     """Store a new document (or a new version of ``document``): checked by content, hashed in
-    the same pass that writes it, durable before its row commits. Returns the version."""
+    the same pass that writes it, durable before its row commits. Returns the version.
+
+    The bytes come as ``chunks``, or already ``received`` into storage's ``tmp/`` by an upload
+    handler; either way this service commits them or removes them, never leaves them."""
     from asndigital.documents import storage
     from asndigital.documents.inspection import inspect_file, safe_name
     from asndigital.documents.models import Document, DocumentVersion
 
-    policies.require(policies.can_upload_for(actor, employee))
-    if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
-        raise DomainError(
-            _("This document type does not apply to this employee."), code="type_not_applicable"
-        )
-    if source not in DocumentVersion.Source.values:
-        raise DomainError(_("Say whether the document is a scan or born digital."), code="source")
-    # Bulk uploads map files only; their metadata is completed later.
-    cleaned = clean_metadata(doc_type, metadata, require=require_metadata)
-    received = storage.receive(chunks, max_size=doc_type.max_size_bytes)
     try:
+        policies.require(policies.can_upload_for(actor, employee))
+        if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
+            raise DomainError(
+                _("This document type does not apply to this employee."),
+                code="type_not_applicable",
+            )
+        if source not in DocumentVersion.Source.values:
+            raise DomainError(
+                _("Say whether the document is a scan or born digital."), code="source"
+            )
+        # Bulk uploads map files only; their metadata is completed later.
+        cleaned = clean_metadata(doc_type, metadata, require=require_metadata)
+        if received is None:
+            received = storage.receive(chunks, max_size=doc_type.max_size_bytes)
+        elif received.size > doc_type.max_size_bytes:
+            raise storage.too_large(doc_type.max_size_bytes)
         inspected = inspect_file(
             received.path, original_name=original_name, allowed=doc_type.allowed_formats
         )
@@ -261,13 +276,50 @@ def upload_document(
             )
             # Durable before the row commits; if the commit fails, the file is a leftover.
             storage.commit(received, version.storage_key)
+            transaction.on_commit(partial(_enqueue_thumbnail, version.pk))
     except BaseException:
-        storage.discard(received)
+        if received is not None:
+            storage.discard(received)
         raise
     return version
 
 
+def make_thumbnail(*, version_id) -> str:
+    """Draw a version's first-page preview (once); its ``thumbnail_state`` says whether there is
+    one. A file that cannot be drawn gets no preview, and nothing else changes."""
+    from asndigital.documents import storage, thumbnails
+    from asndigital.documents.models import DocumentVersion
+
+    version = DocumentVersion.objects.select_related("document").filter(pk=version_id).first()
+    if version is None:
+        return "missing"
+    ready = DocumentVersion.ThumbnailState.READY
+    if version.thumbnail_state == ready and storage.exists(version.thumbnail_key):
+        return ready
+    try:
+        data = thumbnails.render(storage.local_path(version.storage_key), version.media_type)
+    except Exception:  # any failure to draw means "no preview"; it is logged, not hidden
+        logger.warning("no thumbnail for document version %s", version.pk, exc_info=True)
+        state = DocumentVersion.ThumbnailState.FAILED
+    else:
+        storage.write_bytes(version.thumbnail_key, data)
+        state = ready
+    DocumentVersion.objects.filter(pk=version.pk).update(thumbnail_state=state)
+    return state
+
+
+def _enqueue_thumbnail(version_id) -> None:
+    from asndigital.documents.tasks import make_thumbnail
+
+    make_thumbnail.enqueue(str(version_id))
+
+
 # --- Verification ----------------------------------------------------------------------------
+
+
+def new_verification_code() -> str:
+    """120 random bits as 24 base32 characters (A–Z, 2–7): printed on copies, never guessable."""
+    return base64.b32encode(secrets.token_bytes(15)).decode("ascii")
 
 
 def _decide(*, actor, document, status: str, kind: str, reason: str = ""):
@@ -294,6 +346,11 @@ def _decide(*, actor, document, status: str, kind: str, reason: str = ""):
         document.status = status
         document.updated_at = timezone.now()
         document.save(update_fields=["status", "updated_at"])
+        if status == Document.Status.ACCEPTED:
+            version = document.current_version
+            version.verification_code = new_verification_code()
+            version.accepted_at = document.updated_at
+            version.save(update_fields=["verification_code", "accepted_at"])
         document.events.create(
             version=document.current_version, kind=kind, reason=reason, actor=actor
         )

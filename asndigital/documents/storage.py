@@ -44,30 +44,66 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class Receiver:
+    """An upload on its way into ``tmp/``: written and hashed in one pass, fsynced at the end.
+
+    Past ``max_size`` it stops writing but keeps counting, so the caller learns the real size
+    and can say so; such a file is never committed.
+    """
+
+    def __init__(self, *, max_size: int) -> None:
+        tmp = root() / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.path = tmp / f"{uuid.uuid4().hex}.part"
+        self.max_size = max_size
+        self.size = 0
+        self._digest = hashlib.sha256()
+        self._out = self.path.open("xb")
+
+    @property
+    def overflowed(self) -> bool:
+        return self.size > self.max_size
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.overflowed:
+            return
+        self._digest.update(chunk)
+        self._out.write(chunk)
+
+    def finish(self) -> Received:
+        try:
+            self._out.flush()
+            os.fsync(self._out.fileno())
+        finally:
+            self._out.close()
+        return Received(path=self.path, sha256=self._digest.hexdigest(), size=self.size)
+
+    def abort(self) -> None:
+        self._out.close()
+        self.path.unlink(missing_ok=True)
+
+
+def too_large(max_size: int) -> DomainError:
+    return DomainError(
+        _("The file is larger than %(mb).1f MB, the limit for this document type.")
+        % {"mb": max_size / 1024 / 1024},
+        code="too_large",
+    )
+
+
 def receive(chunks: Iterable[bytes], *, max_size: int) -> Received:
     """Write the upload to a temporary file, hashing it in the same pass; refuse over-size."""
-    tmp = root() / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    path = tmp / f"{uuid.uuid4().hex}.part"
-    digest, size = hashlib.sha256(), 0
+    receiver = Receiver(max_size=max_size)
     try:
-        with path.open("xb") as out:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > max_size:
-                    raise DomainError(
-                        _("The file is larger than %(mb).1f MB, the limit for this document type.")
-                        % {"mb": max_size / 1024 / 1024},
-                        code="too_large",
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+        for chunk in chunks:
+            receiver.write(chunk)
+            if receiver.overflowed:
+                raise too_large(max_size)
+        return receiver.finish()
     except BaseException:
-        path.unlink(missing_ok=True)
+        receiver.abort()
         raise
-    return Received(path=path, sha256=digest.hexdigest(), size=size)
 
 
 def commit(received: Received, key: str) -> None:
@@ -78,8 +114,33 @@ def commit(received: Received, key: str) -> None:
     _fsync_dir(target.parent)
 
 
+def write_bytes(key: str, data: bytes) -> None:
+    """A small derived file (a thumbnail), written durably under its key."""
+    tmp = root() / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    part = tmp / f"{uuid.uuid4().hex}.part"
+    try:
+        with part.open("xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        commit(Received(path=part, sha256="", size=len(data)), key)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def exists(key: str) -> bool:
+    return (root() / key).is_file()
+
+
 def discard(received: Received) -> None:
     received.path.unlink(missing_ok=True)
+
+
+def local_path(key: str) -> Path:
+    """Where the bytes under ``key`` are on this machine's disk."""
+    return root() / key
 
 
 def open_version(key: str):
@@ -95,7 +156,11 @@ def leftovers(known: set[str], *, min_age_seconds: float) -> list[Path]:
     base = root()
     cutoff = time.time() - min_age_seconds
     found = []
-    for folder, pattern in ((base / "tmp", "*.part"), (base / "documents", "*/*")):
+    for folder, pattern in (
+        (base / "tmp", "*.part"),
+        (base / "documents", "*/*"),
+        (base / "thumbnails", "*/*.png"),
+    ):
         if not folder.exists():
             continue
         for path in folder.glob(pattern):

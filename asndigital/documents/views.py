@@ -1,9 +1,12 @@
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.db.models import Max
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from asndigital.accounts import policies
@@ -11,20 +14,51 @@ from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import selectors as document_selectors
 from asndigital.documents import services
 from asndigital.documents.forms import UploadForm
+from asndigital.documents.models import DocumentType
+from asndigital.documents.uploads import ReceivingUploadHandler
 from asndigital.personnel import selectors
 
 
+def _receive_uploads_directly(request) -> ReceivingUploadHandler:
+    """Stream this request's files straight into storage (written once, hashed on the way)."""
+    largest = DocumentType.objects.aggregate(m=Max("max_size_bytes"))["m"] or 1
+    handler = ReceivingUploadHandler(request, max_size=largest)
+    request.upload_handlers = [handler]
+    return handler
+
+
+@csrf_exempt  # CSRF is checked below, once the upload handler is in place
 @login_required
 def upload_view(request, pk):
-    """Choose a document type, then upload the file with its metadata."""
+    """Choose a document type, then upload the file with its metadata; with ``?document=``,
+    a new version of that document."""
+    handler = _receive_uploads_directly(request) if request.method == "POST" else None
+    try:
+        return _upload(request, pk)
+    finally:
+        if handler is not None:
+            handler.discard_all()  # whatever the service did not commit
+
+
+@csrf_protect
+def _upload(request, pk):
     try:
         employee = selectors.get_employee(user=request.user, pk=pk)
+        replacing = None
+        if request.GET.get("document"):
+            replacing = document_selectors.get_document(
+                user=request.user, pk=request.GET["document"]
+            )
+            if replacing.employee_id != employee.pk:
+                raise NotFound()
     except NotFound:
         raise Http404 from None
     if not policies.can_upload_for(request.user, employee):
         raise Http404
     types = services.types_for(employee.employment_type)
     code = request.GET.get("type") or request.POST.get("type")
+    if replacing is not None:
+        code = replacing.doc_type.code
     doc_type = next((t for t in types if t.code == code), None)
     if doc_type is None:
         return render(request, "documents/choose_type.html", {"employee": employee, "types": types})
@@ -36,7 +70,8 @@ def upload_view(request, pk):
                 actor=request.user,
                 employee=employee,
                 doc_type=doc_type,
-                chunks=upload.chunks(),
+                document=replacing,
+                received=upload.received,
                 original_name=upload.name,
                 metadata=form.metadata(),
                 source=form.cleaned_data["source"],
@@ -50,14 +85,20 @@ def upload_view(request, pk):
                 request,
                 _("“%(type)s” was uploaded and waits for verification.") % {"type": doc_type.name},
             )
-            target = reverse("personnel:employee_detail", args=[employee.pk])
+            target = (
+                reverse("documents:detail", args=[replacing.pk])
+                if replacing is not None
+                else reverse("personnel:employee_detail", args=[employee.pk])
+            )
             if request.headers.get("X-Upload-Progress"):
                 # The progress script navigates itself (a followed redirect would use up the
                 # message before the person sees it).
                 return JsonResponse({"redirect": target})
             return redirect(target)
     return render(
-        request, "documents/upload.html", {"employee": employee, "doc_type": doc_type, "form": form}
+        request,
+        "documents/upload.html",
+        {"employee": employee, "doc_type": doc_type, "form": form, "replacing": replacing},
     )
 
 
@@ -81,15 +122,78 @@ def decide_view(request, pk, decision):
         raise Http404 from None
     except DomainError as exc:
         messages.error(request, exc.message)
+    if request.POST.get("back") == "document":
+        return redirect("documents:detail", pk=document.pk)
     return redirect("personnel:employee_detail", pk=document.employee_id)
+
+
+@login_required
+def detail_view(request, pk):
+    """One document: its preview, metadata, verification code, every version and event."""
+    try:
+        document = document_selectors.get_document(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    context = {
+        "document": document,
+        "version": document.current_version,
+        "metadata": _labelled_metadata(document),
+        "can_verify": policies.can_verify(request.user, document),
+        "can_upload": policies.can_upload_for(request.user, document.employee),
+        **document_selectors.history(document),
+    }
+    if document.current_version.verification_code:
+        url = request.build_absolute_uri(
+            reverse("verification:check", args=[document.current_version.verification_code])
+        )
+        context["verification_url"] = url
+        context["qr_svg"] = segno.make(url, error="m").svg_inline(border=2, omitsize=True)
+    return render(request, "documents/detail.html", context)
+
+
+def _labelled_metadata(document) -> list[tuple[str, object]]:
+    from datetime import date
+
+    from django.utils.formats import date_format
+
+    values = document.current_version.metadata or {}
+    shown = []
+    for spec in document.doc_type.metadata_fields:
+        value = values.get(spec["name"])
+        if value in (None, ""):
+            continue
+        if spec["type"] == "date":
+            value = date_format(date.fromisoformat(value), "j F Y")
+        shown.append((spec.get("label", spec["name"]), value))
+    return shown
+
+
+@login_required
+def thumbnail_view(request, pk, version_id):
+    """A version's first-page preview; recorded in the audit trail like any view."""
+    from asndigital.audit.services import record
+    from asndigital.documents import storage
+
+    try:
+        document = document_selectors.get_document(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    version = document.versions.filter(pk=version_id).first()
+    if version is None or version.thumbnail_state != version.ThumbnailState.READY:
+        raise Http404
+    version.document = document
+    record(request.user, "document.previewed", document, version=str(version.pk))
+    response = FileResponse(storage.open_version(version.thumbnail_key), content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @login_required
 def file_view(request, pk, version_id, disposition):
     """Stream a version's bytes (memory does not grow with the file), recorded in the audit
     trail; ``inline`` for the browser's viewer, ``attachment`` to download."""
-    from django.http import FileResponse
-
     from asndigital.audit.services import record
     from asndigital.documents import storage
 

@@ -2,13 +2,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def files_in_tmp(settings, tmp_path):
-    """Stored files go to a temporary folder, never under var/."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "files"},
-        },
-    }
-    return tmp_path / "files"
+def _stored_files_in_tmp(files_in_tmp):
+    """Every documents test stores its files in a temporary folder (see tests/conftest.py)."""
+    return files_in_tmp

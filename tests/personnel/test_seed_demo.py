@@ -142,3 +142,18 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     assert not User.objects.exists()
     assert not Agency.objects.exists()
     assert not AuditEvent.objects.exists()
+
+
+def test_with_the_catalogue_the_demo_asn_gets_sample_documents_once(files_in_tmp):
+    from asndigital.documents.models import Document, DocumentVersion
+    from asndigital.documents.services import load_catalogue
+
+    load_catalogue()
+    seed(employees=3)
+    states = dict(Document.objects.values_list("doc_type__code", "status"))
+    assert states == {"sk-cpns": "diterima", "ijazah": "ditolak", "spmt": "menunggu"}
+    accepted = DocumentVersion.objects.get(document__doc_type__code="sk-cpns")
+    assert accepted.verification_code and accepted.thumbnail_state == "ready"
+    assert (files_in_tmp / accepted.storage_key).is_file()
+    seed(employees=3)
+    assert DocumentVersion.objects.count() == 3

@@ -7,7 +7,7 @@ from asndigital.documents.models import DocumentVersion
 class Command(BaseCommand):
     help = (
         "Remove what a crash can leave behind: temporary upload files and stored files "
-        "without a version row, older than --min-age minutes (default 60)."
+        "(or thumbnails) without a version row, older than --min-age minutes (default 60)."
     )
 
     def add_arguments(self, parser):
@@ -15,7 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, min_age=60.0, dry_run=False, **options):
-        known = set(DocumentVersion.objects.values_list("storage_key", flat=True))
+        known = set()
+        for key in DocumentVersion.objects.values_list("storage_key", flat=True).iterator():
+            # documents/<employee>/<version> and its preview thumbnails/<employee>/<version>.png
+            known.add(key)
+            known.add(f"thumbnails/{key.removeprefix('documents/')}.png")
         found = storage.leftovers(known, min_age_seconds=min_age * 60)
         for path in found:
             if not dry_run:

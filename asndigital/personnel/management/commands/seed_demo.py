@@ -84,7 +84,73 @@ class Command(BaseCommand):
                         employee.display_name,
                     )
                 )
+            self._documents(asn_nip)
         self._report(result.summary, accounts)
+
+    def _documents(self, asn_nip: str | None) -> None:
+        """A few documents for the demo ASN: one accepted (with its verification code), one
+        rejected with a reason, one waiting for the verifier."""
+        from asndigital.documents import services as documents
+        from asndigital.documents.demo import sample_pdf
+        from asndigital.documents.models import Document, DocumentType
+
+        if asn_nip is None or not DocumentType.objects.filter(code="sk-cpns").exists():
+            return  # no catalogue yet (`manage.py load_catalogue` comes first in `make setup`)
+        employee = Employee.objects.select_related("user").get(nip=asn_nip)
+        if Document.objects.filter(employee=employee).exists():
+            return
+        verifier = User.objects.get(username="verifikator.bandung")
+        operator = User.objects.get(username="operator.bandung")
+        samples = [
+            (
+                "sk-cpns",
+                {
+                    "nomor_sk": "813/0412/BKPSDM/2024",
+                    "tanggal_sk": "01-03-2024",
+                    "tmt": "01-03-2024",
+                    "pejabat_penetap": "Wali Kota Bandung",
+                },
+                "accept",
+            ),
+            (
+                "ijazah",
+                {
+                    "jenjang": "S1",
+                    "institusi": "Universitas Padjadjaran",
+                    "tahun": "2018",
+                    "nomor": "UNPAD/2018/04512",
+                },
+                "reject",
+            ),
+            (
+                "spmt",
+                {"nomor": "800/112/DISDIK/2024", "tanggal": "04-03-2024", "tmt": "01-03-2024"},
+                None,
+            ),
+        ]
+        for code, metadata, decision in samples:
+            doc_type = DocumentType.objects.get(code=code)
+            lines = [f"{employee.display_name} - NIP {employee.nip}"]
+            lines += [f"{key}: {value}" for key, value in metadata.items()]
+            content = sample_pdf(doc_type.name, lines)
+            version = documents.upload_document(
+                actor=operator,
+                employee=employee,
+                doc_type=doc_type,
+                chunks=[content],
+                original_name=f"{code}.pdf",
+                metadata=metadata,
+                source="scan",
+            )
+            documents.make_thumbnail(version_id=version.pk)
+            if decision == "accept":
+                documents.accept_document(actor=verifier, document=version.document)
+            elif decision == "reject":
+                documents.reject_document(
+                    actor=verifier,
+                    document=version.document,
+                    reason="Halaman kedua ijazah (legalisir) belum dilampirkan.",
+                )
 
     def _agencies(self) -> dict[str, Agency]:
         agencies = {}
