@@ -8,6 +8,7 @@ Every secret can also be read from a file: ``<NAME>_FILE`` (e.g. SECRET_KEY_FILE
 See docs/configuration.md for the full list.
 """
 
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -183,11 +184,36 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "asndigital" / "static"]
-STORAGES = {
-    "default": {
+# Documents: local files under var/files (default), or S3-compatible object storage
+# (Ceph RGW, MinIO, AWS) through django-storages with ASN_STORAGE=s3.
+ASN_STORAGE = env("ASN_STORAGE", "local")
+if ASN_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("ASN_STORAGE must be local or s3.")
+ASN_UPLOAD_TMP = env("ASN_UPLOAD_TMP", tempfile.gettempdir())
+if ASN_STORAGE == "s3":
+    if not env("ASN_S3_BUCKET"):
+        raise ImproperlyConfigured("ASN_STORAGE=s3 needs ASN_S3_BUCKET.")
+    DOCUMENT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("ASN_S3_BUCKET"),
+            "endpoint_url": env("ASN_S3_ENDPOINT_URL") or None,
+            "region_name": env("ASN_S3_REGION") or None,
+            "access_key": env_secret("ASN_S3_ACCESS_KEY"),
+            "secret_key": env_secret("ASN_S3_SECRET_KEY"),
+            "addressing_style": env("ASN_S3_ADDRESSING_STYLE", "path"),
+            "default_acl": None,  # private: every read goes through a permission-checked view
+            "querystring_auth": True,
+            "file_overwrite": False,  # keys are fresh UUIDs; never replace an original
+        },
+    }
+else:
+    DOCUMENT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "files"},
-    },
+    }
+STORAGES = {
+    "default": DOCUMENT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

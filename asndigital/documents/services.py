@@ -297,7 +297,8 @@ def make_thumbnail(*, version_id) -> str:
     if version.thumbnail_state == ready and storage.exists(version.thumbnail_key):
         return ready
     try:
-        data = thumbnails.render(storage.local_path(version.storage_key), version.media_type)
+        with storage.local_copy(version.storage_key) as path:
+            data = thumbnails.render(path, version.media_type)
     except Exception:  # any failure to draw means "no preview"; it is logged, not hidden
         logger.warning("no thumbnail for document version %s", version.pk, exc_info=True)
         state = DocumentVersion.ThumbnailState.FAILED

@@ -1,23 +1,35 @@
 """Where the bytes of document versions live. Keys never come from user input.
 
-Local files under ``var/files`` by default (Django's default storage location). An upload is
-streamed once into ``tmp/`` while SHA-256 and size are computed, fsynced, checked, then renamed to
-its key and the directory fsynced, all before its database row commits. A crash leaves at most a
-temporary file or a file without a row; ``manage.py cleanup_uploads`` removes those.
-(S3-compatible storage through django-storages follows in issue 7.)
+Everything goes through Django's storage API (``STORAGES["default"]``): local files under
+``var/files`` by default, or S3-compatible object storage (django-storages) by configuration
+(``ASN_STORAGE=s3``, see docs/configuration.md).
+
+An upload is streamed once into a local temporary file while its SHA-256 and size are computed,
+fsynced and checked; then, before its database row commits, it is made durable under its key:
+on local storage by renaming it into place and fsyncing the directory (``tmp/`` is inside the
+storage folder, so the rename is atomic), on object storage by a completed PUT. A crash leaves at
+most a temporary file or a stored object without a row; ``manage.py cleanup_uploads`` removes
+those.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
-from django.core.files.storage import default_storage
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils.translation import gettext as _
 
 from asndigital.core.errors import DomainError
@@ -32,8 +44,22 @@ class Received:
     size: int
 
 
+def is_local() -> bool:
+    """Whether the default storage is a folder on this machine (else an object store)."""
+    return isinstance(default_storage, FileSystemStorage)  # the lazy object proxies its class
+
+
 def root() -> Path:
+    """The local storage folder (only meaningful when ``is_local()``)."""
     return Path(default_storage.location)
+
+
+def tmp_dir() -> Path:
+    """Where uploads are received: inside the storage folder (an atomic rename away from their
+    key) when local, else ``ASN_UPLOAD_TMP`` (default: the system's temporary folder)."""
+    folder = root() / "tmp" if is_local() else Path(settings.ASN_UPLOAD_TMP) / "asn-uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _fsync_dir(path: Path) -> None:
@@ -52,9 +78,7 @@ class Receiver:
     """
 
     def __init__(self, *, max_size: int) -> None:
-        tmp = root() / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.path = tmp / f"{uuid.uuid4().hex}.part"
+        self.path = tmp_dir() / f"{uuid.uuid4().hex}.part"
         self.max_size = max_size
         self.size = 0
         self._digest = hashlib.sha256()
@@ -107,18 +131,27 @@ def receive(chunks: Iterable[bytes], *, max_size: int) -> Received:
 
 
 def commit(received: Received, key: str) -> None:
-    """Move the checked file to its key, durably."""
-    target = root() / key
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(received.path, target)
-    _fsync_dir(target.parent)
+    """Make the checked file durable under its key (and remove the temporary file)."""
+    if is_local():
+        target = root() / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(received.path, target)
+        _fsync_dir(target.parent)
+        return
+    with received.path.open("rb") as source:
+        saved = default_storage.save(key, File(source, name=key))
+    if saved != key:  # the store renamed it: a key collision, which UUID keys never produce
+        default_storage.delete(saved)
+        raise RuntimeError(f"storage saved {key!r} as {saved!r}")
+    received.path.unlink(missing_ok=True)
 
 
 def write_bytes(key: str, data: bytes) -> None:
     """A small derived file (a thumbnail), written durably under its key."""
-    tmp = root() / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    part = tmp / f"{uuid.uuid4().hex}.part"
+    if not is_local():
+        default_storage.save(key, ContentFile(data, name=key))
+        return
+    part = tmp_dir() / f"{uuid.uuid4().hex}.part"
     try:
         with part.open("xb") as out:
             out.write(data)
@@ -131,40 +164,73 @@ def write_bytes(key: str, data: bytes) -> None:
 
 
 def exists(key: str) -> bool:
-    return (root() / key).is_file()
+    return default_storage.exists(key)
 
 
 def discard(received: Received) -> None:
     received.path.unlink(missing_ok=True)
 
 
-def local_path(key: str) -> Path:
-    """Where the bytes under ``key`` are on this machine's disk."""
-    return root() / key
+@contextmanager
+def local_copy(key: str) -> Iterator[Path]:
+    """A path on this machine's disk holding the bytes under ``key`` (for tools that need a
+    file name, like pdfium); a temporary copy when the storage is remote."""
+    if is_local():
+        yield root() / key
+        return
+    with tempfile.NamedTemporaryFile(dir=tmp_dir(), suffix=".copy") as copy:
+        with default_storage.open(key, "rb") as source:
+            shutil.copyfileobj(source, copy, CHUNK)
+        copy.flush()
+        yield Path(copy.name)
 
 
 def open_version(key: str):
-    return (root() / key).open("rb")
+    """The stored bytes as a file object to read (and stream) from."""
+    if is_local():
+        return (root() / key).open("rb")
+    return default_storage.open(key, "rb")
 
 
 def delete(key: str) -> None:
-    (root() / key).unlink(missing_ok=True)
+    default_storage.delete(key)
 
 
-def leftovers(known: set[str], *, min_age_seconds: float) -> list[Path]:
-    """Temporary files and files without a version row, older than ``min_age_seconds``."""
-    base = root()
+def _stored_keys(prefix: str) -> Iterator[str]:
+    """Every key under ``prefix/<folder>/``, by listing the storage two levels deep."""
+    try:
+        folders, _files = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        _sub, files = default_storage.listdir(f"{prefix}/{folder}")
+        for name in files:
+            yield f"{prefix}/{folder}/{name}"
+
+
+def leftovers(known: set[str], *, min_age_seconds: float) -> list[str]:
+    """Temporary uploads, and stored files without a version row, older than
+    ``min_age_seconds``: their names, for ``remove_leftover``."""
     cutoff = time.time() - min_age_seconds
-    found = []
-    for folder, pattern in (
-        (base / "tmp", "*.part"),
-        (base / "documents", "*/*"),
-        (base / "thumbnails", "*/*.png"),
-    ):
-        if not folder.exists():
-            continue
-        for path in folder.glob(pattern):
-            key = path.relative_to(base).as_posix()
-            if path.is_file() and path.stat().st_mtime <= cutoff and key not in known:
-                found.append(path)
+    found = [
+        str(path)
+        for path in tmp_dir().glob("*.part")
+        if path.is_file() and path.stat().st_mtime <= cutoff
+    ]
+    for prefix in ("documents", "thumbnails"):
+        for key in _stored_keys(prefix):
+            if key in known:
+                continue
+            modified = default_storage.get_modified_time(key)
+            if modified.tzinfo is None:
+                modified = modified.replace(tzinfo=UTC)
+            if modified.timestamp() <= cutoff:
+                found.append(key)
     return found
+
+
+def remove_leftover(name: str) -> None:
+    if name.endswith(".part") and Path(name).is_absolute():
+        Path(name).unlink(missing_ok=True)
+    else:
+        default_storage.delete(name)

@@ -105,3 +105,22 @@ def test_manage_py_on_a_machine_without_a_secret_is_a_development_tool():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "development"
+
+
+def test_object_storage_is_chosen_by_configuration():
+    script = (
+        "from django.conf import settings; s = settings.STORAGES['default']; "
+        "print(s['BACKEND'], s['OPTIONS']['bucket_name'], s['OPTIONS']['endpoint_url'])"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        script,
+        **production_env(
+            ASN_STORAGE="s3", ASN_S3_BUCKET="arsip", ASN_S3_ENDPOINT_URL="http://127.0.0.1:7480"
+        ),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "storages.backends.s3.S3Storage arsip http://127.0.0.1:7480" in result.stdout
+    missing = run_manage("check", **production_env(ASN_STORAGE="s3"))
+    assert missing.returncode != 0 and "needs ASN_S3_BUCKET" in missing.stderr

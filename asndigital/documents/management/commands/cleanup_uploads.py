@@ -21,8 +21,8 @@ class Command(BaseCommand):
             known.add(key)
             known.add(f"thumbnails/{key.removeprefix('documents/')}.png")
         found = storage.leftovers(known, min_age_seconds=min_age * 60)
-        for path in found:
+        for name in found:
             if not dry_run:
-                path.unlink(missing_ok=True)
+                storage.remove_leftover(name)
         verb = "would remove" if dry_run else "removed"
         self.stdout.write(f"{verb} {len(found)} leftover file(s)")
