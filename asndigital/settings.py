@@ -277,6 +277,13 @@ if IS_PRODUCTION and not ASN_SECRETS_KEYS:
     raise ImproperlyConfigured(
         "Production needs ASN_SECRETS_KEYS (or ASN_SECRETS_KEYS_FILE) to encrypt MFA secrets."
     )
+# Signs audit-trail checkpoints (Ed25519 seed, 32 bytes base64); see docs/records.md.
+ASN_AUDIT_SIGNING_KEY = env_secret("ASN_AUDIT_SIGNING_KEY") or ""
+if IS_PRODUCTION and not ASN_AUDIT_SIGNING_KEY:
+    raise ImproperlyConfigured(
+        "Production needs ASN_AUDIT_SIGNING_KEY (or ASN_AUDIT_SIGNING_KEY_FILE) to sign the "
+        "audit trail's checkpoints."
+    )
 ASN_MFA_ISSUER = env("ASN_MFA_ISSUER", "ASN Digital")
 ASN_MFA_LOCK_AFTER = env_int("ASN_MFA_LOCK_AFTER", 100)  # consecutive wrong codes
 ASN_LOGIN_PENDING_SECONDS = env_int("ASN_LOGIN_PENDING_SECONDS", 600)  # password done, code not yet

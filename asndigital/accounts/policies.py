@@ -166,3 +166,20 @@ def can_bulk_upload(user: User | None) -> bool:
     """Operators and agency admins (for their agencies) and BKN admins."""
     g = grants(user)
     return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or bool(g.agencies_with(UPLOAD_ROLES))
+
+
+# The audit trail is read by auditors (the inspectorate): nationally, or for their agency's
+# employees. Everyone else sees only the access history of their own documents.
+AUDIT_READ_ROLES = frozenset({Role.AUDITOR})
+
+
+def audit_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(reads every event, agency ids whose employees' events it reads)."""
+    g = grants(user)
+    return g.holds_nationally(AUDIT_READ_ROLES), g.agencies_with(AUDIT_READ_ROLES)
+
+
+def can_read_audit(user: User | None) -> bool:
+    """Auditors search the audit trail and export it."""
+    everywhere, agencies = audit_read_scope(user)
+    return everywhere or bool(agencies)

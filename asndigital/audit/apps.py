@@ -6,3 +6,7 @@ class AuditConfig(AppConfig):
     name = "asndigital.audit"
     label = "audit"
     verbose_name = _("Audit")
+
+    def ready(self) -> None:
+        # Registers the SQLite function the append-only triggers call, on every new connection.
+        from asndigital.audit import guard  # noqa: F401

@@ -1,14 +1,20 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+GENESIS = "0" * 64
+
 
 class AuditEvent(models.Model):
-    """One thing that happened. Append-only: written by ``audit.record`` and nothing else.
+    """One thing that happened. Append-only: written by ``audit.record`` and nothing else; the
+    database refuses UPDATE and DELETE (triggers, see ``audit/guard.py``).
 
-    The hash chain, database triggers against UPDATE/DELETE and signed checkpoints follow in the
-    records-lifecycle work (issue 6); callers already go through ``record``.
+    ``canonical`` is the event's canonical serialisation, fixed when it is written; the other
+    columns are its queryable projection (``verify_audit`` checks they agree). Once committed,
+    ``chain.seal`` gives each event its ``position`` in the hash chain, the ``prev_hash`` of the
+    event before it and its own ``hash``: the only change the database allows, once.
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -18,13 +24,56 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
+    # The employee whose data this event touched (for their access history and the auditors).
+    employee_id = models.UUIDField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    canonical = models.TextField(editable=False)
+    position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            models.Index(fields=["employee_id", "occurred_at"], name="audit_employee"),
+            models.Index(fields=["actor", "occurred_at"], name="audit_actor"),
+            models.Index(fields=["id"], condition=Q(position__isnull=True), name="audit_unsealed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+
+class ChainHead(models.Model):
+    """The last sealed link (one row). Sealers lock it to append in order; ``verify_audit``
+    compares it with the chain's end, so cutting events off the end is noticed."""
+
+    position = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
+
+    def __str__(self) -> str:
+        return f"head {self.position} {self.hash[:12]}"
+
+
+class Checkpoint(models.Model):
+    """A signed statement “the chain had this hash at this position” (Ed25519). Exported copies
+    let anyone prove that the table was not rewritten wholesale. Append-only like the events."""
+
+    position = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.position} {self.hash[:12]}"

@@ -18,6 +18,8 @@ def home(request):
     """Where a signed-in person starts: staff see the employee list, an ASN their own page."""
     if policies.can_list_employees(request.user):
         return redirect("personnel:employee_list")
+    if policies.can_read_audit(request.user):
+        return redirect("audit:search")
     employee = getattr(request.user, "employee", None)
     if employee is not None:
         return redirect("personnel:employee_detail", pk=employee.pk)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from itertools import islice
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
-from asndigital.core.spreadsheet import spreadsheet_safe
+from asndigital.core.spreadsheet import csv_response, spreadsheet_safe
 from asndigital.documents.report import gaps
 from asndigital.personnel import selectors
 
@@ -52,22 +51,8 @@ def report_view(request):
     export = request.GET.get("export")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if export == "csv":
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-
-        def stream():
-            yield "\ufeff"  # so that spreadsheet programs read UTF-8
-            yield writer.writerow(HEADER)
-            for gap in gaps(employees):
-                yield writer.writerow([spreadsheet_safe(v) for v in _lines(gap)])
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="kekurangan-berkas-{stamp}.csv"'
-        return response
+        rows = (_lines(gap) for gap in gaps(employees))
+        return csv_response(f"kekurangan-berkas-{stamp}.csv", HEADER, rows)
     if export == "xlsx":
         from openpyxl import Workbook
 

@@ -37,6 +37,7 @@ def production_env(**extra):
         "ALLOWED_HOSTS": "asndigital.example.go.id",
         "DATABASE_URL": "sqlite:///:memory:",
         "ASN_SECRETS_KEYS": "1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "ASN_AUDIT_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     }
     env.update(extra)
     return env
@@ -61,6 +62,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"ASN_ENV": "staging"}, "ASN_ENV must be"),
         ({"DEBUG": "perhaps"}, "must be true or false"),
         ({"ASN_SECRETS_KEYS": ""}, "needs ASN_SECRETS_KEYS"),
+        ({"ASN_AUDIT_SIGNING_KEY": ""}, "needs ASN_AUDIT_SIGNING_KEY"),
     ],
 )
 def test_production_refuses_unsafe_configuration(change, message):

@@ -1,0 +1,69 @@
+"""Reads of the audit trail; every one starts from what the user may read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from asndigital.accounts import policies
+from asndigital.audit.models import AuditEvent
+
+ACCESS_ACTIONS = ("document.viewed", "document.downloaded", "document.previewed")
+
+
+def visible_events(user) -> QuerySet[AuditEvent]:
+    """National auditors read everything; agency auditors the events about their employees."""
+    from asndigital.personnel.models import Employee
+
+    everywhere, agencies = policies.audit_read_scope(user)
+    if everywhere:
+        return AuditEvent.objects.all()
+    if agencies:
+        return AuditEvent.objects.filter(
+            employee_id__in=Employee.objects.filter(agency_id__in=agencies).values("pk")
+        )
+    return AuditEvent.objects.none()
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search(
+    user,
+    *,
+    actor: str = "",
+    nip: str = "",
+    action: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    before_id: int | None = None,
+) -> QuerySet[AuditEvent]:
+    """Events matching the filters, newest first (keyset: ``before_id`` for the next page)."""
+    from asndigital.personnel.models import Employee
+
+    events = visible_events(user).select_related("actor")
+    if actor:
+        events = events.filter(actor__username=actor)
+    if nip:
+        events = events.filter(employee_id__in=Employee.objects.filter(nip=nip).values("pk"))
+    if action:
+        events = events.filter(action__startswith=action)
+    if since:
+        events = events.filter(occurred_at__gte=_day_start(since))
+    if until:
+        events = events.filter(occurred_at__lt=_day_start(until) + timezone.timedelta(days=1))
+    if before_id:
+        events = events.filter(id__lt=before_id)
+    return events.order_by("-id")
+
+
+def access_history(employee) -> QuerySet[AuditEvent]:
+    """Who viewed, previewed or downloaded this employee's documents (UU 27/2022 access)."""
+    return (
+        AuditEvent.objects.filter(employee_id=employee.pk, action__in=ACCESS_ACTIONS)
+        .select_related("actor")
+        .order_by("-id")
+    )

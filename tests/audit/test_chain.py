@@ -1,0 +1,250 @@
+"""The audit trail: append-only in the database, hash-chained, checkpointed and verifiable."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from asndigital.audit import chain, guard, signing
+from asndigital.audit.models import AuditEvent, ChainHead, Checkpoint
+from asndigital.audit.services import make_checkpoint, record
+from tests.factories import EmployeeFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db
+
+
+def events(n, actor=None):
+    return [
+        record(actor, "test.happened", None, number=i, nested={"b": 2, "a": [1, "x"]})
+        for i in range(n)
+    ]
+
+
+def verify(**kwargs):
+    chain.seal()
+    return chain.verify(**kwargs)
+
+
+def tamper(sql, params=()):
+    """What someone with direct database access could do after disabling the triggers."""
+    with guard.maintenance(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_events_are_chained_in_order_after_commit(django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = record(user, "test.one", user, note="é ✓")
+        second = record(None, "test.two")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.position, second.position) == (1, 2)
+    assert first.prev_hash == chain.GENESIS and second.prev_hash == first.hash
+    assert second.hash == chain.link(2, first.hash, second.canonical)
+    assert ChainHead.objects.get().position == 2
+    assert verify().intact
+
+
+def test_one_seal_is_scheduled_per_transaction(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        events(3)
+    assert callbacks == [chain.seal_quietly]
+
+
+def test_the_employee_of_a_document_event_is_recorded(agency):
+    employee = EmployeeFactory(agency=agency)
+    event = record(None, "test.viewed", employee)
+    assert event.employee_id == employee.pk
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditevent SET action = 'hidden'",
+        "UPDATE audit_auditevent SET data = '{}'",
+        "DELETE FROM audit_auditevent",
+    ],
+)
+def test_the_database_refuses_changes_to_events(statement):
+    events(2)
+    chain.seal()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert AuditEvent.objects.count() == 2 and verify().intact
+
+
+def test_an_unsealed_event_cannot_be_edited_either_and_a_sealed_one_is_never_resealed():
+    (event,) = events(1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="edited")
+    chain.seal()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(position=9, hash="f" * 64)
+
+
+def test_checkpoints_cannot_be_changed_or_removed():
+    events(1)
+    make_checkpoint()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Checkpoint.objects.update(hash="0" * 64)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Checkpoint.objects.all().delete()
+
+
+def test_an_edited_event_is_found_at_its_position():
+    events(5)
+    chain.seal()
+    tamper(
+        "UPDATE audit_auditevent SET canonical = replace(canonical, '\"number\":2', "
+        "'\"number\":7') WHERE position = 3"
+    )
+    report = verify()
+    assert not report.intact
+    assert "position 3" in report.problems[0] and "does not match its hash" in report.problems[0]
+
+
+def test_an_edited_column_is_found_even_if_the_chain_holds():
+    events(3)
+    chain.seal()
+    tamper("UPDATE audit_auditevent SET action = 'document.nothing' WHERE position = 2")
+    report = verify()
+    assert len(report.problems) == 1 and "columns were changed" in report.problems[0]
+
+
+def test_a_removed_event_breaks_the_chain():
+    events(4)
+    chain.seal()
+    tamper("DELETE FROM audit_auditevent WHERE position = 2")
+    report = verify()
+    assert "position 2" in report.problems[0] and "missing" in report.problems[0]
+
+
+def test_events_cut_off_the_end_are_found_by_the_head_and_the_checkpoints():
+    events(4)
+    make_checkpoint()
+    tamper("DELETE FROM audit_auditevent WHERE position > 2")
+    report = verify()
+    assert any("beyond the chain's end" in p for p in report.problems)
+    tamper(
+        "UPDATE audit_chainhead SET position = 2, "
+        "hash = (SELECT hash FROM audit_auditevent WHERE position = 2)"
+    )
+    tamper("DELETE FROM audit_checkpoint")
+    assert verify().intact  # a thorough attacker also fixed the head and the checkpoints...
+
+
+def rewrite_everything():
+    """Change an event, recompute every later hash and the head: the chain holds again."""
+    tamper(
+        "UPDATE audit_auditevent SET action = 'test.other', "
+        "canonical = replace(canonical, 'test.happened', 'test.other') WHERE position = 1"
+    )
+    previous = chain.GENESIS
+    for event in AuditEvent.objects.order_by("position"):
+        new = chain.link(event.position, previous, event.canonical)
+        tamper(
+            "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
+            [previous, new, event.pk],
+        )
+        previous = new
+    tamper("UPDATE audit_chainhead SET hash = %s", [previous])
+
+
+def test_a_wholesale_rewrite_is_caught_by_the_signed_checkpoints(tmp_path):
+    events(3)
+    make_checkpoint()
+    exported = tmp_path / "checkpoints.jsonl"
+    call_command("export_audit_checkpoints", "--output", str(exported))
+    rewrite_everything()
+    report = verify()
+    assert any("does not match the chain" in p for p in report.problems)
+    # Even with the stored checkpoints deleted (or re-signed with another key), the exported
+    # copy still proves it.
+    tamper("DELETE FROM audit_checkpoint")
+    assert verify().intact
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_audit", "--checkpoints", str(exported))
+    assert failed.value.returncode == 1
+
+
+def test_a_forged_checkpoint_signature_is_refused():
+    events(2)
+    checkpoint = make_checkpoint()
+    forged = {
+        "position": checkpoint.position,
+        "hash": "a" * 64,
+        "signed_at": checkpoint.signed_at.isoformat(),
+        "signature": checkpoint.signature,
+    }
+    report = verify(extra_checkpoints=[forged])
+    assert any("signature is not valid" in p for p in report.problems)
+
+
+def test_verify_audit_says_intact_or_names_the_first_broken_link(capsys):
+    events(3)
+    call_command("verify_audit")
+    assert "audit trail intact: 3 events" in capsys.readouterr().out
+    tamper("UPDATE audit_auditevent SET canonical = canonical || ' ' WHERE position = 2")
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_audit")
+    assert failed.value.returncode == 1
+    assert "position 2" in capsys.readouterr().err
+
+
+def test_the_public_key_is_printed_for_verifiers(capsys):
+    call_command("audit_checkpoint", "--public-key")
+    assert capsys.readouterr().out.strip() == signing.public_text()
+
+
+APPENDER = """
+from django.db import transaction
+from asndigital.audit.services import record
+for i in range({n}):
+    with transaction.atomic():
+        record(None, "test.parallel", None, process={p}, number=i)
+print("DONE")
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_processes_append_one_unbroken_chain():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter (SQLite has one writer)")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = dict(os.environ, ASN_ENV="test", DATABASE_URL=url, SECRET_KEY=settings.SECRET_KEY)
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "--no-imports",
+                "-c",
+                APPENDER.format(n=60, p=p),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for p in range(4)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in processes]
+    assert all("DONE" in out for out in outputs), outputs
+    chain.seal()
+    assert AuditEvent.objects.count() == 240
+    positions = sorted(AuditEvent.objects.values_list("position", flat=True))
+    assert positions == list(range(1, 241))
+    report = chain.verify()
+    assert report.intact, report.problems
+    numbers = {(e.data["process"], e.data["number"]) for e in AuditEvent.objects.all()}
+    assert len(numbers) == 240 and json.loads(AuditEvent.objects.first().canonical)

@@ -1,0 +1,83 @@
+"""Auditors search and export the trail; employees see who accessed their documents."""
+
+import pytest
+from django.urls import reverse
+
+from asndigital.accounts.models import Role
+from asndigital.audit.services import record
+from asndigital.documents import services
+from tests.documents.files import pdf_bytes
+from tests.documents.test_upload import upload
+from tests.factories import EmployeeFactory
+
+
+@pytest.fixture
+def scene(agency, other_agency, make_staff, files_in_tmp):
+    services.load_catalogue()
+    mine = EmployeeFactory(agency=agency, nip="199001012015031001")
+    theirs = EmployeeFactory(agency=other_agency)
+    document = upload(mine.user, mine, pdf_bytes(1)).document
+    verifier = make_staff(Role.VERIFIER, agency, username="verif.a", full_name="Dadang Verif")
+    record(verifier, "document.downloaded", document, version="v1")
+    record(None, "test.elsewhere", theirs)
+    return {"mine": mine, "theirs": theirs, "document": document, "verifier": verifier}
+
+
+@pytest.mark.parametrize("who", ["employee", "operator", "bkn_admin"])
+def test_only_auditors_search_the_trail(client, scene, make_staff, agency, who):
+    user = {
+        "employee": lambda: scene["mine"].user,
+        "operator": lambda: make_staff(Role.OPERATOR, agency),
+        "bkn_admin": lambda: make_staff(Role.BKN_ADMIN),
+    }[who]()
+    client.force_login(user)
+    assert client.get(reverse("audit:search")).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(reverse("audit:search"))
+    assert response.status_code == 302 and "/akun/masuk/" in response["Location"]
+
+
+def test_a_national_auditor_filters_by_actor_employee_and_action(client, scene, make_staff):
+    client.force_login(make_staff(Role.AUDITOR))
+    page = client.get(reverse("audit:search"), {"actor": "verif.a"}).content.decode()
+    assert "document.downloaded" in page and "test.elsewhere" not in page
+    page = client.get(reverse("audit:search"), {"nip": "19900101 201503 1 001"}).content.decode()
+    assert "document.downloaded" in page and "document.uploaded" in page
+    assert "test.elsewhere" not in page
+    page = client.get(reverse("audit:search"), {"action": "test."}).content.decode()
+    assert "test.elsewhere" in page and "document.downloaded" not in page
+
+
+def test_an_agency_auditor_reads_only_events_about_its_employees(client, scene, make_staff, agency):
+    client.force_login(make_staff(Role.AUDITOR, agency))
+    page = client.get(reverse("audit:search"), {"action": ""}).content.decode()
+    assert "document.downloaded" in page and "test.elsewhere" not in page
+
+
+def test_the_export_is_a_csv_of_the_filtered_events(client, scene, make_staff):
+    client.force_login(make_staff(Role.AUDITOR))
+    response = client.get(reverse("audit:search"), {"action": "document.", "export": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("Waktu,Pelaku,Tindakan")
+    assert any("verif.a" in line and "document.downloaded" in line for line in lines)
+    assert not any("test.elsewhere" in line for line in lines)
+
+
+def test_a_bad_date_range_is_explained(client, make_staff, db):
+    client.force_login(make_staff(Role.AUDITOR))
+    page = client.get(
+        reverse("audit:search"), {"since": "2026-02-01", "until": "2026-01-01"}
+    ).content.decode()
+    assert "tidak boleh setelah" in page
+
+
+def test_employees_see_who_accessed_their_documents(client, scene):
+    client.force_login(scene["mine"].user)
+    page = client.get(reverse("audit:my_access")).content.decode()
+    assert "Dadang Verif" in page and "mengunduh" in page and "SK CPNS" in page
+    client.force_login(scene["theirs"].user)
+    page = client.get(reverse("audit:my_access")).content.decode()
+    assert "Dadang Verif" not in page
