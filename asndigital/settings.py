@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "asndigital.personnel",
     "asndigital.audit",
     "asndigital.documents",
+    "asndigital.records",
     "asndigital.core.apps.ASNAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,61 @@
+"""Fixity: stored files re-hashed against their upload SHA-256; failures are loud and kept."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from asndigital.audit.models import AuditEvent
+from asndigital.documents import services
+from asndigital.records.models import FixityCheck, FixityRun
+from tests.documents.files import pdf_bytes
+from tests.documents.test_upload import upload
+from tests.factories import EmployeeFactory
+
+IJAZAH = {"jenjang": "S1", "institusi": "Universitas Indonesia", "tahun": "2015"}
+
+
+@pytest.fixture
+def versions(agency, files_in_tmp, db):
+    services.load_catalogue()
+    employee = EmployeeFactory(agency=agency)
+    return [
+        upload(employee.user, employee, pdf_bytes(n), code="ijazah", meta=IJAZAH) for n in (1, 2, 3)
+    ]
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("check_fixity", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_intact_files_pass_and_every_result_is_kept(versions):
+    out, err = run()
+    assert "3 file(s) checked, 0 failed" in out and err == ""
+    assert FixityCheck.objects.filter(outcome="ok").count() == 3
+    assert AuditEvent.objects.filter(action="fixity.checked").count() == 1
+
+
+def test_a_changed_file_and_a_missing_file_fail_loudly(versions, files_in_tmp):
+    changed, missing, _fine = versions
+    path = files_in_tmp / changed.storage_key
+    path.write_bytes(path.read_bytes().replace(b"%%EOF", b"%%EOF\n% ditambahkan"))
+    (files_in_tmp / missing.storage_key).unlink()
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("check_fixity", stdout=io.StringIO(), stderr=err)
+    assert failed.value.returncode == 1
+    assert f"mismatch: document {changed.document_id}" in err.getvalue()
+    assert f"missing: document {missing.document_id}" in err.getvalue()
+    outcomes = dict(FixityCheck.objects.values_list("version_id", "outcome"))
+    assert outcomes == {changed.pk: "mismatch", missing.pk: "missing", _fine.pk: "ok"}
+    assert AuditEvent.objects.filter(action="fixity.failed").count() == 2
+    assert FixityRun.objects.get().failed == 2
+
+
+def test_a_sample_checks_that_many(versions):
+    out, _err = run("--sample", "2")
+    assert "2 file(s) checked" in out
+    assert FixityRun.objects.get().scope == "sample:2"
