@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -39,7 +40,7 @@ def canonical(
         {
             "action": action,
             "actor": actor_id.hex if actor_id is not None else None,
-            "at": occurred_at.astimezone(UTC).isoformat(),
+            "at": occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
             "data": data,
             "employee": employee_id.hex if employee_id is not None else None,
             "target_id": target_id,
@@ -55,16 +56,33 @@ def link(position: int, prev_hash: str, canonical_text: str) -> str:
     return hashlib.sha256(f"{position}\n{prev_hash}\n{canonical_text}".encode()).hexdigest()
 
 
-def seal(*, batch: int = BATCH) -> int:
-    """Chain every committed, unsealed event, oldest first; the number sealed."""
+SEAL_LOCK = 7_203_119_553  # the PostgreSQL advisory lock sealers share (any constant)
+
+
+def _take_seal_lock(wait: bool) -> bool:
+    """Become the one sealer; with ``wait=False`` give up at once if another is sealing."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if wait:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
+            else:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEAL_LOCK])
+                if not cursor.fetchone()[0]:
+                    return False
+    # The UPDATE takes the head's row lock (PostgreSQL) or the write lock (SQLite).
+    if not ChainHead.objects.filter(pk=1).update(sealed_at=timezone.now()):
+        ChainHead.objects.get_or_create(pk=1)  # only after a test database flush
+    return True
+
+
+def seal(*, batch: int = BATCH, wait: bool = True) -> int:
+    """Chain every committed, unsealed event, oldest first; the number sealed. With
+    ``wait=False`` it leaves the work to a sealer that is already at it."""
     sealed = 0
     while AuditEvent.objects.filter(position__isnull=True).exists():  # no lock when idle
         with transaction.atomic():
-            # The UPDATE takes the head's row lock (PostgreSQL) or the write lock (SQLite)
-            # before anything is read: sealers queue here, one at a time.
-            if not ChainHead.objects.filter(pk=1).update(sealed_at=timezone.now()):
-                ChainHead.objects.get_or_create(pk=1)  # only after a test database flush
-                ChainHead.objects.filter(pk=1).update(sealed_at=timezone.now())
+            if not _take_seal_lock(wait):
+                return sealed
             head = ChainHead.objects.get(pk=1)
             pending = list(
                 AuditEvent.objects.filter(position__isnull=True)
@@ -91,11 +109,24 @@ def seal(*, batch: int = BATCH) -> int:
     return sealed
 
 
+SEAL_INTERVAL = 0.25  # seconds: under load, one process seals a batch this often
+_last_seal = 0.0
+
+
 def seal_quietly() -> None:
-    """After a commit: seal now if possible. A failure only delays sealing (the next seal, a
-    checkpoint or ``verify_audit`` does it), so it is logged, never raised into the request."""
+    """After a commit: seal, unless this process sealed less than ``SEAL_INTERVAL`` ago or
+    another process is sealing (either takes these events along with the next batch). Under
+    load, appends then cost one transaction each and sealing happens in batches. A failure only
+    delays sealing (the next seal, ``audit_checkpoint`` or ``verify_audit`` does it), so it is
+    logged, never raised into the request. Events are immutable from the moment they are
+    written, sealed or not."""
+    global _last_seal
+    now = time.monotonic()
+    if now - _last_seal < SEAL_INTERVAL:
+        return
+    _last_seal = now
     try:
-        seal()
+        seal(wait=False)
     except Exception:  # see the docstring: logged, and retried by the next seal
         logger.exception("sealing the audit trail failed; the next seal will do it")
 
@@ -107,6 +138,7 @@ def seal_quietly() -> None:
 class Report:
     events: int = 0
     checkpoints: int = 0
+    bad_projection: int | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -114,7 +146,97 @@ class Report:
         return not self.problems
 
 
-def _walk(report: Report, wanted: dict[int, list[str]], *, chunk: int = 50_000) -> tuple[int, str]:
+def _walk(report: Report, wanted: dict[int, list[str]]) -> tuple[int, str]:
+    """Recompute every link; the chain's last (position, hash)."""
+    if connection.vendor == "postgresql":
+        return _walk_in_postgresql(report, wanted)
+    return _walk_in_python(report, wanted)
+
+
+# One parallel scan recomputes every event's hash (PostgreSQL's own SHA-256; the canonical text
+# is ASCII, so its bytes are Python's); one ordered pass checks that each event points to the
+# one before it with no gap.
+PG_HASHES = """
+    SELECT count(*), max(position),
+        min(position + 0) FILTER (WHERE encode(sha256(convert_to(
+            position::text || E'\\n' || prev_hash || E'\\n' || canonical, 'UTF8')), 'hex') <> hash),
+        min(position + 0) FILTER (WHERE NOT starts_with(canonical, head)
+            OR right(canonical, length(tail)) <> tail)
+    FROM ({projected}) projected WHERE position IS NOT NULL
+"""
+PG_LINKS = """
+    SELECT position, prior_position FROM (
+        SELECT position, prev_hash, lag(hash) OVER w AS prior,
+            lag(position) OVER w AS prior_position
+        FROM audit_auditevent WHERE position IS NOT NULL WINDOW w AS (ORDER BY position)
+    ) linked
+    WHERE position <> coalesce(prior_position, 0) + 1 OR prev_hash <> coalesce(prior, %s)
+    ORDER BY position LIMIT 1
+"""
+
+
+def _walk_in_postgresql(report: Report, wanted: dict[int, list[str]]) -> tuple[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(PG_HASHES.format(projected=PG_PROJECTED))
+        count, last, bad_hash, report.bad_projection = cursor.fetchone()
+        cursor.execute(PG_LINKS, [GENESIS])
+        bad_link = cursor.fetchone()
+    report.events = count
+    last = last or 0
+    candidates = [p for p in (bad_hash, bad_link[0] if bad_link else None) if p]
+    first_bad = min(candidates) if candidates else None
+    if first_bad is None:
+        intact_until = last
+    elif bad_link and bad_link[0] == first_bad and bad_link[0] != (bad_link[1] or 0) + 1:
+        intact_until = bad_link[1] or 0
+        report.problems.append(
+            f"broken link at position {intact_until + 1}: the chain jumps to {bad_link[0]}; "
+            "events are missing"
+        )
+    elif bad_hash == first_bad:
+        intact_until = first_bad - 1
+        report.problems.append(
+            f"broken link at position {bad_hash}: its content does not match its hash"
+        )
+    else:
+        intact_until = first_bad - 1
+        report.problems.append(
+            f"broken link at position {first_bad}: it does not point to the event before it"
+        )
+    seen = {}
+    if wanted:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT position, hash FROM audit_auditevent WHERE position = ANY(%s)",
+                [sorted(wanted)],
+            )
+            seen = dict(cursor.fetchall())
+    _compare_checkpoints(report, wanted, seen, intact_until)
+    if not intact_until:
+        return 0, GENESIS
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hash FROM audit_auditevent WHERE position = %s", [intact_until])
+        (last_hash,) = cursor.fetchone()
+    return intact_until, last_hash
+
+
+def _compare_checkpoints(report, wanted, seen, last) -> None:
+    for position, hashes in wanted.items():
+        for checkpoint_hash in hashes:
+            if position > last:
+                report.problems.append(
+                    f"checkpoint at position {position} is beyond the chain's end "
+                    f"({last}): events were removed"
+                )
+            elif seen.get(position) != checkpoint_hash:
+                report.problems.append(
+                    f"checkpoint at position {position} does not match the chain: it was rewritten"
+                )
+
+
+def _walk_in_python(
+    report: Report, wanted: dict[int, list[str]], *, chunk: int = 50_000
+) -> tuple[int, str]:
     """Recompute every link in position order; the last (position, hash)."""
     expected, previous = 1, GENESIS
     seen: dict[int, str] = {}
@@ -151,57 +273,55 @@ def _walk(report: Report, wanted: dict[int, list[str]], *, chunk: int = 50_000) 
             report.events += len(rows)
             if len(rows) < chunk:
                 break
-    for position, hashes in wanted.items():
-        for checkpoint_hash in hashes:
-            if position > expected - 1:
-                report.problems.append(
-                    f"checkpoint at position {position} is beyond the chain's end "
-                    f"({expected - 1}): events were removed"
-                )
-            elif seen.get(position) != checkpoint_hash:
-                report.problems.append(
-                    f"checkpoint at position {position} does not match the chain: it was rewritten"
-                )
+    _compare_checkpoints(report, wanted, seen, expected - 1)
     return expected - 1, previous
 
 
-PROJECTION_SQL = {
-    "postgresql": """
-        SELECT e.position, e.id FROM audit_auditevent e, LATERAL (SELECT e.canonical::jsonb c) j
-        WHERE NOT (
-            (c->>'action') = e.action AND (c->>'target_type') = e.target_type
-            AND (c->>'target_id') = e.target_id AND (c->>'at')::timestamptz = e.occurred_at
-            AND (c->>'actor') IS NOT DISTINCT FROM replace(e.actor_id::text, '-', '')
-            AND (c->>'employee') IS NOT DISTINCT FROM replace(e.employee_id::text, '-', '')
-            AND (c->'data') = e.data
+# The scalar columns must be exactly what the canonical text says, i.e. the text must start
+# with {"action":"<action>","actor":<actor>,"at":"<at>","data": and end with
+# ,"employee":<employee>,"target_id":"<id>","target_type":"<type>"} built from the columns.
+# Plain string operations: no JSON parsing, one pass. (``record`` only writes plain values.)
+_PG_AT = "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+PG_PROJECTED = """
+    SELECT position, prev_hash, hash, canonical,
+        '{"action":"' || action || '","actor":'
+        || coalesce('"' || replace(actor_id::text, '-', '') || '"', 'null')
+        || ',"at":"' || {at} || '","data":' AS head,
+        ',"employee":'
+        || coalesce('"' || replace(employee_id::text, '-', '') || '"', 'null')
+        || ',"target_id":"' || target_id || '","target_type":"' || target_type || '"}'
+        AS tail
+    FROM audit_auditevent
+""".replace("{at}", _PG_AT)
+SQLITE_PROJECTION = """
+        SELECT min(position + 0) FROM (
+            SELECT position, canonical,
+                '{"action":"' || action || '","actor":'
+                || coalesce('"' || actor_id || '"', 'null')
+                || ',"at":"' || replace(occurred_at, ' ', 'T')
+                || CASE WHEN length(occurred_at) = 19 THEN '.000000' ELSE '' END
+                || '+00:00","data":' AS head,
+                ',"employee":' || coalesce('"' || employee_id || '"', 'null')
+                || ',"target_id":"' || target_id || '","target_type":"' || target_type || '"}'
+                AS tail
+            FROM audit_auditevent
         )
-        ORDER BY e.position NULLS LAST LIMIT 1
-    """,
-    "sqlite": """
-        SELECT position, id FROM audit_auditevent
-        WHERE NOT (
-            json_extract(canonical, '$.action') IS action
-            AND json_extract(canonical, '$.target_type') IS target_type
-            AND json_extract(canonical, '$.target_id') IS target_id
-            AND replace(substr(json_extract(canonical, '$.at'), 1,
-                length(json_extract(canonical, '$.at')) - 6), 'T', ' ') IS occurred_at
-            AND json_extract(canonical, '$.actor') IS actor_id
-            AND json_extract(canonical, '$.employee') IS employee_id
-            AND json(json_extract(canonical, '$.data')) IS json(data)
-        )
-        ORDER BY position IS NULL, position LIMIT 1
-    """,
-}
+        WHERE substr(canonical, 1, length(head)) <> head OR substr(canonical, -length(tail)) <> tail
+"""
 
 
 def _projection(report: Report) -> None:
-    """The queryable columns must say what the sealed canonical text says."""
-    with connection.cursor() as cursor:
-        cursor.execute(PROJECTION_SQL[connection.vendor])
-        row = cursor.fetchone()
-    if row is not None:
+    """The queryable columns must say what the sealed canonical text says (on PostgreSQL the
+    chain's scan has already checked it)."""
+    if connection.vendor == "postgresql":
+        position = report.bad_projection
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(SQLITE_PROJECTION)
+            (position,) = cursor.fetchone()
+    if position is not None:
         report.problems.append(
-            f"event {row[1]} (position {row[0]}): its columns were changed after it was "
+            f"the event at position {position}: its columns were changed after it was "
             "written (they no longer match its sealed content)"
         )
 

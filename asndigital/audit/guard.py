@@ -58,7 +58,6 @@ SEALABLE_COLUMNS_UNCHANGED_PG = " AND ".join(
         "target_type",
         "target_id",
         "employee_id",
-        "data",
         "canonical",
     )
 )

@@ -1,7 +1,10 @@
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 GENESIS = "0" * 64
@@ -11,8 +14,9 @@ class AuditEvent(models.Model):
     """One thing that happened. Append-only: written by ``audit.record`` and nothing else; the
     database refuses UPDATE and DELETE (triggers, see ``audit/guard.py``).
 
-    ``canonical`` is the event's canonical serialisation, fixed when it is written; the other
-    columns are its queryable projection (``verify_audit`` checks they agree). Once committed,
+    ``canonical`` is the event's canonical serialisation, fixed when it is written, and the only
+    home of its details (``data``); the other columns are its queryable projection
+    (``verify_audit`` checks they agree). Once committed,
     ``chain.seal`` gives each event its ``position`` in the hash chain, the ``prev_hash`` of the
     event before it and its own ``hash``: the only change the database allows, once.
     """
@@ -26,7 +30,7 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     # The employee whose data this event touched (for their access history and the auditors).
     employee_id = models.UUIDField(null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    # The whole event as fixed text: the chain covers it, and the details live only here.
     canonical = models.TextField(editable=False)
     position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -45,6 +49,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    @cached_property
+    def data(self) -> dict:
+        """The event's details (JSON), read from its canonical text."""
+        return json.loads(self.canonical)["data"] if self.canonical else {}
 
 
 class ChainHead(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -11,6 +12,10 @@ from django.utils import timezone
 
 from asndigital.audit import chain
 from asndigital.audit.models import AuditEvent, Checkpoint
+
+# Actions, target types and ids appear verbatim in the canonical text, which the verification
+# compares with the columns as plain strings: they never need JSON escaping.
+PLAIN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def _employee_of(target, employee) -> uuid.UUID | None:
@@ -34,6 +39,8 @@ def record(
     ``data`` must be JSON-serialisable and must never hold secrets (passwords, codes, full NIK).
     The event is chained (sealed) right after the transaction commits.
     """
+    if not PLAIN.fullmatch(action):
+        raise ValueError(f"audit actions are plain identifiers, not {action!r}")
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
     data = json.loads(json.dumps(data, sort_keys=True))  # plain JSON, keys in a fixed order
     event = AuditEvent(
@@ -43,8 +50,9 @@ def record(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         employee_id=_employee_of(target, employee),
-        data=data,
     )
+    if not PLAIN.fullmatch(event.target_id or "x"):
+        raise ValueError(f"audit target ids are plain identifiers, not {event.target_id!r}")
     event.canonical = chain.canonical(
         occurred_at=event.occurred_at,
         actor_id=event.actor_id,

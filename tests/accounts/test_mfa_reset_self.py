@@ -102,7 +102,9 @@ def test_the_whole_flow_clears_mfa_and_ends_sessions(
     assert not AuthenticatorDevice.objects.filter(user=employee.user).exists()
     employee.user.refresh_from_db()
     assert employee.user.session_epoch == epoch + 1
-    assert AuditEvent.objects.filter(action="mfa.reset", data__reason="self-service").exists()
+    assert any(
+        e.data["reason"] == "self-service" for e in AuditEvent.objects.filter(action="mfa.reset")
+    )
     assert len(mail.outbox) == 2  # the notice that it happened
     # The code works once.
     request_code(client, employee.nip, "budi@kota-a.go.id", django_capture_on_commit_callbacks)

@@ -1,6 +1,7 @@
 """The audit trail becomes a hash chain with signed checkpoints (issue 6).
 
-Existing events get their canonical text from their columns; they are chained by the first seal.
+Existing events get their canonical text from their columns (their details move into it); they
+are chained by the first seal.
 """
 
 import json
@@ -16,7 +17,6 @@ def fill_canonical(apps, schema_editor):
     ChainHead = apps.get_model("audit", "ChainHead")
     ChainHead.objects.get_or_create(pk=1)
     for event in AuditEvent.objects.filter(canonical="").iterator(chunk_size=2000):
-        event.data = json.loads(json.dumps(event.data, sort_keys=True))  # as record() stores it
         event.canonical = canonical(
             occurred_at=event.occurred_at,
             actor_id=event.actor_id,
@@ -24,9 +24,9 @@ def fill_canonical(apps, schema_editor):
             target_type=event.target_type,
             target_id=event.target_id,
             employee_id=None,
-            data=event.data,
+            data=json.loads(json.dumps(event.data, sort_keys=True)),
         )
-        event.save(update_fields=["data", "canonical"])
+        event.save(update_fields=["canonical"])
 
 
 class Migration(migrations.Migration):
@@ -100,4 +100,6 @@ class Migration(migrations.Migration):
             options={"ordering": ["position"]},
         ),
         migrations.RunPython(fill_canonical, migrations.RunPython.noop),
+        # The details now live only in the canonical text (one source of truth, chained).
+        migrations.RemoveField(model_name="auditevent", name="data"),
     ]
