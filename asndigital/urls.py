@@ -9,6 +9,7 @@ urlpatterns = [
     path("akun/", include("asndigital.accounts.urls")),
     path("pegawai/", include("asndigital.personnel.urls")),
     path("dokumen/", include("asndigital.documents.urls")),
+    path("arsip/", include("asndigital.records.urls")),
     path("jejak-audit/", include("asndigital.audit.urls")),
     path("verifikasi/", include("asndigital.documents.verify_urls")),
     path("i18n/setlang/", core_views.set_language, name="set_language"),

@@ -183,3 +183,22 @@ def can_read_audit(user: User | None) -> bool:
     """Auditors search the audit trail and export it."""
     everywhere, agencies = audit_read_scope(user)
     return everywhere or bool(agencies)
+
+
+HOLD_ROLES = frozenset({Role.RECORDS_OFFICER})
+
+
+def can_place_hold(user: User | None, employee: Employee) -> bool:
+    """Records officers of the employee's agency, and national admins, place and lift legal
+    holds; never on their own dossier."""
+    if user is None or not user.is_authenticated or employee.user_id == user.pk:
+        return False
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN, Role.RECORDS_OFFICER})) or (
+        employee.agency_id in g.agencies_with(HOLD_ROLES)
+    )
+
+
+def can_edit_retention(user: User | None) -> bool:
+    """Retention schedules (JRA) are national: national admins edit them."""
+    return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))

@@ -51,6 +51,11 @@ def _keyring() -> tuple[int, dict[int, AESGCM]]:
     return order[0], keys
 
 
+def current_key_id() -> int:
+    """The id of the key that seals (the first of the keyring)."""
+    return _keyring()[0]
+
+
 def seal(plaintext: bytes, *, context: str) -> bytes:
     current, keys = _keyring()
     nonce = os.urandom(12)

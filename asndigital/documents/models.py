@@ -115,6 +115,12 @@ class DocumentVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Encryption at rest (documents/encryption.py): the version's data key, sealed by the master
+    # keyring; destroying it makes every copy of the file unreadable. ``stored_sha256`` is the
+    # hash of the bytes as stored (fixity checks them without any key).
+    is_encrypted = models.BooleanField(default=False)
+    sealed_key = models.BinaryField(null=True, blank=True, editable=False)
+    stored_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     # Issued when this version is accepted: the key of its public verification page. Random
     # (120 bits), so it can be neither guessed nor enumerated.
     verification_code = models.CharField(
@@ -136,6 +142,16 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} v{self.number}"
+
+    def data_key(self) -> bytes | None:
+        """The key that decrypts this version's file (None: stored in plain)."""
+        from asndigital.documents import encryption
+
+        if not self.is_encrypted:
+            return None
+        if self.sealed_key is None:
+            raise encryption.KeyDestroyed(f"the data key of version {self.pk} was destroyed")
+        return encryption.open_key(bytes(self.sealed_key), self.pk)
 
     @property
     def thumbnail_key(self) -> str:

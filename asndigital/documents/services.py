@@ -19,6 +19,7 @@ from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
 from asndigital.documents.models import DocumentType
 from asndigital.personnel.models import EmploymentType
+from asndigital.records.services import refuse_if_held
 
 logger = logging.getLogger(__name__)
 CATALOGUE = Path(__file__).with_name("catalogue.json")
@@ -206,7 +207,7 @@ def upload_document(
 
     The bytes come as ``chunks``, or already ``received`` into storage's ``tmp/`` by an upload
     handler; either way this service commits them or removes them, never leaves them."""
-    from asndigital.documents import storage
+    from asndigital.documents import encryption, storage
     from asndigital.documents.inspection import inspect_file, safe_name
     from asndigital.documents.models import Document, DocumentVersion
 
@@ -237,6 +238,7 @@ def upload_document(
                 document = Document.objects.select_for_update().get(pk=document.pk)
                 if document.employee_id != employee.pk or document.doc_type_id != doc_type.pk:
                     raise DomainError(_("That document belongs elsewhere."), code="mismatch")
+                refuse_if_held(document)
             duplicate = DocumentVersion.objects.filter(
                 document__employee=employee, document__doc_type=doc_type, sha256=received.sha256
             ).exists()
@@ -260,6 +262,12 @@ def upload_document(
                 uploaded_by=actor,
             )
             version.storage_key = f"documents/{employee.pk}/{version.pk}"
+            # Encrypted with its own key and durable before the row commits; if the commit
+            # fails, the file is a leftover (cleanup_uploads).
+            data_key = encryption.new_data_key()
+            version.is_encrypted = True
+            version.sealed_key = encryption.seal_key(data_key, version.pk)
+            version.stored_sha256 = storage.commit(received, version.storage_key, data_key=data_key)
             version.save()
             document.current_version = version
             document.status = Document.Status.WAITING
@@ -274,8 +282,6 @@ def upload_document(
                 sha256=received.sha256,
                 type=doc_type.code,
             )
-            # Durable before the row commits; if the commit fails, the file is a leftover.
-            storage.commit(received, version.storage_key)
             transaction.on_commit(partial(_enqueue_thumbnail, version.pk))
     except BaseException:
         if received is not None:
@@ -297,13 +303,14 @@ def make_thumbnail(*, version_id) -> str:
     if version.thumbnail_state == ready and storage.exists(version.thumbnail_key):
         return ready
     try:
-        with storage.local_copy(version.storage_key) as path:
+        data_key = version.data_key()
+        with storage.local_copy(version.storage_key, data_key=data_key) as path:
             data = thumbnails.render(path, version.media_type)
     except Exception:  # any failure to draw means "no preview"; it is logged, not hidden
         logger.warning("no thumbnail for document version %s", version.pk, exc_info=True)
         state = DocumentVersion.ThumbnailState.FAILED
     else:
-        storage.write_bytes(version.thumbnail_key, data)
+        storage.write_bytes(version.thumbnail_key, data, data_key=data_key)
         state = ready
     DocumentVersion.objects.filter(pk=version.pk).update(thumbnail_state=state)
     return state
@@ -344,6 +351,7 @@ def _decide(*, actor, document, status: str, kind: str, reason: str = ""):
             )
         if document.status != Document.Status.WAITING:
             raise DomainError(_("This document was already decided."), code="decided")
+        refuse_if_held(document)
         document.status = status
         document.updated_at = timezone.now()
         document.save(update_fields=["status", "updated_at"])

@@ -15,6 +15,7 @@ those.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -28,11 +29,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils.translation import gettext as _
 
 from asndigital.core.errors import DomainError
+from asndigital.documents import encryption
 
 CHUNK = 1024 * 1024
 
@@ -130,34 +131,59 @@ def receive(chunks: Iterable[bytes], *, max_size: int) -> Received:
         raise
 
 
-def commit(received: Received, key: str) -> None:
-    """Make the checked file durable under its key (and remove the temporary file)."""
-    if is_local():
-        target = root() / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(received.path, target)
-        _fsync_dir(target.parent)
-        return
-    with received.path.open("rb") as source:
-        saved = default_storage.save(key, File(source, name=key))
-    if saved != key:  # the store renamed it: a key collision, which UUID keys never produce
-        default_storage.delete(saved)
-        raise RuntimeError(f"storage saved {key!r} as {saved!r}")
+class _Hashing(io.RawIOBase):
+    """Passes bytes through while hashing them (what is stored, as stored)."""
+
+    def __init__(self, source) -> None:
+        self._source = source
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        size = self._source.readinto(buffer)
+        self.digest.update(memoryview(buffer)[:size])
+        return size
+
+
+def commit(received: Received, key: str, *, data_key: bytes | None = None) -> str:
+    """Make the checked file durable under its key, encrypted with ``data_key`` when given, and
+    remove the temporary file. Returns the SHA-256 of the bytes as stored."""
+    with received.path.open("rb") as plain:
+        source = encryption.EncryptingReader(plain, data_key) if data_key else plain.raw
+        hashing = _Hashing(source)
+        stream = io.BufferedReader(hashing, CHUNK)
+        if is_local():
+            target = root() / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part = tmp_dir() / f"{uuid.uuid4().hex}.part"
+            try:
+                with part.open("xb") as out:
+                    shutil.copyfileobj(stream, out, CHUNK)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(part, target)
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
+            _fsync_dir(target.parent)
+        else:
+            saved = default_storage.save(key, File(stream, name=key))
+            if saved != key:  # the store renamed it: a key collision, which UUIDs never produce
+                default_storage.delete(saved)
+                raise RuntimeError(f"storage saved {key!r} as {saved!r}")
     received.path.unlink(missing_ok=True)
+    return hashing.digest.hexdigest()
 
 
-def write_bytes(key: str, data: bytes) -> None:
+def write_bytes(key: str, data: bytes, *, data_key: bytes | None = None) -> None:
     """A small derived file (a thumbnail), written durably under its key."""
-    if not is_local():
-        default_storage.save(key, ContentFile(data, name=key))
-        return
     part = tmp_dir() / f"{uuid.uuid4().hex}.part"
     try:
         with part.open("xb") as out:
             out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        commit(Received(path=part, sha256="", size=len(data)), key)
+        commit(Received(path=part, sha256="", size=len(data)), key, data_key=data_key)
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -172,24 +198,33 @@ def discard(received: Received) -> None:
 
 
 @contextmanager
-def local_copy(key: str) -> Iterator[Path]:
-    """A path on this machine's disk holding the bytes under ``key`` (for tools that need a
-    file name, like pdfium); a temporary copy when the storage is remote."""
-    if is_local():
-        yield root() / key
-        return
+def local_copy(key: str, *, data_key: bytes | None = None) -> Iterator[Path]:
+    """A path on this machine's disk holding the (plain) bytes under ``key``, for tools that
+    need a file name, like pdfium: a temporary copy, removed afterwards."""
     with tempfile.NamedTemporaryFile(dir=tmp_dir(), suffix=".copy") as copy:
-        with default_storage.open(key, "rb") as source:
+        with open_version(key, data_key=data_key) as source:
             shutil.copyfileobj(source, copy, CHUNK)
         copy.flush()
         yield Path(copy.name)
 
 
-def open_version(key: str):
-    """The stored bytes as a file object to read (and stream) from."""
+def open_stored(key: str):
+    """The bytes as stored (encrypted or not), to read."""
     if is_local():
         return (root() / key).open("rb")
     return default_storage.open(key, "rb")
+
+
+def open_version(key: str, *, data_key: bytes | None = None):
+    """The file's plain bytes to read and stream (decrypted on the fly with ``data_key``)."""
+    stored = open_stored(key)
+    if data_key is None:
+        return stored
+    try:
+        return io.BufferedReader(encryption.DecryptingReader(stored, data_key), CHUNK)
+    except BaseException:
+        stored.close()
+        raise
 
 
 def delete(key: str) -> None:

@@ -130,6 +130,8 @@ def decide_view(request, pk, decision):
 @login_required
 def detail_view(request, pk):
     """One document: its preview, metadata, verification code, every version and event."""
+    from asndigital.records.lifecycle import active_holds, document_phase
+
     try:
         document = document_selectors.get_document(user=request.user, pk=pk)
     except NotFound:
@@ -141,6 +143,10 @@ def detail_view(request, pk):
         "can_verify": policies.can_verify(request.user, document),
         "can_upload": policies.can_upload_for(request.user, document.employee),
         **document_selectors.history(document),
+        "employee": document.employee,
+        "phase": document_phase(document),
+        "holds": active_holds(document.employee, document),
+        "can_hold": policies.can_place_hold(request.user, document.employee),
     }
     if document.current_version.verification_code:
         url = request.build_absolute_uri(
@@ -183,7 +189,10 @@ def thumbnail_view(request, pk, version_id):
         raise Http404
     version.document = document
     record(request.user, "document.previewed", document, version=str(version.pk))
-    response = FileResponse(storage.open_version(version.thumbnail_key), content_type="image/png")
+    response = FileResponse(
+        storage.open_version(version.thumbnail_key, data_key=version.data_key()),
+        content_type="image/png",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -211,11 +220,12 @@ def file_view(request, pk, version_id, disposition):
     ]
     filename = f"{document.doc_type.code}-{document.employee.nip}-v{version.number}.{extension}"
     response = FileResponse(
-        storage.open_version(version.storage_key),
+        storage.open_version(version.storage_key, data_key=version.data_key()),
         content_type=version.media_type,
         as_attachment=disposition == "attachment",
         filename=filename,
     )
+    response["Content-Length"] = str(version.size)  # decrypted on the fly: FileResponse can't tell
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     if disposition == "attachment":

@@ -60,6 +60,8 @@ def employee_list(request):
 
 @login_required
 def employee_detail(request, pk):
+    from asndigital.records.lifecycle import active_holds, dossier_phase
+
     employee = _employee_or_404(request, pk)
     context = {
         "employee": employee,
@@ -75,6 +77,9 @@ def employee_detail(request, pk):
             for document in dossier(employee)
         ],
         "reset_mfa_form": ResetMfaForm(),
+        "phase": dossier_phase(employee),
+        "holds": active_holds(employee),
+        "can_hold": policies.can_place_hold(request.user, employee),
     }
     if context["can_reset_mfa"]:
         context["mfa_devices"] = mfa.device_summary(employee.user)

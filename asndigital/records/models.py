@@ -45,3 +45,104 @@ class FixityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version_id} {self.outcome}"
+
+
+class RetentionSchedule(models.Model):
+    """A row of the retention schedule (JRA): how long a record series stays active and
+    inactive, counted from which trigger, and what happens then. National admins edit them.
+
+    ``series`` is ``berkas-perseorangan`` (the personal file, i.e. the whole dossier) or a
+    document type's code; a document type without its own row goes into the personal file.
+    """
+
+    class Trigger(models.TextChoices):
+        DOCUMENT_DATE = "tanggal_dokumen", _("the document's date")
+        SEPARATION = "berhenti_bekerja", _("retirement, leaving or death")
+        RETIREMENT = "pensiun", _("retirement (pensiun)")
+        LEAVING = "berhenti", _("leaving the service (berhenti)")
+        DEATH = "meninggal", _("death (meninggal)")
+        CLTN_END = "akhir_cltn", _("the end of CLTN")
+
+    class Disposition(models.TextChoices):
+        DESTROY = "musnah", _("Destroy (Musnah)")
+        PERMANENT = "permanen", _("Keep permanently (Permanen)")
+        REAPPRAISE = "dinilai_kembali", _("Appraise again (Dinilai Kembali)")
+        PERSONAL_FILE = (
+            "berkas_perseorangan",
+            _("Into the personal file (Masuk Berkas Perseorangan)"),
+        )
+
+    series = models.SlugField(_("record series"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    active_years = models.PositiveSmallIntegerField(_("active retention (years)"))
+    inactive_years = models.PositiveSmallIntegerField(_("inactive retention (years)"))
+    trigger = models.CharField(_("counted from"), max_length=20, choices=Trigger.choices)
+    disposition = models.CharField(
+        _("final disposition"), max_length=24, choices=Disposition.choices
+    )
+    note = models.TextField(_("note"), blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("retention schedule")
+        verbose_name_plural = _("retention schedules (JRA)")
+        ordering = ["series"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RetentionScheduleChange(models.Model):
+    """The history of a schedule row: who changed what, from what, to what."""
+
+    schedule = models.ForeignKey(
+        RetentionSchedule, on_delete=models.PROTECT, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_id} {self.changed_at:%Y-%m-%d}"
+
+
+class LegalHold(models.Model):
+    """A hold on a whole dossier or on one document: while it stands, nothing held may be
+    destroyed, replaced or changed, by anyone."""
+
+    employee = models.ForeignKey(
+        "personnel.Employee", on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    document = models.ForeignKey(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    placed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.CharField(_("reason for lifting"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-placed_at"]
+        indexes = [models.Index(fields=["employee", "lifted_at"], name="hold_employee_active")]
+
+    def __str__(self) -> str:
+        return f"hold {self.employee_id} {self.document_id or 'dossier'}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

@@ -103,7 +103,8 @@ def test_a_first_page_thumbnail_is_made_after_commit(
         version = upload(employee.user, employee, content, name=name)
     version.refresh_from_db()
     assert version.thumbnail_state == DocumentVersion.ThumbnailState.READY
-    with Image.open(files_in_tmp / version.thumbnail_key) as thumb:
+    png = storage.open_version(version.thumbnail_key, data_key=version.data_key())
+    with png, Image.open(png) as thumb:
         assert thumb.format == "PNG" and thumb.width <= 240 and thumb.height <= 340
 
 

@@ -47,7 +47,7 @@ def test_an_upload_lands_in_the_store_and_streams_back(client, employee, object_
 def test_previews_are_drawn_from_the_store(employee, object_store):
     version = upload(employee.user, employee, pdf_bytes(1))
     assert services.make_thumbnail(version_id=version.pk) == "ready"
-    with default_storage.open(version.thumbnail_key, "rb") as png:
+    with storage.open_version(version.thumbnail_key, data_key=version.data_key()) as png:
         assert png.read(8) == b"\x89PNG\r\n\x1a\n"
     assert not list(object_store.rglob("*.copy"))  # the temporary local copy is gone
 

@@ -63,7 +63,7 @@ def test_an_employee_uploads_to_their_own_dossier(employee, files_in_tmp):
     }
     assert stored_files(files_in_tmp) == [version.storage_key]
     assert str(employee.pk) in version.storage_key and "SK" not in version.storage_key
-    with storage.open_version(version.storage_key) as handle:
+    with storage.open_version(version.storage_key, data_key=version.data_key()) as handle:
         assert handle.read() == content
     document = version.document
     assert document.status == Document.Status.WAITING and document.current_version == version
@@ -161,8 +161,8 @@ def test_a_crash_while_receiving_leaves_nothing(employee, files_in_tmp):
 def test_a_crash_between_the_file_and_the_row_is_cleaned_up(employee, files_in_tmp, monkeypatch):
     real_commit = storage.commit
 
-    def commit_then_die(received, key):
-        real_commit(received, key)
+    def commit_then_die(received, key, **options):
+        real_commit(received, key, **options)
         raise SystemExit("power cut")  # after the file is durable, before the row commits
 
     monkeypatch.setattr(storage, "commit", commit_then_die)

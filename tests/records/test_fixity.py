@@ -41,7 +41,9 @@ def test_intact_files_pass_and_every_result_is_kept(versions):
 def test_a_changed_file_and_a_missing_file_fail_loudly(versions, files_in_tmp):
     changed, missing, _fine = versions
     path = files_in_tmp / changed.storage_key
-    path.write_bytes(path.read_bytes().replace(b"%%EOF", b"%%EOF\n% ditambahkan"))
+    stored = bytearray(path.read_bytes())
+    stored[200] ^= 0x01  # one bit flipped on disk
+    path.write_bytes(bytes(stored))
     (files_in_tmp / missing.storage_key).unlink()
     err = io.StringIO()
     with pytest.raises(CommandError) as failed:
@@ -59,3 +61,8 @@ def test_a_sample_checks_that_many(versions):
     out, _err = run("--sample", "2")
     assert "2 file(s) checked" in out
     assert FixityRun.objects.get().scope == "sample:2"
+
+
+def test_deep_checks_decrypt_and_compare_the_original(versions, files_in_tmp):
+    out, err = run("--deep")
+    assert "3 file(s) checked, 0 failed" in out and err == ""

@@ -15,12 +15,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sample", type=int, help="check N versions chosen at random")
         parser.add_argument("--threads", type=int, default=2)
+        parser.add_argument(
+            "--deep",
+            action="store_true",
+            help="also decrypt each file and check the original's SHA-256 (slower)",
+        )
 
-    def handle(self, *args, sample=None, threads=2, **options):
+    def handle(self, *args, sample=None, threads=2, deep=False, **options):
         if sample is not None and sample < 1:
             raise CommandError("--sample must be at least 1.")
         start = time.perf_counter()
-        summary = fixity.check(sample=sample, threads=threads)
+        summary = fixity.check(sample=sample, threads=threads, deep=deep)
         run = summary.run
         seconds = time.perf_counter() - start
         for version, outcome, observed in summary.failures:
