@@ -71,3 +71,15 @@ def _flush_may_empty_the_audit_trail():
     flush.Command.handle = handle
     yield
     flush.Command.handle = original
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language (Indonesian): a request in English earlier in
+    the run must not leave its language active for messages raised outside requests."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

@@ -202,3 +202,56 @@ def can_place_hold(user: User | None, employee: Employee) -> bool:
 def can_edit_retention(user: User | None) -> bool:
     """Retention schedules (JRA) are national: national admins edit them."""
     return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
+
+
+def can_propose_destruction(user: User | None, agency) -> bool:
+    """Records officers of the agency (or national ones) build destruction proposals."""
+    g = grants(user)
+    return g.holds_nationally(HOLD_ROLES) or (
+        agency is not None and agency.pk in g.agencies_with(HOLD_ROLES)
+    )
+
+
+APPRAISAL_ROLES = frozenset({Role.RECORDS_OFFICER, Role.AGENCY_ADMIN})
+
+
+def can_appraise_destruction(user: User | None, proposal) -> bool:
+    """The appraisal is given by a records officer or agency admin of the agency (or national),
+    never by whoever built the proposal."""
+    if user is None or proposal.created_by_id == user.pk:
+        return False
+    g = grants(user)
+    return g.holds_nationally(APPRAISAL_ROLES) or proposal.agency_id in g.agencies_with(
+        APPRAISAL_ROLES
+    )
+
+
+def can_approve_destruction(user: User | None, proposal) -> bool:
+    """A national admin approves, who neither built nor appraised the proposal."""
+    if user is None or user.pk in (proposal.created_by_id, proposal.appraised_by_id):
+        return False
+    return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
+
+
+def can_execute_destruction(user: User | None, proposal) -> bool:
+    """The agency's records officers, or a national admin, carry out an approved destruction."""
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN, Role.RECORDS_OFFICER})) or (
+        proposal.agency_id in g.agencies_with(HOLD_ROLES)
+    )
+
+
+DESTRUCTION_VIEW_ROLES = frozenset(
+    {Role.RECORDS_OFFICER, Role.AGENCY_ADMIN, Role.BKN_ADMIN, Role.AUDITOR}
+)
+
+
+def destruction_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(sees every agency's proposals, agency ids whose proposals it sees)."""
+    g = grants(user)
+    return g.holds_nationally(DESTRUCTION_VIEW_ROLES), g.agencies_with(DESTRUCTION_VIEW_ROLES)
+
+
+def can_view_destruction(user: User | None, proposal) -> bool:
+    everywhere, agencies = destruction_scope(user)
+    return everywhere or proposal.agency_id in agencies

@@ -64,6 +64,7 @@ class Document(models.Model):
         WAITING = "menunggu", _("Waiting for verification")
         ACCEPTED = "diterima", _("Accepted (DITERIMA)")
         REJECTED = "ditolak", _("Rejected (DITOLAK)")
+        DESTROYED = "dimusnahkan", _("Destroyed (a tombstone remains)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     employee = models.ForeignKey(
@@ -127,6 +128,9 @@ class DocumentVersion(models.Model):
         max_length=32, unique=True, null=True, blank=True, editable=False
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Set when the version was destroyed: its file, preview and data key are gone; this row
+    # stays as the tombstone (what it was, its hashes, who uploaded it).
+    destroyed_at = models.DateTimeField(null=True, blank=True)
     # A first-page preview made in the background (a PNG under thumbnails/).
     thumbnail_state = models.CharField(
         max_length=16, choices=ThumbnailState.choices, default=ThumbnailState.PENDING

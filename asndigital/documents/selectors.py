@@ -156,7 +156,11 @@ def public_facts(version) -> dict:
         "issued_on": issued_on,
         "year": metadata.get("tahun", ""),
         "owner": mask_name(document.employee.display_name),
-        "state": "valid" if is_current else "superseded",
+        "state": "destroyed"
+        if document.status == Document.Status.DESTROYED
+        else "valid"
+        if is_current
+        else "superseded",
         "sha256": version.sha256,
         "size": version.size,
         "pages": version.page_count,

@@ -239,6 +239,8 @@ def upload_document(
                 if document.employee_id != employee.pk or document.doc_type_id != doc_type.pk:
                     raise DomainError(_("That document belongs elsewhere."), code="mismatch")
                 refuse_if_held(document)
+                if document.status == Document.Status.DESTROYED:
+                    raise DomainError(_("This document was destroyed."), code="destroyed")
             duplicate = DocumentVersion.objects.filter(
                 document__employee=employee, document__doc_type=doc_type, sha256=received.sha256
             ).exists()

@@ -45,6 +45,20 @@ def start_view(request):
     return render(request, "documents/verify_start.html", {"code": code, "error": error})
 
 
+def _destruction_record(code):
+    """A destruction record (berita acara) verifies with its own code."""
+    from asndigital.records.models import DestructionProposal
+
+    cleaned = selectors.normalise_code(code)
+    if cleaned is None:
+        return None
+    return (
+        DestructionProposal.objects.select_related("agency")
+        .filter(verification_code=cleaned)
+        .first()
+    )
+
+
 @csrf_exempt  # CSRF is checked below, once the hashing upload handler is in place
 def check_view(request, code):
     if request.method == "POST":
@@ -62,6 +76,9 @@ def _check(request, code):
         return _slow_down(request, wait)
     version = selectors.public_verification(code)
     if version is None:
+        record_ = _destruction_record(code)
+        if record_ is not None:
+            return render(request, "documents/verify_record.html", {"proposal": record_})
         misses.failure()
         return render(request, "documents/verify_unknown.html", {"code": code}, status=404)
     facts = selectors.public_facts(version)

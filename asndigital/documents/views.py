@@ -185,7 +185,11 @@ def thumbnail_view(request, pk, version_id):
     except NotFound:
         raise Http404 from None
     version = document.versions.filter(pk=version_id).first()
-    if version is None or version.thumbnail_state != version.ThumbnailState.READY:
+    if (
+        version is None
+        or version.thumbnail_state != version.ThumbnailState.READY
+        or version.destroyed_at is not None
+    ):
         raise Http404
     version.document = document
     record(request.user, "document.previewed", document, version=str(version.pk))
@@ -213,6 +217,8 @@ def file_view(request, pk, version_id, disposition):
     version = document.versions.filter(pk=version_id).first()
     if version is None:
         raise Http404
+    if version.destroyed_at is not None:
+        return render(request, "documents/destroyed.html", {"document": document}, status=410)
     action = "document.viewed" if disposition == "inline" else "document.downloaded"
     record(request.user, action, document, version=str(version.pk), number=version.number)
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[

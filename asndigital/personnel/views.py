@@ -53,6 +53,8 @@ def employee_list(request):
         "page": page,
         "query": query.urlencode(),
         "show_agency": len(agencies) > 1,
+        "can_bulk_upload": policies.can_bulk_upload(request.user),
+        "sees_destruction": any(policies.destruction_scope(request.user)),
     }
     template = "personnel/_employee_table.html" if request.htmx else "personnel/employee_list.html"
     return render(request, template, context)

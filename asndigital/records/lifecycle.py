@@ -17,6 +17,7 @@ from asndigital.records.models import LegalHold, RetentionSchedule
 PERSONAL_FILE = "berkas-perseorangan"
 
 PHASES = {
+    "destroyed": _("Destroyed"),
     "active": _("Active"),
     "inactive": _("Inactive"),
     "eligible": _("Eligible for destruction"),
@@ -107,20 +108,31 @@ def dossier_phase(employee, *, today: date | None = None, schedules=None) -> Pha
     schedule = schedules.get(PERSONAL_FILE)
     if LegalHold.objects.filter(employee=employee, document=None, lifted_at=None).exists():
         return Phase("on_hold", schedule)
+    return _dossier_schedule_phase(employee, today, schedules)
+
+
+def _dossier_schedule_phase(employee, today, schedules) -> Phase:
+    schedule = schedules.get(PERSONAL_FILE)
     if schedule is None:
         return Phase("active", None)
     return _phase(schedule, _trigger_on(schedule, employee), today)
 
 
-def document_phase(document, *, today: date | None = None, schedules=None) -> Phase:
+def document_phase(
+    document, *, today: date | None = None, schedules=None, check_holds: bool = True
+) -> Phase:
     """A document with its own schedule follows it; any other goes into the personal file and
     shares the dossier's phase. A hold on the document or its dossier wins."""
     today = today or timezone.localdate()
     schedules = schedules if schedules is not None else _schedules()
-    if is_held(document):
+    if document.status == "dimusnahkan":
+        return Phase("destroyed", schedules.get(document.doc_type.code))
+    if check_holds and is_held(document):
         return Phase("on_hold", schedules.get(document.doc_type.code))
     schedule = schedules.get(document.doc_type.code)
     if schedule is None or schedule.disposition == RetentionSchedule.Disposition.PERSONAL_FILE:
+        if not check_holds:
+            return _dossier_schedule_phase(document.employee, today, schedules)
         return dossier_phase(document.employee, today=today, schedules=schedules)
     return _phase(schedule, _trigger_on(schedule, document.employee, document), today)
 

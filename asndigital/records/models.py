@@ -146,3 +146,95 @@ class LegalHold(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+class DestructionProposal(models.Model):
+    """A list of records proposed for destruction (Daftar Arsip Usul Musnah) and its way
+    through appraisal, approval and execution; each step by a different person."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draf", _("Draft")
+        SUBMITTED = "diajukan", _("Submitted for appraisal")
+        APPRAISED = "dinilai", _("Appraised")
+        APPROVED = "disetujui", _("Approved")
+        EXECUTED = "dilaksanakan", _("Executed")
+
+    agency = models.ForeignKey("personnel.Agency", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    appraised_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    appraised_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # The national archive's approval letter, needed when an item's inactive retention is 10
+    # years or more (DOMAIN.md §6; threshold unconfirmed).
+    anri_letter_key = models.CharField(max_length=200, blank=True)
+    anri_letter_sha256 = models.CharField(max_length=64, blank=True)
+    anri_letter_number = models.CharField(max_length=100, blank=True)
+    witnesses = models.JSONField(default=list, blank=True)
+    executed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    executed_at = models.DateTimeField(null=True, blank=True)
+    # The destruction record (berita acara): a PDF kept permanently, verifiable online.
+    record_key = models.CharField(max_length=200, blank=True)
+    record_sha256 = models.CharField(max_length=64, blank=True)
+    verification_code = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("destruction proposal")
+        verbose_name_plural = _("destruction proposals")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def needs_anri_letter(self) -> bool:
+        return self.items.filter(inactive_years__gte=10).exists()
+
+
+class DestructionItem(models.Model):
+    """One document in a proposal, with the appraiser's opinion and its fate."""
+
+    class Opinion(models.TextChoices):
+        PENDING = "", _("not yet appraised")
+        DESTROY = "musnah", _("destroy")
+        KEEP = "simpan", _("keep")
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("not yet executed")
+        DESTROYED = "dimusnahkan", _("destroyed")
+        KEPT = "disimpan", _("kept")
+        HELD = "ditahan", _("excluded: under a legal hold")
+
+    proposal = models.ForeignKey(
+        DestructionProposal, on_delete=models.PROTECT, related_name="items"
+    )
+    document = models.ForeignKey(
+        "documents.Document", on_delete=models.PROTECT, related_name="destruction_items"
+    )
+    inactive_years = models.PositiveSmallIntegerField(default=0)
+    opinion = models.CharField(max_length=8, choices=Opinion.choices, blank=True)
+    opinion_note = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    # What was destroyed, kept for the record: [{"version": n, "sha256": ..., "size": ...}]
+    hashes = models.JSONField(default=list, blank=True)
+    executed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "document"], name="destruction_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.document_id}"

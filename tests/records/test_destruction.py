@@ -1,0 +1,244 @@
+"""Destruction is never automatic: proposal → appraisal → approval (different people) → the
+national archive's letter when needed → execution with witnesses, resumable, with a verifiable
+destruction record."""
+
+import hashlib
+import io
+from datetime import date
+
+import pikepdf
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from asndigital.accounts.models import Role
+from asndigital.audit.models import AuditEvent
+from asndigital.core.errors import DomainError, NotFound
+from asndigital.documents import services as documents
+from asndigital.documents import storage
+from asndigital.documents.models import Document, DocumentVersion
+from asndigital.records import destruction, services
+from asndigital.records.models import DestructionItem, DestructionProposal, RetentionSchedule
+from tests.documents.files import pdf_bytes
+from tests.documents.test_upload import upload
+from tests.factories import EmployeeFactory
+
+pytestmark = pytest.mark.django_db
+IJAZAH = {"jenjang": "S1", "institusi": "UI", "tahun": "2005"}
+WITNESSES = ["Siti Aminah, S.Sos", "Budi Hartono"]
+
+
+@pytest.fixture
+def people(make_staff, agency):
+    return {
+        "officer": make_staff(Role.RECORDS_OFFICER, agency, full_name="Neng Arsiparis"),
+        "appraiser": make_staff(Role.AGENCY_ADMIN, agency, full_name="Asep Penilai"),
+        "approver": make_staff(Role.BKN_ADMIN, full_name="Rahmat Nasional"),
+    }
+
+
+@pytest.fixture
+def gone(agency, files_in_tmp):
+    """An employee who left in 2010: the personal file's 1 + 2 years have long run out."""
+    documents.load_catalogue()
+    employee = EmployeeFactory(agency=agency, status="berhenti", status_on=date(2010, 1, 1))
+    versions = [
+        upload(employee.user, employee, pdf_bytes(1)),
+        upload(employee.user, employee, pdf_bytes(2), code="ijazah", meta=IJAZAH),
+    ]
+    for version in versions:
+        documents.make_thumbnail(version_id=version.pk)
+    return employee, versions
+
+
+@pytest.fixture
+def still_working(agency, files_in_tmp):
+    documents.load_catalogue()
+    employee = EmployeeFactory(agency=agency, status="aktif")
+    return upload(employee.user, employee, pdf_bytes(3))
+
+
+def approved(people, agency):
+    proposal = destruction.create_proposal(actor=people["officer"], agency=agency, title="DAUM 1")
+    destruction.submit(actor=people["officer"], proposal=proposal)
+    opinions = {item.pk: ("musnah", "") for item in proposal.items.all()}
+    destruction.appraise(actor=people["appraiser"], proposal=proposal, opinions=opinions)
+    return destruction.approve(actor=people["approver"], proposal=proposal)
+
+
+def test_only_eligible_records_are_proposed(gone, still_working, agency):
+    found = {document.pk for document, _phase in destruction.eligible_documents(agency)}
+    assert found == {v.document_id for v in gone[1]}
+
+
+def test_the_whole_way_destroys_files_keys_and_previews_and_keeps_a_tombstone(
+    gone, people, agency, files_in_tmp
+):
+    _employee, versions = gone
+    proposal = approved(people, agency)
+    destruction.execute(actor=people["officer"], proposal=proposal, witnesses=WITNESSES)
+    proposal.refresh_from_db()
+    assert proposal.status == DestructionProposal.Status.EXECUTED
+    for version in versions:
+        version.refresh_from_db()
+        assert version.destroyed_at and version.sealed_key is None
+        assert not default_storage.exists(version.storage_key)
+        assert not default_storage.exists(version.thumbnail_key)
+        assert version.sha256 and version.document.status == Document.Status.DESTROYED
+    item = proposal.items.get(document=versions[0].document)
+    assert item.hashes == [{"version": 1, "sha256": versions[0].sha256, "size": versions[0].size}]
+    with storage.open_version(proposal.record_key) as handle:
+        data = handle.read()
+    assert hashlib.sha256(data).hexdigest() == proposal.record_sha256
+    text = b"".join(
+        page.Contents.read_bytes() for page in pikepdf.open(io.BytesIO(data)).pages
+    ).decode("latin-1")
+    assert versions[0].sha256 in text and "Siti Aminah" in text and "Rahmat Nasional" in text
+    assert AuditEvent.objects.filter(action="document.destroyed").count() == 2
+
+
+def test_each_step_is_a_different_person(gone, people, agency):
+    officer = people["officer"]
+    proposal = destruction.create_proposal(actor=officer, agency=agency, title="DAUM")
+    destruction.submit(actor=officer, proposal=proposal)
+    opinions = {item.pk: ("musnah", "") for item in proposal.items.all()}
+    with pytest.raises(DomainError, match="bukan penyusun usulan"):
+        destruction.appraise(actor=officer, proposal=proposal, opinions=opinions)
+    destruction.appraise(actor=people["appraiser"], proposal=proposal, opinions=opinions)
+    with pytest.raises(DomainError, match="bukan penyusun dan bukan penilai"):
+        destruction.approve(actor=people["appraiser"], proposal=proposal)
+
+
+def test_a_submitted_proposal_is_frozen(gone, people, agency):
+    proposal = destruction.create_proposal(actor=people["officer"], agency=agency, title="DAUM")
+    destruction.submit(actor=people["officer"], proposal=proposal)
+    item = proposal.items.first()
+    with pytest.raises(DomainError, match="tidak dapat dilakukan sekarang"):
+        destruction.remove_item(actor=people["officer"], proposal=proposal, item_id=item.pk)
+    assert proposal.items.count() == 2
+
+
+def test_kept_items_and_held_records_survive(gone, people, agency):
+    employee, _versions = gone
+    proposal = destruction.create_proposal(actor=people["officer"], agency=agency, title="DAUM")
+    destruction.submit(actor=people["officer"], proposal=proposal)
+    first, second = proposal.items.order_by("pk")
+    destruction.appraise(
+        actor=people["appraiser"],
+        proposal=proposal,
+        opinions={first.pk: ("simpan", "Nilai sejarah"), second.pk: ("musnah", "")},
+    )
+    destruction.approve(actor=people["approver"], proposal=proposal)
+    services.place_hold(
+        actor=people["approver"], employee=employee, reason="Gugatan masuk setelah persetujuan"
+    )
+    destruction.execute(actor=people["officer"], proposal=proposal, witnesses=WITNESSES)
+    outcomes = dict(proposal.items.values_list("pk", "outcome"))
+    assert outcomes == {first.pk: "disimpan", second.pk: "ditahan"}
+    assert not DocumentVersion.objects.exclude(destroyed_at=None).exists()
+
+
+def test_long_inactive_retention_needs_the_national_archives_letter(gone, people, agency):
+    RetentionSchedule.objects.filter(series="berkas-perseorangan").update(inactive_years=10)
+    employee = gone[0]
+    employee.status_on = date(1990, 1, 1)
+    employee.save()
+    proposal = approved(people, agency)
+    with pytest.raises(DomainError, match="surat persetujuan ANRI"):
+        destruction.execute(actor=people["officer"], proposal=proposal, witnesses=WITNESSES)
+    assert not DocumentVersion.objects.exclude(destroyed_at=None).exists()
+    destruction.attach_anri_letter(
+        actor=people["officer"],
+        proposal=proposal,
+        chunks=[pdf_bytes(5)],
+        original_name="surat.pdf",
+        number="B-123/ANRI/2026",
+    )
+    destruction.execute(actor=people["officer"], proposal=proposal, witnesses=WITNESSES)
+    proposal.refresh_from_db()
+    assert proposal.status == DestructionProposal.Status.EXECUTED
+
+
+def test_a_run_killed_midway_resumes_and_finishes_exactly_once(gone, people, agency, monkeypatch):
+    proposal = approved(people, agency)
+    real = destruction._execute_item
+    calls = []
+
+    def die_on_the_second(actor, item_id):
+        calls.append(item_id)
+        if len(calls) == 2:
+            raise SystemExit("killed")  # the second item's transaction never commits
+        real(actor, item_id)
+
+    monkeypatch.setattr(destruction, "_execute_item", die_on_the_second)
+    with pytest.raises(SystemExit):
+        destruction.execute(actor=people["officer"], proposal=proposal, witnesses=WITNESSES)
+    proposal.refresh_from_db()
+    assert proposal.status == DestructionProposal.Status.APPROVED
+    assert proposal.items.exclude(outcome="").count() == 1
+    monkeypatch.setattr(destruction, "_execute_item", real)
+    destruction.execute(actor=people["officer"], proposal=proposal)
+    destruction.execute(actor=people["officer"], proposal=proposal)  # a third run does nothing
+    proposal.refresh_from_db()
+    assert proposal.status == DestructionProposal.Status.EXECUTED
+    assert AuditEvent.objects.filter(action="document.destroyed").count() == 2
+    assert AuditEvent.objects.filter(action="destruction.executed").count() == 1
+
+
+def test_witnesses_are_required(gone, people, agency):
+    proposal = approved(people, agency)
+    with pytest.raises(DomainError, match="dua saksi"):
+        destruction.execute(actor=people["officer"], proposal=proposal, witnesses=["Seorang"])
+
+
+def test_other_agencies_cannot_propose(gone, make_staff, other_agency, agency):
+    with pytest.raises(NotFound):
+        destruction.create_proposal(
+            actor=make_staff(Role.RECORDS_OFFICER, other_agency), agency=agency, title="X"
+        )
+    assert not DestructionItem.objects.exists()
+
+
+def test_the_destruction_record_and_destroyed_documents_verify_online(client, gone, people, agency):
+    _employee, versions = gone
+    documents.accept_document(actor=people["appraiser"], document=versions[0].document)
+    versions[0].refresh_from_db()
+    proposal = approved(people, agency)
+    destruction.execute(actor=people["officer"], proposal=proposal, witnesses=WITNESSES)
+    proposal.refresh_from_db()
+    page = client.get(reverse("verification:check", args=[proposal.verification_code]))
+    assert page.status_code == 200 and proposal.record_sha256 in page.content.decode()
+    page = client.get(reverse("verification:check", args=[versions[0].verification_code]))
+    assert "telah dimusnahkan" in page.content.decode()
+
+
+def test_the_pages_take_a_proposal_through_every_step(
+    client, gone, people, agency, other_agency, make_staff
+):
+    officer, appraiser, approver = people["officer"], people["appraiser"], people["approver"]
+    client.force_login(officer)
+    listing = client.get(reverse("records:destruction_list")).content.decode()
+    assert "2 arsip siap dimusnahkan" in listing
+    response = client.post(
+        reverse("records:destruction_create"), {"agency": agency.pk, "title": "DAUM 2026"}
+    )
+    proposal = DestructionProposal.objects.get()
+    assert response["Location"] == reverse("records:destruction_detail", args=[proposal.pk])
+
+    def step(user, name, data=None):
+        client.force_login(user)
+        client.post(reverse("records:destruction_step", args=[proposal.pk, name]), data or {})
+        proposal.refresh_from_db()
+
+    step(officer, "ajukan")
+    assert proposal.status == "diajukan"
+    step(appraiser, "nilai", {f"opinion-{i.pk}": "musnah" for i in proposal.items.all()})
+    assert proposal.status == "dinilai"
+    step(approver, "setujui")
+    assert proposal.status == "disetujui"
+    step(officer, "laksanakan", {"witnesses": "Saksi Satu\nSaksi Dua"})
+    assert proposal.status == "dilaksanakan"
+    download = client.get(reverse("records:destruction_record", args=[proposal.pk]))
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    client.force_login(make_staff(Role.RECORDS_OFFICER, other_agency))
+    assert client.get(reverse("records:destruction_detail", args=[proposal.pk])).status_code == 404
