@@ -255,3 +255,10 @@ def destruction_scope(user: User | None) -> tuple[bool, frozenset[int]]:
 def can_view_destruction(user: User | None, proposal) -> bool:
     everywhere, agencies = destruction_scope(user)
     return everywhere or proposal.agency_id in agencies
+
+
+def can_transfer(user: User | None, employee: Employee) -> bool:
+    """Transfers between agencies are done by national admins (ADR 0007)."""
+    if user is None or employee.user_id == user.pk:
+        return False
+    return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))

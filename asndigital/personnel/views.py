@@ -82,6 +82,8 @@ def employee_detail(request, pk):
         "phase": dossier_phase(employee),
         "holds": active_holds(employee),
         "can_hold": policies.can_place_hold(request.user, employee),
+        "can_transfer": policies.can_transfer(request.user, employee),
+        "transfers": employee.transfers.select_related("from_agency", "to_agency"),
     }
     if context["can_reset_mfa"]:
         context["mfa_devices"] = mfa.device_summary(employee.user)

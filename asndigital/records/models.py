@@ -238,3 +238,27 @@ class DestructionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.document_id}"
+
+
+class Transfer(models.Model):
+    """An employee moved to another agency (mutasi / pindah instansi) with the whole dossier."""
+
+    employee = models.ForeignKey(
+        "personnel.Employee", on_delete=models.PROTECT, related_name="transfers"
+    )
+    from_agency = models.ForeignKey("personnel.Agency", on_delete=models.PROTECT, related_name="+")
+    to_agency = models.ForeignKey("personnel.Agency", on_delete=models.PROTECT, related_name="+")
+    effective_on = models.DateField(_("effective date"))
+    sk_document = models.ForeignKey(
+        "documents.Document", on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-effective_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}: {self.from_agency_id} → {self.to_agency_id}"

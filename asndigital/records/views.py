@@ -77,3 +77,45 @@ def schedules_view(request):
         "records/schedules.html",
         {"schedules": schedules, "can_edit": policies.can_edit_retention(request.user)},
     )
+
+
+@login_required
+def transfer_view(request, pk):
+    """A national admin moves the employee, with the whole dossier, to another agency."""
+    from asndigital.records.forms import TransferForm
+    from asndigital.records.transfers import transfer_employee
+
+    try:
+        employee = selectors.get_employee(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    if not policies.can_transfer(request.user, employee):
+        raise Http404
+    form = TransferForm(request.POST or None, request.FILES or None, employee=employee)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            transfer_employee(
+                actor=request.user,
+                employee=employee,
+                to_agency=data["to_agency"],
+                effective_on=data["effective_on"],
+                chunks=data["sk"].chunks(),
+                original_name=data["sk"].name,
+                metadata={
+                    "nomor_sk": data["nomor_sk"],
+                    "tanggal_sk": data["tanggal_sk"].isoformat(),
+                },
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now belongs to %(agency)s, with the whole dossier.")
+                % {"name": employee.display_name, "agency": data["to_agency"].name},
+            )
+            return redirect("personnel:employee_detail", pk=employee.pk)
+    return render(request, "records/transfer.html", {"employee": employee, "form": form})
