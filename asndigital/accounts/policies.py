@@ -262,3 +262,16 @@ def can_transfer(user: User | None, employee: Employee) -> bool:
     if user is None or employee.user_id == user.pk:
         return False
     return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
+
+
+def can_export_dossier(user: User | None, employee: Employee) -> bool:
+    """The employee (their copy, UU 27/2022), and records officers and national admins (for an
+    archive transfer) take the whole dossier as a BagIt package."""
+    if user is None or not user.is_authenticated:
+        return False
+    if employee.user_id == user.pk:
+        return True
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN, Role.RECORDS_OFFICER})) or (
+        employee.agency_id in g.agencies_with(HOLD_ROLES)
+    )

@@ -83,6 +83,7 @@ def employee_detail(request, pk):
         "holds": active_holds(employee),
         "can_hold": policies.can_place_hold(request.user, employee),
         "can_transfer": policies.can_transfer(request.user, employee),
+        "can_export": policies.can_export_dossier(request.user, employee),
         "transfers": employee.transfers.select_related("from_agency", "to_agency"),
     }
     if context["can_reset_mfa"]:

@@ -12,3 +12,12 @@ def check_fixity_sample(sample: int = 1000) -> dict:
 
     run = fixity.check(sample=sample).run
     return {"checked": run.checked, "failed": run.failed}
+
+
+@task()
+def count_eligible_records() -> dict:
+    """Schedule it (e.g. weekly): how many records each agency may now propose for destruction."""
+    from asndigital.personnel.models import Agency
+    from asndigital.records.destruction import eligible_documents
+
+    return {a.code: n for a in Agency.objects.all() if (n := len(eligible_documents(a)))}

@@ -7,6 +7,7 @@ urlpatterns = [
     path("jadwal-retensi/", views.schedules_view, name="schedules"),
     path("pegawai/<uuid:pk>/tahan/", views.place_hold_view, name="place_hold"),
     path("pegawai/<uuid:pk>/pindah/", views.transfer_view, name="transfer"),
+    path("pegawai/<uuid:pk>/bagit/", views.export_view, name="export"),
     path("tahan/<int:hold_id>/cabut/", views.lift_hold_view, name="lift_hold"),
     path("pemusnahan/", destruction_views.list_view, name="destruction_list"),
     path("pemusnahan/baru/", destruction_views.create_view, name="destruction_create"),

@@ -119,3 +119,25 @@ def transfer_view(request, pk):
             )
             return redirect("personnel:employee_detail", pk=employee.pk)
     return render(request, "records/transfer.html", {"employee": employee, "form": form})
+
+
+@login_required
+def export_view(request, pk):
+    """The whole dossier as a BagIt ZIP (streamed from a temporary file)."""
+    from django.http import FileResponse
+
+    from asndigital.records.bagit import bag_name, export_dossier
+
+    try:
+        employee = selectors.get_employee(user=request.user, pk=pk)
+        package = export_dossier(actor=request.user, employee=employee)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("personnel:employee_detail", pk=pk)
+    response = FileResponse(package, as_attachment=True, filename=f"{bag_name(employee)}.zip")
+    response["Content-Type"] = "application/zip"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -41,6 +41,18 @@ def people(make_staff, agency):
 def gone(agency, files_in_tmp):
     """An employee who left in 2010: the personal file's 1 + 2 years have long run out."""
     documents.load_catalogue()
+    # The default schedule comes from a data migration, which a transactional test's flush
+    # empties: make sure it is there.
+    RetentionSchedule.objects.get_or_create(
+        series="berkas-perseorangan",
+        defaults={
+            "name": "Berkas perseorangan ASN",
+            "active_years": 1,
+            "inactive_years": 2,
+            "trigger": "berhenti_bekerja",
+            "disposition": "musnah",
+        },
+    )
     employee = EmployeeFactory(agency=agency, status="berhenti", status_on=date(2010, 1, 1))
     versions = [
         upload(employee.user, employee, pdf_bytes(1)),
@@ -242,3 +254,82 @@ def test_the_pages_take_a_proposal_through_every_step(
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     client.force_login(make_staff(Role.RECORDS_OFFICER, other_agency))
     assert client.get(reverse("records:destruction_detail", args=[proposal.pk])).status_code == 404
+
+
+def test_the_command_lists_what_became_eligible(gone, still_working, agency):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("list_eligible", "--details", stdout=out)
+    text = out.getvalue()
+    assert f"{agency.code}: 2 record(s) eligible" in text and "total: 2" in text
+    assert str(still_working.document_id) not in text
+
+
+KILLER = """
+import os, signal
+from asndigital.accounts.models import User
+from asndigital.records import destruction
+from asndigital.records.models import DestructionProposal
+real = destruction._execute_item
+done = []
+def then_die(actor, item_id):
+    real(actor, item_id)
+    done.append(item_id)
+    if len(done) == 1:
+        os.kill(os.getpid(), signal.SIGKILL)  # kill -9 after the first item committed
+destruction._execute_item = then_die
+destruction.execute(actor=User.objects.get(pk="{actor}"),
+                    proposal=DestructionProposal.objects.get(pk={proposal}),
+                    witnesses=["Saksi Satu", "Saksi Dua"])
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_killed_with_sigkill_resumes_and_finishes_exactly_once(
+    gone, people, agency, files_in_tmp, settings
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("another process needs the same database: PostgreSQL")
+    proposal = approved(people, agency)
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        ASN_ENV="test",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        SECRET_KEY=settings.SECRET_KEY,
+        ASN_VAR_DIR=str(files_in_tmp.parent),
+    )
+    (files_in_tmp.parent / "files").mkdir(exist_ok=True)
+    root = Path(__file__).resolve().parents[2]
+    script = KILLER.format(actor=people["officer"].pk, proposal=proposal.pk)
+    # The child stores files where this test does: point its storage at the same folder.
+    script = (
+        "from django.conf import settings as s\n"
+        f"s.STORAGES['default']['OPTIONS']['location'] = {str(files_in_tmp)!r}\n" + script
+    )
+    child = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
+    proposal.refresh_from_db()
+    assert proposal.status == DestructionProposal.Status.APPROVED
+    assert proposal.items.exclude(outcome="").count() == 1
+    destruction.execute(actor=people["officer"], proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.status == DestructionProposal.Status.EXECUTED
+    assert AuditEvent.objects.filter(action="document.destroyed").count() == 2
+    assert not DocumentVersion.objects.filter(destroyed_at=None).exists()
