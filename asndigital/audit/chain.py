@@ -75,6 +75,16 @@ def _take_seal_lock(wait: bool) -> bool:
     return True
 
 
+def _write_links(rows: list[tuple[int, str, str, int]]) -> None:
+    """(position, prev_hash, hash, id) for each event. (One UPDATE ... FROM VALUES statement
+    measured no faster on PostgreSQL: the cost is the row updates themselves.)"""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE audit_auditevent SET position = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            rows,
+        )
+
+
 def seal(*, batch: int = BATCH, wait: bool = True) -> int:
     """Chain every committed, unsealed event, oldest first; the number sealed. With
     ``wait=False`` it leaves the work to a sealer that is already at it."""
@@ -98,12 +108,7 @@ def seal(*, batch: int = BATCH, wait: bool = True) -> int:
                 current = link(position, previous, text)
                 rows.append((position, previous, current, event_id))
                 previous = current
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    "UPDATE audit_auditevent SET position = %s, prev_hash = %s, hash = %s "
-                    "WHERE id = %s",
-                    rows,
-                )
+            _write_links(rows)
             ChainHead.objects.filter(pk=1).update(position=position, hash=previous)
         sealed += len(pending)
     return sealed
