@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "asndigital.audit",
     "asndigital.documents",
     "asndigital.records",
+    "ninja",  # its API docs page (Swagger UI) is then served from local static files
     "asndigital.core.apps.ASNAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -293,6 +294,8 @@ ASN_THROTTLE_ACCOUNT_FREE = env_int("ASN_THROTTLE_ACCOUNT_FREE", 5)
 ASN_THROTTLE_IP_FREE = env_int("ASN_THROTTLE_IP_FREE", 50)  # offices share one address (NAT)
 ASN_THROTTLE_MAX_WAIT = env_int("ASN_THROTTLE_MAX_WAIT", 900)
 ASN_THROTTLE_CODE_FREE = env_int("ASN_THROTTLE_CODE_FREE", 5)
+# API: requests per minute per token or person.
+ASN_API_RATE = env_int("ASN_API_RATE", 600)
 # Public verification page: unknown codes, and uploaded copies compared, per address.
 ASN_VERIFY_FREE_MISSES = env_int("ASN_VERIFY_FREE_MISSES", 20)
 ASN_VERIFY_FREE_COPIES = env_int("ASN_VERIFY_FREE_COPIES", 50)

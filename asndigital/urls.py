@@ -9,6 +9,7 @@ urlpatterns = [
     path("akun/", include("asndigital.accounts.urls")),
     path("pegawai/", include("asndigital.personnel.urls")),
     path("dokumen/", include("asndigital.documents.urls")),
+    path("api/v1/", include("asndigital.api.urls")),
     path("arsip/", include("asndigital.records.urls")),
     path("jejak-audit/", include("asndigital.audit.urls")),
     path("verifikasi/", include("asndigital.documents.verify_urls")),

@@ -212,3 +212,35 @@ class EmailChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} for {self.user}"
+
+
+class ApiToken(models.Model):
+    """A service account's key for the API: scoped to one agency (or national, read only) and
+    to reading or writing; stored hashed; revocable; last use recorded. The token acts as its
+    own service user, whose roles (monitor to read, operator to write) the usual policies and
+    scoping apply to."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read")
+        WRITE = "write", _("read and write")
+
+    key_id = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    name = models.CharField(_("name"), max_length=100)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_token")
+    agency = models.ForeignKey(
+        "personnel.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"

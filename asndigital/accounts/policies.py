@@ -275,3 +275,11 @@ def can_export_dossier(user: User | None, employee: Employee) -> bool:
     return g.holds_nationally(frozenset({Role.BKN_ADMIN, Role.RECORDS_OFFICER})) or (
         employee.agency_id in g.agencies_with(HOLD_ROLES)
     )
+
+
+def can_manage_api_tokens(user: User | None, agency) -> bool:
+    """National admins create any token; agency admins tokens for their own agency."""
+    g = grants(user)
+    if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
+        return True
+    return agency is not None and agency.pk in g.agencies_with(frozenset({Role.AGENCY_ADMIN}))
