@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format bench bench-import bench-login bench-reset bench-report messages lock clean browser
+.PHONY: help setup run test lint format bench bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity messages lock clean browser
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -32,7 +32,7 @@ setup: $(VENV)/.installed messages
 	$(DEV_ENV) $(PY) manage.py load_catalogue
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-# The background worker (e-mail) runs beside the server and stops with it.
+# The background worker (e-mail, thumbnails) runs beside the server and stops with it.
 run: setup
 	@trap 'kill 0' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' --interval 1 & \
@@ -58,7 +58,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-import bench-login bench-reset bench-report
+bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity
 
 bench-import: $(VENV)/.installed messages
 	$(PY) bench/import_employees.py $(BENCH_ARGS)
@@ -71,6 +71,18 @@ bench-reset: $(VENV)/.installed messages
 
 bench-report: $(VENV)/.installed messages
 	$(PY) bench/missing_report.py $(BENCH_ARGS)
+
+bench-ingest: $(VENV)/.installed messages
+	$(PY) bench/ingest.py $(BENCH_ARGS)
+
+bench-download: $(VENV)/.installed messages
+	$(PY) bench/download.py $(BENCH_ARGS)
+
+bench-audit: $(VENV)/.installed messages
+	$(PY) bench/audit.py $(BENCH_ARGS)
+
+bench-fixity: $(VENV)/.installed messages
+	$(PY) bench/fixity.py $(BENCH_ARGS)
 
 # Re-pin every dependency after editing pyproject.toml.
 lock:

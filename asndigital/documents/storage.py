@@ -5,9 +5,10 @@ Everything goes through Django's storage API (``STORAGES["default"]``): local fi
 (``ASN_STORAGE=s3``, see docs/configuration.md).
 
 An upload is streamed once into a local temporary file while its SHA-256 and size are computed,
-fsynced and checked; then, before its database row commits, it is made durable under its key:
-on local storage by renaming it into place and fsyncing the directory (``tmp/`` is inside the
-storage folder, so the rename is atomic), on object storage by a completed PUT. A crash leaves at
+and checked; then, before its database row commits, it is encrypted into its stored form and
+made durable under its key: on local storage written to ``tmp/``, fsynced, renamed into place
+and the directory fsynced (``tmp/`` is inside the storage folder, so the rename is atomic), on
+object storage by a completed PUT. A crash leaves at
 most a temporary file or a stored object without a row; ``manage.py cleanup_uploads`` removes
 those.
 """
@@ -72,7 +73,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 class Receiver:
-    """An upload on its way into ``tmp/``: written and hashed in one pass, fsynced at the end.
+    """An upload on its way into ``tmp/``: written and hashed in one pass.
 
     Past ``max_size`` it stops writing but keeps counting, so the caller learns the real size
     and can say so; such a file is never committed.
@@ -97,11 +98,10 @@ class Receiver:
         self._out.write(chunk)
 
     def finish(self) -> Received:
-        try:
-            self._out.flush()
-            os.fsync(self._out.fileno())
-        finally:
-            self._out.close()
+        # No fsync here: this plain copy is only read back (checked, then encrypted into the
+        # stored file, which is fsynced before its row commits); a crash before that loses an
+        # upload nobody was told was stored, and cleanup_uploads removes the copy.
+        self._out.close()
         return Received(path=self.path, sha256=self._digest.hexdigest(), size=self.size)
 
     def abort(self) -> None:
