@@ -1,6 +1,6 @@
 from django.urls import path
 
-from asndigital.accounts import password_views, reset_views, security_views, views
+from asndigital.accounts import password_views, reset_views, security_views, token_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
         "lupa-kata-sandi/konfirmasi/", reset_views.password_confirm, name="password_reset_confirm"
     ),
     path("keamanan/", security_views.security_view, name="security"),
+    path("token-api/", token_views.tokens_view, name="api_tokens"),
+    path("token-api/<int:pk>/cabut/", token_views.revoke_view, name="revoke_api_token"),
     path("kata-sandi/", password_views.change_view, name="password_change"),
     path("kata-sandi/perbarui/", password_views.upgrade_view, name="password_upgrade"),
     path("keamanan/konfirmasi/", security_views.reauth_view, name="reauth"),

@@ -157,3 +157,58 @@ def reject(request, document_id: UUID, body: RejectIn):
     document = selectors.get_document(user=request.auth, pk=document_id)
     document = services.reject_document(actor=request.auth, document=document, reason=body.reason)
     return {"document": document.pk, "status": document.status}
+
+
+class GapOut(Schema):
+    nip: str
+    name: str
+    employment_type: str
+    unit: str
+    missing: list[str]
+    rejected: list[dict]
+
+
+class GapPage(Schema):
+    results: list[GapOut]
+    next: str | None
+
+
+@router.get("/reports/missing", response=GapPage, tags=["reports"], summary="Missing documents")
+def missing_report(
+    request, agency: str, unit: str | None = None, after: str = "", limit: int = 500
+):
+    """Laporan Kekurangan Berkas for one agency (its code), optionally one unit (its code):
+    per employee, the mandatory types missing or rejected. Paged by NIP: pass ``next`` as
+    ``after`` for the following page."""
+    from asndigital.documents.report import gaps
+    from asndigital.personnel import selectors as people
+
+    limit = max(1, min(limit, 2000))
+    found = people.agencies_for(request.auth).filter(code=agency).first()
+    if found is None:
+        raise NotFound()
+    employees = people.employee_list(user=request.auth, agency_id=found.pk)
+    if unit:
+        employees = employees.filter(unit__code=unit)
+    page = list(
+        employees.filter(nip__gt="".join(after.split()))
+        .order_by("nip")
+        .values_list("nip", flat=True)[: limit + 1]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    rows = sorted(gaps(employees.filter(nip__in=page)), key=lambda g: g.nip)
+    return {
+        "results": [
+            {
+                "nip": "".join(g.nip.split()),
+                "name": g.name,
+                "employment_type": g.employment_type,
+                "unit": g.unit,
+                "missing": g.missing,
+                "rejected": [{"type": name, "reason": reason} for name, reason in g.rejected],
+            }
+            for g in rows
+        ],
+        "next": page[-1] if more and page else None,
+    }

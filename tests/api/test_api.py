@@ -152,3 +152,43 @@ def test_the_docs_page_loads_nothing_from_outside(client, db):
     page = client.get("/api/v1/docs").content.decode()
     assert "swagger-ui-bundle.js" in page
     assert "cdn" not in page and "https://" not in page
+
+
+def test_the_missing_documents_report_pages_by_nip(setup, agency):
+    for _ in range(3):
+        EmployeeFactory(agency=agency)
+    api = bearer(token(setup))
+    first = api.get("/api/v1/reports/missing", {"agency": agency.code, "limit": 2}).json()
+    assert len(first["results"]) == 2 and first["next"]
+    assert "SK CPNS" in first["results"][0]["missing"]
+    rest = api.get(
+        "/api/v1/reports/missing", {"agency": agency.code, "after": first["next"]}
+    ).json()
+    nips = [r["nip"] for r in first["results"] + rest["results"]]
+    assert len(nips) == 4 and nips == sorted(nips) and rest["next"] is None
+    other = api.get("/api/v1/reports/missing", {"agency": "KOTA-B"})
+    assert other.status_code == 404
+
+
+def test_auditors_query_the_trail_others_get_404(setup, make_staff):
+    api = bearer(token(setup))
+    assert api.get("/api/v1/audit/events").json()["code"] == "not_found"
+    auditor = Client()
+    auditor.force_login(make_staff(Role.AUDITOR))
+    body = auditor.get("/api/v1/audit/events", {"action": "api_token.", "limit": 1}).json()
+    assert [e["action"] for e in body["results"]] == ["api_token.created"]
+
+
+def test_agency_admins_create_and_revoke_tokens_on_their_page(client, setup, make_staff, agency):
+    client.force_login(make_staff(Role.OPERATOR, agency))
+    assert client.get("/akun/token-api/").status_code == 404
+    client.force_login(setup["admin"])
+    page = client.post(
+        "/akun/token-api/", {"name": "SIMPEG", "agency": agency.pk, "scope": "write"}
+    ).content.decode()
+    token_row = ApiToken.objects.get()
+    assert f"asn_{token_row.key_id}_" in page  # shown once
+    assert f"asn_{token_row.key_id}_" not in client.get("/akun/token-api/").content.decode()
+    client.post(f"/akun/token-api/{token_row.pk}/cabut/")
+    token_row.refresh_from_db()
+    assert token_row.revoked_at is not None and not token_row.user.is_active
