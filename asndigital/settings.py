@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "asndigital.audit",
     "asndigital.documents",
     "asndigital.records",
+    "asndigital.dashboards",
     "ninja",  # its API docs page (Swagger UI) is then served from local static files
     "asndigital.core.apps.ASNAdminConfig",
     "django.contrib.auth",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("dokumen/", include("asndigital.documents.urls")),
     path("api/v1/", include("asndigital.api.urls")),
     path("arsip/", include("asndigital.records.urls")),
+    path("dasbor/", include("asndigital.dashboards.urls")),
     path("jejak-audit/", include("asndigital.audit.urls")),
     path("verifikasi/", include("asndigital.documents.verify_urls")),
     path("i18n/setlang/", core_views.set_language, name="set_language"),

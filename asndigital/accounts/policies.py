@@ -283,3 +283,12 @@ def can_manage_api_tokens(user: User | None, agency) -> bool:
     if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
         return True
     return agency is not None and agency.pk in g.agencies_with(frozenset({Role.AGENCY_ADMIN}))
+
+
+DASHBOARD_ROLES = frozenset({Role.MONITOR, Role.BKN_ADMIN, Role.AGENCY_ADMIN})
+
+
+def dashboard_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(the national dashboard, agency ids whose dashboards it sees)."""
+    g = grants(user)
+    return g.holds_nationally(DASHBOARD_ROLES), g.agencies_with(DASHBOARD_ROLES)
