@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format bench bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity messages lock clean browser
+.PHONY: help setup run test lint format s3-server bench bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity messages lock clean browser
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -38,7 +38,7 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' --interval 1 & \
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed messages browser
+test: $(VENV)/.installed messages browser s3-server
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
@@ -49,6 +49,15 @@ browser:
 	    echo "installing chromium (Debian package) for the browser tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; }
+
+# The object-storage tests start a throw-away Ceph RADOS Gateway (a real S3 server) on
+# 127.0.0.1: Debian's packages, installed when missing and this user may (root).
+s3-server:
+	@command -v radosgw >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing radosgw, ceph-mon, ceph-osd (Debian packages) for the S3 tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends radosgw ceph-mon ceph-osd >/dev/null; \
+	  else echo "radosgw missing: S3 tests will be skipped (apt-get install radosgw ceph-mon ceph-osd)"; fi; }
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -195,6 +195,9 @@ ASN_STORAGE = env("ASN_STORAGE", "local")
 if ASN_STORAGE not in ("local", "s3"):
     raise ImproperlyConfigured("ASN_STORAGE must be local or s3.")
 ASN_UPLOAD_TMP = env("ASN_UPLOAD_TMP", tempfile.gettempdir())
+# The bucket has S3 Object Lock: legal holds are mirrored onto objects, and only the
+# destruction workflow lifts them and bypasses governance retention.
+ASN_S3_OBJECT_LOCK = env_bool("ASN_S3_OBJECT_LOCK", False)
 if ASN_STORAGE == "s3":
     if not env("ASN_S3_BUCKET"):
         raise ImproperlyConfigured("ASN_STORAGE=s3 needs ASN_S3_BUCKET.")

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -285,6 +286,13 @@ def upload_document(
                 type=doc_type.code,
             )
             transaction.on_commit(partial(_enqueue_thumbnail, version.pk))
+            if settings.ASN_S3_OBJECT_LOCK:
+                from asndigital.records.lifecycle import is_held
+
+                if is_held(document):  # a new document in a held dossier is held too
+                    transaction.on_commit(
+                        partial(storage.set_legal_hold, [version.storage_key], True)
+                    )
     except BaseException:
         if received is not None:
             storage.discard(received)
@@ -314,6 +322,11 @@ def make_thumbnail(*, version_id) -> str:
     else:
         storage.write_bytes(version.thumbnail_key, data, data_key=data_key)
         state = ready
+        if settings.ASN_S3_OBJECT_LOCK:
+            from asndigital.records.lifecycle import is_held
+
+            if is_held(version.document):
+                storage.set_legal_hold([version.thumbnail_key], True)
     DocumentVersion.objects.filter(pk=version.pk).update(thumbnail_state=state)
     return state
 

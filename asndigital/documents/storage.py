@@ -208,11 +208,27 @@ def local_copy(key: str, *, data_key: bytes | None = None) -> Iterator[Path]:
         yield Path(copy.name)
 
 
+def _s3():
+    """(client, bucket name) when the default storage is django-storages' S3, else None."""
+    bucket = getattr(default_storage, "bucket_name", None)
+    if is_local() or bucket is None or not hasattr(default_storage, "connection"):
+        return None
+    return default_storage.connection.meta.client, bucket
+
+
 def open_stored(key: str):
-    """The bytes as stored (encrypted or not), to read."""
+    """The bytes as stored (encrypted or not), to read. On S3 the object's body is streamed
+    as it is read (django-storages' file would first copy it whole to a spooled file)."""
     if is_local():
         return (root() / key).open("rb")
-    return default_storage.open(key, "rb")
+    s3 = _s3()
+    if s3 is None:
+        return default_storage.open(key, "rb")
+    client, bucket = s3
+    try:
+        return client.get_object(Bucket=bucket, Key=key)["Body"]
+    except client.exceptions.NoSuchKey:
+        raise FileNotFoundError(key) from None
 
 
 def open_version(key: str, *, data_key: bytes | None = None):
@@ -227,8 +243,47 @@ def open_version(key: str, *, data_key: bytes | None = None):
         raise
 
 
-def delete(key: str) -> None:
-    default_storage.delete(key)
+def delete(key: str, *, destruction: bool = False) -> None:
+    """Remove the bytes under ``key``. On object storage with versions (S3 Object Lock) every
+    version goes, not just a delete marker; only the destruction workflow may lift an object's
+    legal hold and bypass its governance retention first."""
+    s3 = _s3()
+    if s3 is None:
+        default_storage.delete(key)
+        return
+    client, bucket = s3
+    listing = client.list_object_versions(Bucket=bucket, Prefix=key)
+    entries = [(v, False) for v in listing.get("Versions", [])] + [
+        (v, True) for v in listing.get("DeleteMarkers", [])
+    ]
+    for version, is_marker in entries:
+        if version["Key"] != key:
+            continue
+        options = {"Bucket": bucket, "Key": key, "VersionId": version["VersionId"]}
+        if destruction and settings.ASN_S3_OBJECT_LOCK and not is_marker:
+            client.put_object_legal_hold(**options, LegalHold={"Status": "OFF"})
+            options["BypassGovernanceRetention"] = True
+        client.delete_object(**options)
+
+
+def set_legal_hold(keys, on: bool) -> None:
+    """Mirror a legal hold onto the stored objects (S3 Object Lock): while it is ON, the
+    storage itself refuses to delete them. Nothing to do on local storage."""
+    s3 = _s3()
+    if s3 is None or not settings.ASN_S3_OBJECT_LOCK:
+        return
+    from botocore.exceptions import ClientError
+
+    client, bucket = s3
+    for key in keys:
+        try:
+            client.put_object_legal_hold(
+                Bucket=bucket, Key=key, LegalHold={"Status": "ON" if on else "OFF"}
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
+            # a preview not made (yet): nothing to hold
 
 
 def _stored_keys(prefix: str) -> Iterator[str]:

@@ -272,8 +272,8 @@ def _execute_item(actor, item_id: int) -> None:
                 if version.destroyed_at is None:
                     # Deleting twice is harmless: a crash here leaves the rows as they were,
                     # and the rerun deletes again.
-                    storage.delete(version.storage_key)
-                    storage.delete(version.thumbnail_key)
+                    storage.delete(version.storage_key, destruction=True)
+                    storage.delete(version.thumbnail_key, destruction=True)
                     version.sealed_key = None
                     version.destroyed_at = now
                     version.save(update_fields=["sealed_key", "destroyed_at"])

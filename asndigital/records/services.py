@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,6 +69,34 @@ def update_schedule(*, actor, schedule: RetentionSchedule, data: dict[str, Any])
     return current
 
 
+def _held_keys(employee, document=None) -> list[str]:
+    """The stored objects a hold on this dossier (or document) covers: files and previews."""
+    from asndigital.documents.models import DocumentVersion
+
+    versions = DocumentVersion.objects.filter(
+        document__employee=employee, destroyed_at=None
+    ).select_related("document")
+    if document is not None:
+        versions = versions.filter(document=document)
+    keys = []
+    for version in versions:
+        keys += [version.storage_key, version.thumbnail_key]
+    return keys
+
+
+def _mirror_holds(employee) -> None:
+    """After commit: the storage's legal holds match the holds standing now (S3 Object Lock)."""
+    from asndigital.documents import storage
+    from asndigital.records.lifecycle import is_held
+
+    if not settings.ASN_S3_OBJECT_LOCK:
+        return
+    from asndigital.documents.models import Document
+
+    for document in Document.objects.filter(employee=employee):
+        storage.set_legal_hold(_held_keys(employee, document), is_held(document))
+
+
 def _clean_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -92,6 +121,7 @@ def place_hold(*, actor, employee, document=None, reason: str) -> LegalHold:
     hold = LegalHold.objects.create(
         employee=employee, document=document, reason=reason, placed_by=actor
     )
+    transaction.on_commit(lambda: _mirror_holds(employee))
     record(
         actor,
         "hold.placed",
@@ -116,6 +146,8 @@ def lift_hold(*, actor, hold: LegalHold, reason: str) -> LegalHold:
     hold.lifted_by = actor
     hold.lifted_at = timezone.now()
     hold.save(update_fields=["lift_reason", "lifted_by", "lifted_at"])
+    employee = hold.employee
+    transaction.on_commit(lambda: _mirror_holds(employee))
     record(
         actor,
         "hold.lifted",
