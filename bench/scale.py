@@ -1,0 +1,219 @@
+#!/usr/bin/env python
+"""Scale proof (issue 7): the archive at national size on PostgreSQL.
+
+Prepares `asn_bench_scale` (dropped and recreated): the catalogue, `--agencies` (500) agencies,
+`--employees` (1,000,000) employees through the real importer (with their accounts), and about
+`--docs` (10) documents per employee with one version each (rows only: the files are not needed
+for these figures; every version has its own key). Then measures, in one process with Django's
+test client against the real views and selectors:
+
+- the dossier page (`/pegawai/<id>/`) of `--samples` random employees, as themselves: p50/p95;
+- the employee search (`/pegawai/?q=<NIP prefix or name>`) as a national monitor: p50/p95;
+- one agency's missing-documents report (built and written as CSV);
+- the national dashboard: the refresh of every agency's figures, and the page;
+- the database's size; and EXPLAIN ANALYZE of the dossier and search queries (printed).
+
+Run: `make bench-scale` or `.venv/bin/python bench/scale.py [--employees N --docs N]`.
+A full run takes long (the import alone is about a minute per 1,000,000 rows; the documents
+are written by COPY).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from common import django_env, manage, recreate_database, shell_result
+
+PG_DATABASE = "asn_bench_scale"
+
+INNER = r"""
+import csv, io, json, random, statistics, time, uuid
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from asndigital.accounts.models import Role, User
+from asndigital.accounts.services import grant_role
+from asndigital.core.bulk import insert_rows
+from asndigital.core.ids import uuid7_many
+from asndigital.documents.models import Document, DocumentType, DocumentVersion
+from asndigital.documents.report import gaps
+from asndigital.documents.services import load_catalogue
+from asndigital.dashboards.figures import refresh
+from asndigital.personnel.generator import generate_employee_rows
+from asndigital.personnel.importer import import_employees
+from asndigital.personnel.models import Agency, Employee
+from asndigital.personnel.services import upsert_agency
+
+N, AGENCIES, DOCS, SAMPLES = {employees}, {agencies}, {docs}, {samples}
+rng = random.Random(7)
+load_catalogue()
+codes = [f"BENCH-{{i:03d}}" for i in range(AGENCIES)]
+for code in codes:
+    upsert_agency(actor=None, code=code, name=f"Instansi {{code}}", kind="regional")
+t = time.perf_counter()
+rows = generate_employee_rows(N, seed=11, agencies=[(c, [("U1", "Dinas A"), ("U2", "Dinas B")])
+                                                    for c in codes])
+result = import_employees(actor=None, rows=((i, r) for i, r in enumerate(rows, start=2)))
+import_s = time.perf_counter() - t
+print("imported", result.summary, round(import_s), "s", flush=True)
+
+uploader = User.objects.create_user("bench.operator")
+types = list(DocumentType.objects.all())
+by_kind = {{k: [t for t in types if t.applies_to_type(k)] for k in ("CPNS", "PNS", "PPPK")}}
+now = timezone.now()
+t = time.perf_counter()
+docs, versions, written = [], [], 0
+statuses = ["diterima"] * 7 + ["menunggu"] * 2 + ["ditolak"]
+def flush():
+    global docs, versions, written
+    insert_rows(Document, ("id", "employee_id", "doc_type_id", "status", "current_version_id",
+                           "created_at", "updated_at"), docs)
+    insert_rows(DocumentVersion, ("id", "document_id", "number", "storage_key", "sha256", "size",
+                                  "media_type", "page_count", "original_name", "source",
+                                  "metadata", "uploaded_by_id", "uploaded_at", "thumbnail_state",
+                                  "is_encrypted", "stored_sha256"), versions)
+    written += len(docs)
+    docs, versions = [], []
+for employee_id, kind in Employee.objects.values_list("id", "employment_type").iterator(5000):
+    choices = by_kind[kind]
+    for n in range(DOCS):
+        doc_type = choices[n % len(choices)]
+        doc_id, version_id = uuid.uuid4(), uuid.uuid4()
+        docs.append((doc_id, employee_id, doc_type.pk, statuses[(n * 7 + written) % 10], None,
+                     now, now))
+        versions.append((version_id, doc_id, 1, f"documents/{{employee_id}}/{{version_id}}",
+                         "0" * 64, 100000, "application/pdf", 2, "x.pdf", "scan",
+                         {{"tahun": 2020}}, uploader.pk, now, "ready", True, "0" * 64))
+    if len(docs) >= 200000:
+        flush()
+flush()
+with connection.cursor() as cursor:
+    cursor.execute("UPDATE documents_document d SET current_version_id = v.id "
+                   "FROM documents_documentversion v WHERE v.document_id = d.id")
+    cursor.execute("VACUUM ANALYZE")
+docs_s = time.perf_counter() - t
+print("documents", written, round(docs_s), "s", flush=True)
+
+def timed(client, url, count):
+    times = []
+    for path in url:
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    times.sort()
+    return {{"p50_ms": statistics.median(times), "p95_ms": times[int(len(times) * 0.95) - 1],
+             "n": len(times)}}
+
+ids = list(Employee.objects.filter(user__is_active=True).order_by("?")
+           .values_list("id", "user_id")[:SAMPLES])
+dossier = []
+for employee_id, user_id in ids:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(pk=user_id))
+    dossier.append((client, f"/pegawai/{{employee_id}}/"))
+times = []
+for client, path in dossier:
+    start = time.perf_counter()
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code, response.get("Location"))
+    times.append((time.perf_counter() - start) * 1000)
+times.sort()
+dossier_figures = {{"p50_ms": statistics.median(times), "p95_ms": times[int(len(times) * .95) - 1]}}
+
+monitor = User.objects.create_user("bench.monitor")
+grant_role(actor=None, user=monitor, role=Role.MONITOR, agency=None)
+client = Client(HTTP_HOST="127.0.0.1")
+client.force_login(monitor)
+nips = list(Employee.objects.order_by("?").values_list("nip", "name")[:SAMPLES])
+queries = [f"/pegawai/?q={{nip[:8]}}" if i % 2 else f"/pegawai/?q={{name.split()[0]}}"
+           for i, (nip, name) in enumerate(nips)]
+search_figures = timed(client, queries, len(queries))
+
+agency = Agency.objects.get(code=codes[0])
+start = time.perf_counter()
+out = io.StringIO(); writer = csv.writer(out); rows_out = 0
+for gap in gaps(Employee.objects.filter(agency=agency)):
+    writer.writerow([gap.nip, gap.name, "; ".join(gap.missing)]); rows_out += 1
+report_s = time.perf_counter() - start
+
+start = time.perf_counter(); refresh(); refresh_s = time.perf_counter() - start
+national = User.objects.create_user("bench.bkn")
+grant_role(actor=None, user=national, role=Role.BKN_ADMIN, agency=None)
+client = Client(HTTP_HOST="127.0.0.1"); client.force_login(national)
+dashboard_figures = timed(client, ["/dasbor/"] * 20, 20)
+
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_database_size(current_database())")
+    size = cursor.fetchone()[0]
+    employee_id = ids[0][0]
+    cursor.execute(
+        "EXPLAIN ANALYZE SELECT d.id FROM documents_document d "
+        "JOIN documents_documenttype t ON t.id = d.doc_type_id "
+        "LEFT JOIN documents_documentversion v ON v.id = d.current_version_id "
+        "WHERE d.employee_id = %s ORDER BY t.group, t.sort_order, d.created_at", [employee_id])
+    plan_dossier = "\n".join(r[0] for r in cursor.fetchall())
+    cursor.execute(
+        "EXPLAIN ANALYZE SELECT id FROM personnel_employee WHERE nip >= %s AND nip <= %s "
+        "ORDER BY name, nip LIMIT 50",
+        [nips[0][0][:8].ljust(18, "0"), nips[0][0][:8].ljust(18, "9")])
+    plan_search = "\n".join(r[0] for r in cursor.fetchall())
+print("PLAN dossier\n" + plan_dossier)
+print("PLAN search\n" + plan_search)
+print("RESULT " + json.dumps({{
+    "employees": N, "agencies": AGENCIES, "documents": written, "import_s": import_s,
+    "documents_s": docs_s, "dossier": dossier_figures, "search": search_figures,
+    "report_s": report_s, "report_rows": rows_out, "report_agency_employees":
+    Employee.objects.filter(agency=agency).count(), "refresh_s": refresh_s,
+    "dashboard": dashboard_figures, "database_bytes": size}}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--employees", type=int, default=1_000_000)
+    parser.add_argument("--agencies", type=int, default=500)
+    parser.add_argument("--docs", type=int, default=10)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    env = django_env(recreate_database(PG_DATABASE))
+    manage(["migrate", "-v", "0"], env)
+    manage(["createcachetable"], env)
+    data = shell_result(
+        INNER.format(
+            employees=args.employees, agencies=args.agencies, docs=args.docs, samples=args.samples
+        ),
+        env,
+    )
+    result = {"benchmark": "scale", **data}
+    print(
+        f"employees / agencies / documents   {data['employees']:,} / {data['agencies']} / "
+        f"{data['documents']:,}"
+    )
+    print(
+        f"import, documents written          {data['import_s']:.0f} s, {data['documents_s']:.0f} s"
+    )
+    print(
+        f"dossier page p50 / p95              {data['dossier']['p50_ms']:.0f} / "
+        f"{data['dossier']['p95_ms']:.0f} ms"
+    )
+    print(
+        f"employee search p50 / p95           {data['search']['p50_ms']:.0f} / "
+        f"{data['search']['p95_ms']:.0f} ms"
+    )
+    print(
+        f"missing report, one agency          {data['report_s']:.2f} s "
+        f"({data['report_agency_employees']:,} employees)"
+    )
+    print(
+        f"dashboard refresh / page p95        {data['refresh_s']:.1f} s / "
+        f"{data['dashboard']['p95_ms']:.0f} ms"
+    )
+    print(f"database size                       {data['database_bytes'] / 2**30:.2f} GiB")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
