@@ -55,7 +55,25 @@ def _aad(index: int, final: bool) -> bytes:
     return f"{index}:{int(final)}".encode()
 
 
-class EncryptingReader(io.RawIOBase):
+class _ChunkReader(io.RawIOBase):
+    """Hands out the blocks ``_next_block`` makes, one read at a time."""
+
+    _pending = b""
+    _done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending and not self._done:
+            self._pending = self._next_block()
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+class EncryptingReader(_ChunkReader):
     """Reads ciphertext from a plaintext file object, chunk by chunk."""
 
     def __init__(self, source, data_key: bytes) -> None:
@@ -67,9 +85,6 @@ class EncryptingReader(io.RawIOBase):
         self._next = source.read(CHUNK)
         self._done = False
 
-    def readable(self) -> bool:
-        return True
-
     def _produce(self) -> bytes:
         current, upcoming = self._next, self._source.read(CHUNK)
         final = not upcoming
@@ -80,16 +95,10 @@ class EncryptingReader(io.RawIOBase):
         self._done = final
         return block
 
-    def readinto(self, buffer) -> int:
-        while not self._pending and not self._done:
-            self._pending = self._produce()
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+    _next_block = _produce
 
 
-class DecryptingReader(io.RawIOBase):
+class DecryptingReader(_ChunkReader):
     """Reads plaintext from a ciphertext file object; raises DecryptionError on any change."""
 
     def __init__(self, source, data_key: bytes) -> None:
@@ -104,9 +113,6 @@ class DecryptingReader(io.RawIOBase):
         self._pending = b""
         self._done = False
 
-    def readable(self) -> bool:
-        return True
-
     def _consume(self) -> bytes:
         current, upcoming = self._next, self._source.read(CHUNK + TAG)
         final = not upcoming
@@ -120,13 +126,7 @@ class DecryptingReader(io.RawIOBase):
         self._done = final
         return block
 
-    def readinto(self, buffer) -> int:
-        while not self._pending and not self._done:
-            self._pending = self._consume()
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+    _next_block = _consume
 
     def close(self) -> None:
         try:
