@@ -75,14 +75,21 @@ def _take_seal_lock(wait: bool) -> bool:
     return True
 
 
-def _write_links(rows: list[tuple[int, str, str, int]]) -> None:
-    """(position, prev_hash, hash, id) for each event. (One UPDATE ... FROM VALUES statement
-    measured no faster on PostgreSQL: the cost is the row updates themselves.)"""
+def _write_links(rows: list[tuple[int, str, str, int, object]]) -> None:
+    """(position, prev_hash, hash, id, occurred_at) for each event: with the time, PostgreSQL
+    goes straight to the event's month instead of looking in every partition. (One UPDATE ...
+    FROM VALUES statement measured no faster: the cost is the row updates themselves.)"""
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.executemany(
-            "UPDATE audit_auditevent SET position = %s, prev_hash = %s, hash = %s WHERE id = %s",
-            rows,
+            "UPDATE audit_auditevent SET position = %s, prev_hash = %s, hash = %s "
+            "WHERE id = %s AND occurred_at = %s",
+            [(*row[:4], adapt(row[4])) for row in rows],
         )
+        if cursor.rowcount != len(rows):  # never move the head past events left unsealed
+            raise RuntimeError(
+                f"sealing wrote {cursor.rowcount} of {len(rows)} links; nothing was sealed"
+            )
 
 
 def seal(*, batch: int = BATCH, wait: bool = True) -> int:
@@ -97,16 +104,16 @@ def seal(*, batch: int = BATCH, wait: bool = True) -> int:
             pending = list(
                 AuditEvent.objects.filter(position__isnull=True)
                 .order_by("id")
-                .values_list("id", "canonical")[:batch]
+                .values_list("id", "canonical", "occurred_at")[:batch]
             )
             if not pending:  # another sealer took them meanwhile
                 return sealed
             position, previous = head.position, head.hash
             rows = []
-            for event_id, text in pending:
+            for event_id, text, occurred_at in pending:
                 position += 1
                 current = link(position, previous, text)
-                rows.append((position, previous, current, event_id))
+                rows.append((position, previous, current, event_id, occurred_at))
                 previous = current
             _write_links(rows)
             ChainHead.objects.filter(pk=1).update(position=position, hash=previous)

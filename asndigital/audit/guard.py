@@ -65,6 +65,18 @@ SEALABLE_COLUMNS_UNCHANGED_SQLITE = SEALABLE_COLUMNS_UNCHANGED_PG.replace(
     "IS NOT DISTINCT FROM", "IS"
 )
 
+# The events' own triggers (``partitions`` puts them back after rebuilding the table; on a
+# partitioned table PostgreSQL clones the row trigger onto every partition).
+POSTGRESQL_EVENT_INSTALL = [
+    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_auditevent "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_guard()",
+    "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_auditevent "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+]
+POSTGRESQL_EVENT_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent",
+    "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent",
+]
 POSTGRESQL_INSTALL = [
     """
     CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -89,18 +101,14 @@ POSTGRESQL_INSTALL = [
             USING ERRCODE = 'insufficient_privilege';
     END $$;
     """,
-    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_auditevent "
-    "FOR EACH ROW EXECUTE FUNCTION audit_event_guard()",
-    "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_auditevent "
-    "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+    *POSTGRESQL_EVENT_INSTALL,
     "CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_checkpoint "
     "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
     "CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_checkpoint "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
 ]
 POSTGRESQL_REMOVE = [
-    "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent",
-    "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent",
+    *POSTGRESQL_EVENT_REMOVE,
     "DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON audit_checkpoint",
     "DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_checkpoint",
     "DROP FUNCTION IF EXISTS audit_event_guard()",

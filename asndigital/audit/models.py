@@ -19,11 +19,21 @@ class AuditEvent(models.Model):
     (``verify_audit`` checks they agree). Once committed,
     ``chain.seal`` gives each event its ``position`` in the hash chain, the ``prev_hash`` of the
     event before it and its own ``hash``: the only change the database allows, once.
+
+    On PostgreSQL the table is partitioned by month of ``occurred_at`` (``audit/partitions.py``):
+    its primary key is ``(id, occurred_at)``, ``position`` is indexed but not unique in the
+    database (``verify_audit`` refuses a repeated position) and ``occurred_at`` has a BRIN index.
+    A migration that changes those columns or indexes must take that into account.
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # audit_actor_newest starts with it
     )
     action = models.CharField(_("action"), max_length=64)
     target_type = models.CharField(max_length=64, blank=True)
@@ -42,8 +52,11 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["target_type", "target_id"], name="audit_target"),
-            models.Index(fields=["employee_id", "occurred_at"], name="audit_employee"),
-            models.Index(fields=["actor", "occurred_at"], name="audit_actor"),
+            # Newest first by id within one employee, actor or action: what the access history
+            # and the auditors' searches ask for, read from the end of the index.
+            models.Index(fields=["employee_id", "id"], name="audit_employee_newest"),
+            models.Index(fields=["actor", "id"], name="audit_actor_newest"),
+            models.Index(fields=["action", "id"], name="audit_action_newest"),
             models.Index(fields=["id"], condition=Q(position__isnull=True), name="audit_unsealed"),
         ]
 
