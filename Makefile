@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format s3-server bench bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-scale messages lock clean browser
+.PHONY: help setup run test lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-scale messages lock clean browser
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -96,6 +96,10 @@ bench-fixity: $(VENV)/.installed messages
 # Not part of `make bench`: a full run takes a long time (docs/performance.md).
 bench-scale: $(VENV)/.installed messages
 	$(PY) bench/scale.py $(BENCH_ARGS)
+
+# Not part of `make bench` either: 50,000,000 audit events take a long time to generate.
+bench-audit-scale: $(VENV)/.installed messages
+	$(PY) bench/audit_scale.py $(BENCH_ARGS)
 
 # Re-pin every dependency after editing pyproject.toml.
 lock:
