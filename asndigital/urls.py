@@ -17,3 +17,4 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
+handler400 = "asndigital.core.views.bad_request"

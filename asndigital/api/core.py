@@ -103,12 +103,18 @@ def unauthorized(request, exc):
 
 @api.exception_handler(ValidationError)
 def invalid(request, exc: ValidationError):
-    response = error(request, 422, "invalid_request", _("The request is not valid."))
-    return response
+    # Which fields, so the client knows what to fix (a missing file, a number that is text).
+    fields = sorted({str(e["loc"][-1]) for e in exc.errors if e.get("loc")})
+    if not fields:
+        return error(request, 422, "invalid_request", _("The request is not valid."))
+    message = _("The request is not valid; check: %(fields)s.") % {"fields": ", ".join(fields)}
+    return error(request, 422, "invalid_request", message)
 
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # django-ninja's only 400: a body that is not JSON
+        return error(request, 400, "invalid_request", _("The request's body is not valid JSON."))
     codes = {403: "forbidden", 405: "method_not_allowed", 413: "too_large"}
     return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 

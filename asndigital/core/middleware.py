@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -89,4 +90,22 @@ class SessionPolicyMiddleware:
                 self.ALLOWED_WHILE_UPGRADING
             ):
                 return redirect("accounts:password_upgrade")
+        return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """A NUL character is part of no text anyone types, and PostgreSQL can neither store nor
+    compare one: a path or query string holding one is a bad request (400), answered before
+    any view could pass it to a query. Form fields get the same from Django's validators;
+    request bodies are left to the views, which may stream them (uploads)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL character in the path or query string")
         return self.get_response(request)

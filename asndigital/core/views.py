@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -37,6 +39,20 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def bad_request(request, exception):
+    """A request Django refused to read (a part's headers over 1 KB, more files or fields than
+    allowed, a NUL character): say what may have happened, in the person's language; in JSON
+    under the API, like its other errors."""
+    if request.path.startswith("/api/"):
+        message = _(
+            "The request could not be read: a file name may be too long, too many files or "
+            "fields may have been sent at once, or it contains a NUL character."
+        )
+        return JsonResponse({"code": "bad_request", "message": message}, status=400)
+    context = {"max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+    return render(request, "core/bad_request.html", context, status=400)
 
 
 def set_language(request):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from uuid import UUID
 
 from django.http import FileResponse
@@ -18,6 +19,7 @@ from asndigital.documents.models import DocumentType
 from asndigital.personnel.api import employee_by_nip
 
 router = Router(tags=["documents"])
+_TYPE_CODE = re.compile(r"[a-z0-9-]{1,40}")
 
 
 class StoredOut(Schema):
@@ -65,14 +67,18 @@ def upload(
     """A document for the employee: the type's code (or SIASN code), its metadata as a JSON
     object, and the file; checked and stored exactly as on the upload page."""
     employee = employee_by_nip(request.auth, nip)
-    doc_type = DocumentType.objects.filter(code=type).first()
-    if doc_type is None and type.isdigit():
-        doc_type = DocumentType.objects.filter(siasn_code=int(type)).first()
+    doc_type = None
+    # Only what a code can be reaches the database: no NUL (PostgreSQL refuses it), no "²" (a
+    # digit to isdigit(), not to int()).
+    if _TYPE_CODE.fullmatch(type):
+        doc_type = DocumentType.objects.filter(code=type).first()
+        if doc_type is None and type.isdigit():
+            doc_type = DocumentType.objects.filter(siasn_code=int(type)).first()
     if doc_type is None:
         raise DomainError(_("Unknown document type."), code="unknown_type")
     try:
         values = json.loads(metadata or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise DomainError(_("metadata must be a JSON object."), code="metadata") from None
     if not isinstance(values, dict):
         raise DomainError(_("metadata must be a JSON object."), code="metadata")

@@ -1,16 +1,19 @@
 """Bulk upload: files named ``<NIP>_<CODE>.pdf`` (CODE: the catalogue code or the SIASN code),
 loose or in a ZIP, each mapped to its employee and type and checked like any upload.
 
-Every file gets a row in the result: stored, unknown NIP, NIP outside your agency, unknown code,
-invalid file (with the reason) or duplicate. Running the same batch twice stores nothing twice.
+Every file gets a row in the result: stored, unknown NIP, unknown code, invalid file (with the
+reason) or duplicate. Running the same batch twice stores nothing twice. A NIP of another agency
+is an unknown NIP: the outcome must not tell which NIPs exist elsewhere (DOMAIN.md §2).
 ZIPs are read entry by entry with limits on entries, sizes and compression ratio (bombs), and
 only the entry's base name counts (no paths, no links).
 """
 
 from __future__ import annotations
 
+import lzma
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +35,7 @@ CHUNK = 1024 * 1024
 @dataclass
 class Outcome:
     name: str
-    status: str  # stored, unknown_nip, outside_agency, unknown_code, invalid_file, duplicate
+    status: str  # stored, unknown_nip, unknown_code, invalid_file, duplicate
     message: str = ""
     document_id: str = ""
 
@@ -45,10 +48,13 @@ def zip_entries(path: Path) -> Iterator[tuple[str, Iterator[bytes] | None, str]]
     """(base name, chunks, problem) per file entry; a problem means the entry is not read."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, NotImplementedError):  # e.g. "zip file version 19.3"
         raise BulkError(_("The ZIP file is damaged or not a ZIP file."), code="bad_zip") from None
     with archive:
-        infos = [i for i in archive.infolist() if not i.is_dir()]
+        # Not ZipInfo.is_dir(): it raises IndexError for an entry with an empty name.
+        infos = [i for i in archive.infolist() if not i.filename.endswith("/")]
+        if not infos:
+            raise BulkError(_("The ZIP contains no files."), code="zip_empty")
         if len(infos) > MAX_ENTRIES:
             raise BulkError(
                 _("The ZIP has more than %(n)d files.") % {"n": MAX_ENTRIES}, code="zip_too_many"
@@ -71,14 +77,21 @@ def zip_entries(path: Path) -> Iterator[tuple[str, Iterator[bytes] | None, str]]
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     # Counting what comes out: the header's sizes could lie.
     produced = 0
-    with archive.open(info) as handle:
-        while chunk := handle.read(CHUNK):
-            produced += len(chunk)
-            if produced > info.file_size or produced > MAX_TOTAL:
-                raise DomainError(
-                    _("The entry is larger than its ZIP header says."), code="zip_lies"
-                )
-            yield chunk
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(CHUNK):
+                produced += len(chunk)
+                if produced > info.file_size or produced > MAX_TOTAL:
+                    raise DomainError(
+                        _("The entry is larger than its ZIP header says."), code="zip_lies"
+                    )
+                yield chunk
+    # What zipfile and the decompressors raise for a damaged entry: a wrong CRC, broken
+    # compressed data, headers that disagree, a method it does not know.
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError):
+        raise DomainError(
+            _("The entry is damaged and cannot be unpacked."), code="zip_damaged"
+        ) from None
 
 
 def _find_type(code: str) -> DocumentType | None:
@@ -86,6 +99,11 @@ def _find_type(code: str) -> DocumentType | None:
     if code.isdigit():
         return types.filter(siasn_code=int(code)).first()
     return types.filter(code=code.lower()).first()
+
+
+def _unknown_nip(name: str) -> Outcome:
+    # Missing, another agency's, or one the actor may not upload for: one answer for all.
+    return Outcome(name, "unknown_nip", _("No employee you may upload for has this NIP."))
 
 
 def upload_many(*, actor, files, source: str) -> list[Outcome]:
@@ -109,10 +127,7 @@ def _one(actor, visible, name, chunks, problem, source) -> Outcome:
         )
     employee = visible.filter(nip=match["nip"]).first()
     if employee is None:
-        exists = Employee.objects.filter(nip=match["nip"]).exists()
-        if exists:
-            return Outcome(name, "outside_agency", _("This NIP is not in your agency."))
-        return Outcome(name, "unknown_nip", _("No employee has this NIP."))
+        return _unknown_nip(name)
     doc_type = _find_type(match["code"])
     if doc_type is None:
         return Outcome(
@@ -130,7 +145,7 @@ def _one(actor, visible, name, chunks, problem, source) -> Outcome:
             require_metadata=False,
         )
     except NotFound:
-        return Outcome(name, "outside_agency", _("This NIP is not in your agency."))
+        return _unknown_nip(name)
     except DomainError as exc:
         status = "duplicate" if exc.code == "duplicate" else "invalid_file"
         return Outcome(name, status, exc.message)

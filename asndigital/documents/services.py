@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
+import re
 import secrets
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,10 @@ from asndigital.records.services import refuse_if_held
 
 logger = logging.getLogger(__name__)
 CATALOGUE = Path(__file__).with_name("catalogue.json")
+# Control characters (C0, DEL, C1) and the bidirectional overrides and isolates that make text
+# show in another order than it is stored ("Trojan Source"): never part of a decree's number.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2100, 12, 31)
 FIELD_TYPES = frozenset({"text", "date", "number"})
 FORMATS = frozenset({"pdf", "jpg", "png"})
 EDITABLE = (
@@ -164,21 +171,37 @@ def clean_metadata(
 
     cleaned: dict[str, Any] = {}
     for spec in doc_type.metadata_fields:
-        value = str(raw.get(spec["name"], "") or "").strip()
+        given = raw.get(spec["name"])
         label = spec.get("label", spec["name"])
+        # Text or a number (the API's JSON): not a list, an object, true/false or NaN.
+        if given is not None and (
+            isinstance(given, bool)
+            or not isinstance(given, str | int | float)
+            or (isinstance(given, float) and not math.isfinite(given))
+        ):
+            raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
+        value = str(given if given is not None else "").strip()
         if not value:
             if spec.get("required") and require:
                 raise DomainError(_("%(field)s is required.") % {"field": label}, code="metadata")
             continue
-        if len(value) > 200 or any(ord(ch) < 32 for ch in value):
+        if len(value) > 200 or _CONTROL.search(value):
             raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
         if spec["type"] == "date":
             try:
-                value = parse_date(value).isoformat()
+                day = parse_date(value)
             except RowError:
                 raise DomainError(
                     _("%(field)s must be a date (DD-MM-YYYY).") % {"field": label}, code="metadata"
                 ) from None
+            if not FIRST_DATE <= day <= LAST_DATE:
+                # Years like 0001 or 9999 are typing errors, and dates are computed with.
+                raise DomainError(
+                    _("%(field)s must be a date between %(first)d and %(last)d.")
+                    % {"field": label, "first": FIRST_DATE.year, "last": LAST_DATE.year},
+                    code="metadata",
+                )
+            value = day.isoformat()
         elif spec["type"] == "number":
             try:
                 value = int(value)
@@ -414,6 +437,10 @@ def reject_document(*, actor, document, reason: str):
     reason = " ".join((reason or "").split())
     if not reason:
         raise DomainError(_("A rejection needs a reason."), code="reason")
+    if _CONTROL.search(reason):
+        raise DomainError(
+            _("The reason is not valid: it contains control characters."), code="reason"
+        )
     if len(reason) > 500:
         raise DomainError(_("The reason can have at most 500 characters."), code="reason")
     return _decide(

@@ -265,6 +265,8 @@ def bulk_view(request):
         if source not in DocumentVersion.Source.values:
             source = DocumentVersion.Source.SCAN
         outcomes = []
+        if not request.FILES.getlist("files"):
+            error = _("Choose at least one file.")
         for upload in request.FILES.getlist("files"):
             if upload.name.lower().endswith(".zip"):
                 with tempfile.TemporaryDirectory() as folder:
@@ -286,7 +288,6 @@ def bulk_view(request):
         "stored": _("stored"),
         "duplicate": _("already stored"),
         "unknown_nip": _("unknown NIP"),
-        "outside_agency": _("NIP outside your agency"),
         "unknown_code": _("unknown code"),
         "invalid_file": _("invalid file"),
     }

@@ -41,10 +41,11 @@ class Phase:
 
 
 def _add_years(day: date, years: int) -> date:
+    year = min(day.year + years, date.max.year)  # past the calendar's end: never, in effect
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def _schedules() -> dict[str, RetentionSchedule]:
@@ -60,7 +61,10 @@ def _document_date(document) -> date | None:
             except ValueError:
                 pass
     if metadata.get("tahun"):
-        return date(int(metadata["tahun"]), 1, 1)
+        try:
+            return date(int(metadata["tahun"]), 1, 1)
+        except ValueError:  # a number, but no year the calendar has (0, 20015)
+            pass
     return timezone.localdate(document.created_at)
 
 

@@ -40,7 +40,7 @@ def test_a_batch_maps_names_to_employees_and_types(world):
         "stored",
         "stored",
         "unknown_nip",
-        "outside_agency",
+        "unknown_nip",  # another agency's NIP looks exactly like a missing one
         "unknown_code",
         "invalid_file",
         "invalid_file",
