@@ -48,7 +48,7 @@ def bad_request(request, exception):
     if request.path.startswith("/api/"):
         message = _(
             "The request could not be read: a file name may be too long, too many files or "
-            "fields may have been sent at once, or it contains a NUL character."
+            "fields may have been sent at once, or it contains an invisible control character."
         )
         return JsonResponse({"code": "bad_request", "message": message}, status=400)
     context = {"max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES}

@@ -283,9 +283,9 @@ def test_a_nul_in_an_address_is_a_400_everywhere(world, path):
     assert response.status_code == 400
     if path.startswith("/api/"):
         assert response.json()["code"] == "bad_request"
-        assert "karakter NUL" in response.json()["message"]
+        assert "karakter kontrol yang tak terlihat" in response.json()["message"]
     else:
-        assert "karakter NUL" in response.content.decode()
+        assert "karakter kontrol yang tak terlihat" in response.content.decode()
 
 
 def test_the_grouped_nip_with_spaces_is_the_employee(world):
