@@ -18,7 +18,8 @@ Then it measures, through the real views with Django's test client:
 - `verify_audit`'s full verification of the chain: events per second;
 - the table's size, its partitions, and EXPLAIN ANALYZE of the access history and a search.
 
-Run: `make bench-audit-scale` or `.venv/bin/python bench/audit_scale.py [--events N]`.
+Run: `make bench-audit-scale` or `.venv/bin/python bench/audit_scale.py [--events N]`; with
+`--reuse`, measure the database an earlier run generated again (after migrating it).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ import argparse
 import json
 import sys
 
-from common import django_env, manage, recreate_database, shell_result
+from common import PG_SERVER, django_env, manage, recreate_database, shell_result
 
 PG_DATABASE = "asn_bench_audit"
 
-SCRIPT = r"""
+SETUP = r"""
 import hashlib, json, random, statistics, time, uuid
 from datetime import UTC, timedelta
 from django.db import connection, transaction
@@ -40,7 +41,7 @@ from django.utils import timezone
 from asndigital.accounts.models import Role, User
 from asndigital.accounts.services import grant_role
 from asndigital.audit import chain, partitions
-from asndigital.audit.models import ChainHead
+from asndigital.audit.models import AuditEvent, ChainHead
 from asndigital.audit.services import make_checkpoint
 from asndigital.personnel.generator import generate_employee_rows
 from asndigital.personnel.importer import import_employees
@@ -49,6 +50,9 @@ from asndigital.personnel.services import upsert_agency
 
 EVENTS, MONTHS, SAMPLES = {events}, {months}, {samples}
 rng = random.Random(13)
+"""
+
+GENERATE = r"""
 upsert_agency(actor=None, code="AUDIT-1", name="Instansi Audit", kind="regional")
 rows = generate_employee_rows(2000, seed=5, agencies=[("AUDIT-1", [("U1", "Dinas A")])])
 import_employees(actor=None, rows=((i, r) for i, r in enumerate(rows, start=2)))
@@ -153,7 +157,23 @@ index_s = time.perf_counter() - t
 print("indexed", round(index_s), "s", flush=True)
 ChainHead.objects.update_or_create(pk=1, defaults={{"position": last, "hash": last_hash}})
 make_checkpoint()
+"""
 
+REUSE = r"""
+# The generated database as it is: its people, actors and first event.
+real = list(Employee.objects.filter(user__is_active=True).values_list("id", "nip", "user_id"))
+named = User.objects.filter(username__startswith="bench.actor").values_list("pk", "username")
+actor_ids = [pk for pk, _ in sorted(named, key=lambda row: int(row[1][len("bench.actor"):]))]
+busy = actor_ids[:20]
+with connection.cursor() as cursor:
+    cursor.execute("SELECT occurred_at FROM audit_auditevent WHERE actor_id = %s ORDER BY id "
+                   "LIMIT 1", [actor_ids[0]])
+    (first,) = cursor.fetchone()
+EVENTS = AuditEvent.objects.count()
+load_s = index_s = None
+"""
+
+MEASURE = r"""
 def timed(requests):
     times = []
     for client, path in requests:
@@ -174,7 +194,7 @@ for employee_id, nip, user_id in sample:
     requests.append((client, "/jejak-audit/akses-dokumen-saya/"))
 figures["access_history"] = timed(requests)
 
-auditor = User.objects.create_user("bench.auditor")
+auditor, _ = User.objects.get_or_create(username="bench.auditor")
 grant_role(actor=None, user=auditor, role=Role.AUDITOR, agency=None)
 client = Client(HTTP_HOST="127.0.0.1")
 client.force_login(auditor)
@@ -237,18 +257,29 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000_000)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database an earlier run generated (after migrating it) instead of "
+        "generating it again",
+    )
     args = parser.parse_args()
-    env = django_env(recreate_database(PG_DATABASE))
+    if args.reuse:
+        env = django_env(f"{PG_SERVER}/{PG_DATABASE}")
+    else:
+        env = django_env(recreate_database(PG_DATABASE))
     manage(["migrate", "-v", "0"], env)
     manage(["createcachetable"], env)
+    script = SETUP + (REUSE if args.reuse else GENERATE) + MEASURE
     data = shell_result(
-        SCRIPT.format(events=args.events, months=args.months, samples=args.samples), env
+        script.format(events=args.events, months=args.months, samples=args.samples), env
     )
     print(
         f"events / months / partitions   {data['events']:,} / {data['months']} / "
         f"{data['partitions']}"
     )
-    print(f"load (COPY), indexes           {data['load_s']:.0f} s, {data['index_s']:.0f} s")
+    if data["load_s"] is not None:
+        print(f"load (COPY), indexes           {data['load_s']:.0f} s, {data['index_s']:.0f} s")
     print(f"table with indexes             {data['table_bytes'] / 2**30:.1f} GiB")
     print("query                          p50 / p95 / max ms")
     for name in (

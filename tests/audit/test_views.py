@@ -50,6 +50,28 @@ def test_a_national_auditor_filters_by_actor_employee_and_action(client, scene, 
     assert "test.elsewhere" in page and "document.downloaded" not in page
 
 
+def test_an_action_is_found_by_its_start_whatever_its_case(client, scene, make_staff):
+    record(None, "document.destroyed", scene["theirs"])
+    client.force_login(make_staff(Role.AUDITOR))
+    page = client.get(reverse("audit:search"), {"action": "Document.D"}).content.decode()
+    assert "document.downloaded" in page and "document.destroyed" in page
+    assert "document.uploaded" not in page and "test.elsewhere" not in page
+    page = client.get(reverse("audit:search"), {"action": "document.uploaded"}).content.decode()
+    assert "document.uploaded" in page and "document.downloaded" not in page
+    page = client.get(reverse("audit:search"), {"action": "nothing.like.it"}).content.decode()
+    assert "Tidak ada kejadian yang cocok" in page and "document.downloaded" not in page
+
+
+def test_the_recorded_actions_are_listed_by_a_skip_scan(scene):
+    from asndigital.audit.selectors import actions_starting_with
+
+    assert actions_starting_with("document.d") == ["document.downloaded"]
+    assert actions_starting_with("test.") == ["test.elsewhere"]
+    assert actions_starting_with("zzz") == []
+    everything = actions_starting_with("")
+    assert everything == sorted(set(everything)) and "document.uploaded" in everything
+
+
 def test_an_agency_auditor_reads_only_events_about_its_employees(client, scene, make_staff, agency):
     client.force_login(make_staff(Role.AUDITOR, agency))
     page = client.get(reverse("audit:search"), {"action": ""}).content.decode()
