@@ -1,0 +1,294 @@
+"""Who may do what: the one home of role logic. Pure functions over a user and an object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from asndigital.accounts.models import Role
+from asndigital.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from asndigital.accounts.models import User
+    from asndigital.personnel.models import Employee
+
+# Roles that read employee records: inside their agency, or everywhere when held nationally.
+# The auditor reads the audit trail and integrity reports only (DOMAIN.md §2).
+EMPLOYEE_READ_ROLES = frozenset(
+    {
+        Role.OPERATOR,
+        Role.VERIFIER,
+        Role.AGENCY_ADMIN,
+        Role.MONITOR,
+        Role.RECORDS_OFFICER,
+        Role.BKN_ADMIN,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Grants:
+    """The roles a user holds, read once per request."""
+
+    national: frozenset[str]
+    by_agency: dict[int, frozenset[str]]
+
+    def agencies_with(self, roles: frozenset[str]) -> frozenset[int]:
+        return frozenset(a for a, held in self.by_agency.items() if held & roles)
+
+    def holds_nationally(self, roles: frozenset[str]) -> bool:
+        return bool(self.national & roles)
+
+
+_EMPTY = Grants(national=frozenset(), by_agency={})
+
+
+def grants(user: User | None) -> Grants:
+    """The user's role grants, cached on the user object for the rest of the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return _EMPTY
+    cached = getattr(user, "_asn_grants", None)
+    if cached is not None:
+        return cached
+    national: set[str] = set()
+    by_agency: dict[int, set[str]] = {}
+    for role, agency_id in user.role_assignments.values_list("role", "agency_id"):
+        if agency_id is None:
+            national.add(role)
+        else:
+            by_agency.setdefault(agency_id, set()).add(role)
+    result = Grants(
+        national=frozenset(national),
+        by_agency={a: frozenset(r) for a, r in by_agency.items()},
+    )
+    user._asn_grants = result
+    return result
+
+
+def employee_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(sees every agency, agency ids seen) for employee records; one's own record is extra."""
+    g = grants(user)
+    return g.holds_nationally(EMPLOYEE_READ_ROLES), g.agencies_with(EMPLOYEE_READ_ROLES)
+
+
+def can_list_employees(user: User | None) -> bool:
+    """Staff with a reading role see an employee list; a civil servant sees only their own page."""
+    everywhere, agencies = employee_read_scope(user)
+    return everywhere or bool(agencies)
+
+
+def can_view_employee(user: User | None, employee: Employee) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if employee.user_id == user.pk:
+        return True
+    everywhere, agencies = employee_read_scope(user)
+    return everywhere or employee.agency_id in agencies
+
+
+def can_correct_registered_email(user: User | None, employee: Employee) -> bool:
+    """Only the employee's agency admin (or BKN) may correct the registered e-mail."""
+    g = grants(user)
+    if employee.user_id is not None and user is not None and employee.user_id == user.pk:
+        return False
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or employee.agency_id in g.agencies_with(
+        frozenset({Role.AGENCY_ADMIN})
+    )
+
+
+def can_use_django_admin(user: User | None) -> bool:
+    """The Django admin is for national administrators only."""
+    return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
+
+
+def require(allowed: bool) -> None:
+    """Refuse with the same answer as a missing object, so access cannot be probed."""
+    if not allowed:
+        raise NotFound()
+
+
+def can_manage_roles(user: User | None, agency) -> bool:
+    """BKN admins grant any role; an agency admin grants roles inside their own agency only."""
+    g = grants(user)
+    if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
+        return True
+    return agency is not None and agency.pk in g.agencies_with(frozenset({Role.AGENCY_ADMIN}))
+
+
+def can_reset_mfa(user: User | None, employee: Employee) -> bool:
+    """The employee's agency admin (or BKN) may reset their MFA; nobody resets their own this
+    way, and agency admins cannot reset accounts that hold a national role."""
+    if user is None or employee.user_id is None or employee.user_id == user.pk:
+        return False
+    g = grants(user)
+    if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
+        return True
+    if employee.agency_id not in g.agencies_with(frozenset({Role.AGENCY_ADMIN})):
+        return False
+    from asndigital.accounts.models import RoleAssignment
+
+    return not RoleAssignment.objects.filter(user_id=employee.user_id, agency__isnull=True).exists()
+
+
+UPLOAD_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN})
+
+
+def can_upload_for(user: User | None, employee: Employee) -> bool:
+    """Employees upload to their own dossier; operators and agency admins to their agency's."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if employee.user_id == user.pk:
+        return True
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or employee.agency_id in g.agencies_with(
+        UPLOAD_ROLES
+    )
+
+
+VERIFY_ROLES = frozenset({Role.VERIFIER, Role.AGENCY_ADMIN})
+
+
+def can_verify(user: User | None, document) -> bool:
+    """Verifiers and agency admins of the employee's agency decide, never on their own upload
+    (four eyes) nor on their own dossier."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    employee = document.employee
+    if employee.user_id == user.pk:
+        return False
+    version = document.current_version
+    if version is not None and version.uploaded_by_id == user.pk:
+        return False
+    return employee.agency_id in grants(user).agencies_with(VERIFY_ROLES)
+
+
+def can_bulk_upload(user: User | None) -> bool:
+    """Operators and agency admins (for their agencies) and BKN admins."""
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or bool(g.agencies_with(UPLOAD_ROLES))
+
+
+# The audit trail is read by auditors (the inspectorate): nationally, or for their agency's
+# employees. Everyone else sees only the access history of their own documents.
+AUDIT_READ_ROLES = frozenset({Role.AUDITOR})
+
+
+def audit_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(reads every event, agency ids whose employees' events it reads)."""
+    g = grants(user)
+    return g.holds_nationally(AUDIT_READ_ROLES), g.agencies_with(AUDIT_READ_ROLES)
+
+
+def can_read_audit(user: User | None) -> bool:
+    """Auditors search the audit trail and export it."""
+    everywhere, agencies = audit_read_scope(user)
+    return everywhere or bool(agencies)
+
+
+HOLD_ROLES = frozenset({Role.RECORDS_OFFICER})
+
+
+def can_place_hold(user: User | None, employee: Employee) -> bool:
+    """Records officers of the employee's agency, and national admins, place and lift legal
+    holds; never on their own dossier."""
+    if user is None or not user.is_authenticated or employee.user_id == user.pk:
+        return False
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN, Role.RECORDS_OFFICER})) or (
+        employee.agency_id in g.agencies_with(HOLD_ROLES)
+    )
+
+
+def can_edit_retention(user: User | None) -> bool:
+    """Retention schedules (JRA) are national: national admins edit them."""
+    return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
+
+
+def can_propose_destruction(user: User | None, agency) -> bool:
+    """Records officers of the agency (or national ones) build destruction proposals."""
+    g = grants(user)
+    return g.holds_nationally(HOLD_ROLES) or (
+        agency is not None and agency.pk in g.agencies_with(HOLD_ROLES)
+    )
+
+
+APPRAISAL_ROLES = frozenset({Role.RECORDS_OFFICER, Role.AGENCY_ADMIN})
+
+
+def can_appraise_destruction(user: User | None, proposal) -> bool:
+    """The appraisal is given by a records officer or agency admin of the agency (or national),
+    never by whoever built the proposal."""
+    if user is None or proposal.created_by_id == user.pk:
+        return False
+    g = grants(user)
+    return g.holds_nationally(APPRAISAL_ROLES) or proposal.agency_id in g.agencies_with(
+        APPRAISAL_ROLES
+    )
+
+
+def can_approve_destruction(user: User | None, proposal) -> bool:
+    """A national admin approves, who neither built nor appraised the proposal."""
+    if user is None or user.pk in (proposal.created_by_id, proposal.appraised_by_id):
+        return False
+    return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
+
+
+def can_execute_destruction(user: User | None, proposal) -> bool:
+    """The agency's records officers, or a national admin, carry out an approved destruction."""
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN, Role.RECORDS_OFFICER})) or (
+        proposal.agency_id in g.agencies_with(HOLD_ROLES)
+    )
+
+
+DESTRUCTION_VIEW_ROLES = frozenset(
+    {Role.RECORDS_OFFICER, Role.AGENCY_ADMIN, Role.BKN_ADMIN, Role.AUDITOR}
+)
+
+
+def destruction_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(sees every agency's proposals, agency ids whose proposals it sees)."""
+    g = grants(user)
+    return g.holds_nationally(DESTRUCTION_VIEW_ROLES), g.agencies_with(DESTRUCTION_VIEW_ROLES)
+
+
+def can_view_destruction(user: User | None, proposal) -> bool:
+    everywhere, agencies = destruction_scope(user)
+    return everywhere or proposal.agency_id in agencies
+
+
+def can_transfer(user: User | None, employee: Employee) -> bool:
+    """Transfers between agencies are done by national admins (ADR 0007)."""
+    if user is None or employee.user_id == user.pk:
+        return False
+    return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
+
+
+def can_export_dossier(user: User | None, employee: Employee) -> bool:
+    """The employee (their copy, UU 27/2022), and records officers and national admins (for an
+    archive transfer) take the whole dossier as a BagIt package."""
+    if user is None or not user.is_authenticated:
+        return False
+    if employee.user_id == user.pk:
+        return True
+    g = grants(user)
+    return g.holds_nationally(frozenset({Role.BKN_ADMIN, Role.RECORDS_OFFICER})) or (
+        employee.agency_id in g.agencies_with(HOLD_ROLES)
+    )
+
+
+def can_manage_api_tokens(user: User | None, agency) -> bool:
+    """National admins create any token; agency admins tokens for their own agency."""
+    g = grants(user)
+    if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
+        return True
+    return agency is not None and agency.pk in g.agencies_with(frozenset({Role.AGENCY_ADMIN}))
+
+
+DASHBOARD_ROLES = frozenset({Role.MONITOR, Role.BKN_ADMIN, Role.AGENCY_ADMIN})
+
+
+def dashboard_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(the national dashboard, agency ids whose dashboards it sees)."""
+    g = grants(user)
+    return g.holds_nationally(DASHBOARD_ROLES), g.agencies_with(DASHBOARD_ROLES)

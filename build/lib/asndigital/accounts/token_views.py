@@ -1,0 +1,72 @@
+"""API tokens for service accounts: agency admins (their agency) and national admins."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from asndigital.accounts import policies, tokens
+from asndigital.accounts.models import ApiToken
+from asndigital.core.errors import DomainError, NotFound
+from asndigital.personnel.models import Agency
+
+
+def _agencies(user):
+    if policies.can_manage_api_tokens(user, None):
+        return list(Agency.objects.order_by("name"))
+    return [a for a in Agency.objects.order_by("name") if policies.can_manage_api_tokens(user, a)]
+
+
+@never_cache
+@login_required
+def tokens_view(request):
+    national = policies.can_manage_api_tokens(request.user, None)
+    agencies = _agencies(request.user)
+    if not national and not agencies:
+        raise Http404
+    shown = ApiToken.objects.select_related("agency", "created_by")
+    if not national:
+        shown = shown.filter(agency__in=agencies)
+    created = None
+    if request.method == "POST":
+        agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
+        try:
+            token, value = tokens.create_token(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                agency=agency,
+                scope=request.POST.get("scope", ""),
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            created = (token, value)  # shown once, on this response only
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "tokens": shown,
+            "agencies": agencies,
+            "national": national,
+            "created": created,
+            "scopes": ApiToken.Scope.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_view(request, pk):
+    token = ApiToken.objects.select_related("agency").filter(pk=pk).first()
+    if token is None or not policies.can_manage_api_tokens(request.user, token.agency):
+        raise Http404
+    tokens.revoke_token(actor=request.user, token=token)
+    messages.success(request, _("The token was revoked; it no longer works."))
+    return redirect("accounts:api_tokens")

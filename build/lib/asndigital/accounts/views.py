@@ -1,0 +1,301 @@
+"""Signing in: password, then the one-time code (or, the first time, activating an app).
+
+Django's ``login()`` happens only after the second factor, so a person who has passed only the
+password is not signed in and can reach nothing but these pages, help and logout.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from asndigital.accounts import mfa, throttle
+from asndigital.accounts.forms import ActivationForm, CodeForm, LoginForm
+from asndigital.accounts.models import User
+from asndigital.audit.services import record
+from asndigital.core.crypto import SealError, seal, unseal
+from asndigital.core.errors import DomainError
+
+PENDING = "asn_login_pending"  # {"user": id, "at": time, "next": url}: the password was right
+ACTIVATION = "asn_activation_secret"  # the secret being activated, sealed
+FRESH_CODES = "asn_fresh_recovery_codes"  # shown once after activation
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+MUST_CHANGE = "asn_must_change_password"  # see password_views
+
+CLOCK_HINT = gettext_lazy(
+    "The code is not right. Most often the phone's clock is off: set date and time to "
+    "automatic in the phone's settings, then type the code that is shown now."
+)
+
+
+def _wait_message(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    if minutes:
+        return _("Too many attempts. Try again in %(m)d min %(s)d s.") % {"m": minutes, "s": rest}
+    return _("Too many attempts. Try again in %(s)d seconds.") % {"s": seconds}
+
+
+def _safe_next(request, url: str) -> str:
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return url
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _pending_user(request) -> User | None:
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending.get("at", 0) > settings.ASN_LOGIN_PENDING_SECONDS:
+        return None
+    return User.objects.filter(pk=pending["user"], is_active=True).first()
+
+
+def _meets_policy(password: str, user: User) -> bool:
+    try:
+        validate_password(password, user)
+    except ValidationError:
+        return False
+    return True
+
+
+def _complete_login(request, user: User, method: str, dirty=()) -> str:
+    """Sign in for real (new session key) and say where to go; ``dirty``: throttles to clear."""
+    pending = request.session.get(PENDING, {})
+    target = pending.get("next", "")
+    login(request, user, backend=BACKEND)
+    if pending.get("weak"):
+        request.session[MUST_CHANGE] = True
+    for key in (PENDING, ACTIVATION):
+        request.session.pop(key, None)
+    request.session["asn_started"] = request.session["asn_seen"] = int(time.time())
+    for spent in dirty:
+        if spent.scope != "ip":  # an address's count is not one person's to clear
+            spent.reset()
+    record(user, "login.succeeded", user, method=method, ip=throttle.client_ip(request))
+    return _safe_next(request, target)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        ip = throttle.client_ip(request)
+        by_account, by_address = throttle.for_account(username), throttle.for_address(ip)
+        # Before any password hash: a refused attempt costs the server almost nothing.
+        wait, dirty = throttle.check(by_account, by_address)
+        if wait:
+            form.add_error(None, _wait_message(wait))
+            status = 429
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                by_account.failure()
+                by_address.failure()
+                known = User.objects.filter(username=username).first()
+                record(None, "login.failed", known, reason="password", ip=ip)
+                form.add_error(
+                    None,
+                    _("The NIP/username or password is wrong, or the account cannot sign in."),
+                )
+            else:
+                if by_account in dirty:
+                    by_account.reset()
+                request.session.cycle_key()
+                request.session[PENDING] = {
+                    "user": str(user.pk),
+                    "at": time.time(),
+                    "next": request.POST.get("next", "") or request.GET.get("next", ""),
+                    # Judged now, while the password is at hand: a weak one must be replaced
+                    # right after the full sign-in ("Reset Password Lemah").
+                    "weak": not _meets_policy(form.cleaned_data["password"], user),
+                }
+                record(user, "login.password_ok", user, ip=ip)
+                target = "accounts:code" if mfa.has_device(user) else "accounts:activate"
+                return redirect(target)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@never_cache
+def code_view(request):
+    """The second step: a code from the app, or one of the recovery codes."""
+    user = _pending_user(request)
+    if user is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    if request.method != "POST" and not mfa.has_device(user):
+        return redirect("accounts:activate")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        ip = throttle.client_ip(request)
+        per_user = throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE)
+        by_address = throttle.for_address(ip)
+        wait, dirty = throttle.check(per_user, by_address)
+        raw = form.cleaned_data["code"]
+        if wait:
+            form.add_error("code", _wait_message(wait))
+            status = 429
+        elif mfa.looks_like_recovery_code(raw):
+            left = mfa.use_recovery_code(user=user, code=raw, ip=ip)
+            if left is None:
+                per_user.failure()
+                by_address.failure()
+                form.add_error("code", _("That recovery code is not valid or was already used."))
+            else:
+                target = _complete_login(request, user, "recovery_code", dirty)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You signed in with a recovery code. %(left)d code remains. Set up your "
+                        "authenticator app again so you do not run out.",
+                        "You signed in with a recovery code. %(left)d codes remain. Set up your "
+                        "authenticator app again so you do not run out.",
+                        left,
+                    )
+                    % {"left": left},
+                )
+                return redirect(target)
+        else:
+            result = mfa.check_code(user=user, code=raw, ip=ip)
+            if result.ok:
+                return redirect(_complete_login(request, user, "totp", dirty))
+            if result.reason == "no_device":
+                return redirect("accounts:activate")
+            per_user.failure()
+            by_address.failure()
+            if result.reason == "replayed":
+                form.add_error(
+                    "code",
+                    _(
+                        "This code was used already. Wait for the next code "
+                        "in your app (it changes every 30 seconds)."
+                    ),
+                )
+            elif result.reason == "locked":
+                form.add_error(
+                    "code",
+                    _(
+                        "Your authenticator is locked after too many wrong codes. Use a recovery "
+                        "code, or ask your agency's HR office (BKPSDM / Biro SDM) "
+                        "to reset your MFA."
+                    ),
+                )
+            else:
+                form.add_error("code", str(CLOCK_HINT))
+    return render(
+        request,
+        "accounts/code.html",
+        {"form": form, "pending_user": user, "server_time": timezone.now()},
+        status=status,
+    )
+
+
+def session_secret(request, key: str, context: str) -> bytes:
+    """A new authenticator secret kept (encrypted) in the session until its first code."""
+    sealed = request.session.get(key)
+    if sealed:
+        try:
+            return unseal(base64.b64decode(sealed), context=context)
+        except (SealError, ValueError):
+            pass
+    secret = mfa.new_secret()
+    request.session[key] = base64.b64encode(seal(secret, context=context)).decode("ascii")
+    return secret
+
+
+def try_activate(request, user: User, secret: bytes, form):
+    """Save the device when the form's code and name are right: (device, recovery codes), or
+    None with the reason on the form."""
+    try:
+        return mfa.activate_device(
+            user=user,
+            secret=secret,
+            code=form.cleaned_data["code"],
+            name=form.cleaned_data["name"],
+            ip=throttle.client_ip(request),
+        )
+    except DomainError as exc:
+        form.add_error("code" if exc.code == "invalid_code" else "name", exc.message)
+        return None
+
+
+@never_cache
+def activate_view(request):
+    """First sign-in: scan the QR code, type the first code and a device name."""
+    user = _pending_user(request)
+    if user is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    if mfa.has_device(user):
+        return redirect("accounts:code")
+    secret = session_secret(request, ACTIVATION, f"activation:{user.pk}")
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        activated = try_activate(request, user, secret, form)
+        if activated is not None:
+            target = _complete_login(request, user, "activation")
+            request.session[FRESH_CODES] = {"codes": activated[1], "next": target}
+            return redirect("accounts:recovery_codes")
+    uri = mfa.otpauth_uri(user, secret)
+    context = {
+        "form": form,
+        "pending_user": user,
+        "qr_svg": mfa.qr_svg(uri),
+        "secret_text": mfa.secret_text(secret),
+        "server_time": timezone.now(),
+        "issuer": settings.ASN_MFA_ISSUER,
+    }
+    return render(request, "accounts/activate.html", context)
+
+
+@never_cache
+def recovery_codes_view(request):
+    """The recovery codes, shown once after activation, with a download."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    fresh = request.session.get(FRESH_CODES)
+    if not fresh:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if request.method == "POST":
+        request.session.pop(FRESH_CODES, None)
+        return redirect(fresh.get("next") or settings.LOGIN_REDIRECT_URL)
+    if request.GET.get("download"):
+        lines = [
+            _("ASN Digital recovery codes for %(user)s") % {"user": request.user.username},
+            _("Each code works once, instead of the code from your app."),
+            "",
+            *fresh["codes"],
+            "",
+        ]
+        response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="asn-digital-recovery-codes.txt"'
+        return response
+    return render(request, "accounts/recovery_codes.html", {"codes": fresh["codes"]})
+
+
+class LogoutView(auth_views.LogoutView):
+    pass

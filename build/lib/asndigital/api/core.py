@@ -1,0 +1,136 @@
+"""The HTTP API (django-ninja) under /api/v1/: authentication, errors, limits.
+
+People use their browser session (which exists only after the second factor: Django's login
+runs after MFA), with CSRF on writes; service accounts send ``Authorization: Bearer <token>``.
+Errors are JSON ``{"code": ..., "message": ...}`` with a stable code. Each token (or person) may
+make ``ASN_API_RATE`` requests a minute.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from asndigital.core.errors import DomainError, NotFound
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        from asndigital.accounts.tokens import authenticate
+
+        found = authenticate(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token = found
+        _limit(found.user)
+        return found.user
+
+
+class SessionMFAAuth(SessionAuth):
+    """The site's session: only ever created after the second factor."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is None or not user.is_active:
+            return None
+        _limit(user)
+        return user
+
+
+class RateLimited(Exception):
+    pass
+
+
+def _limit(user) -> None:
+    window = int(time.time() // 60)
+    key = f"api-rate:{user.pk}:{window}"
+    cache.add(key, 0, 120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 120)
+        count = 1
+    if count > settings.ASN_API_RATE:
+        raise RateLimited()
+
+
+api = NinjaAPI(
+    title="ASN Digital API",
+    version="1",
+    description=(
+        "The national digital personnel archive. Authenticate with the browser session (after "
+        "the second factor) or a service account's token: `Authorization: Bearer asn_...`. "
+        "Errors are JSON with a stable `code` and a `message`; lists are cursor-paginated."
+    ),
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionMFAAuth()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error(request, status: int, code: str, message: str):
+    return api.create_response(request, {"code": code, "message": message}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return error(request, 400, exc.code or "invalid", exc.message)
+
+
+@api.exception_handler(NotFound)
+def not_found(request, exc):
+    return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(Http404)
+def http_404(request, exc):
+    return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request, exc):
+    return error(request, 401, "unauthorized", _("Sign in, or send a valid API token."))
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc: ValidationError):
+    # Which fields, so the client knows what to fix (a missing file, a number that is text).
+    fields = sorted({str(e["loc"][-1]) for e in exc.errors if e.get("loc")})
+    if not fields:
+        return error(request, 422, "invalid_request", _("The request is not valid."))
+    message = _("The request is not valid; check: %(fields)s.") % {"fields": ", ".join(fields)}
+    return error(request, 422, "invalid_request", message)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # django-ninja's only 400: a body that is not JSON
+        return error(request, 400, "invalid_request", _("The request's body is not valid JSON."))
+    codes = {403: "forbidden", 405: "method_not_allowed", 413: "too_large"}
+    return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc):
+    response = error(request, 429, "rate_limited", _("Too many requests; wait a minute."))
+    response["Retry-After"] = "60"
+    return response
+
+
+def register_routers() -> None:
+    from asndigital.audit.api import router as audit
+    from asndigital.documents.api import router as documents
+    from asndigital.personnel.api import router as personnel
+
+    api.add_router("/", personnel)
+    api.add_router("/", documents)
+    api.add_router("/", audit)

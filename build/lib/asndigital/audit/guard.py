@@ -1,0 +1,148 @@
+"""The database refuses UPDATE and DELETE on the audit trail (and TRUNCATE on PostgreSQL).
+
+Triggers, created by migration ``0003``: the one change allowed is sealing (``chain.seal``
+writing an event's position and hashes, once). On SQLite the triggers call a function this
+module registers on every connection; a connection without it (the sqlite3 shell) fails closed.
+
+``maintenance()`` lifts the guard for the current connection: only the test suite uses it, to
+empty the database between tests. The guard stops bugs and casual edits; whoever owns the
+database can drop triggers, which is why the chain and its signed checkpoints exist.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from django.db import connections
+from django.db.backends.signals import connection_created
+
+_state = threading.local()
+
+
+def _guarded() -> int:
+    return 0 if getattr(_state, "maintenance", False) else 1
+
+
+def register_sqlite_function(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("asn_audit_guarded", 0, _guarded)
+
+
+connection_created.connect(register_sqlite_function)
+
+
+@contextmanager
+def maintenance(using: str = "default"):
+    connection = connections[using]
+    _state.maintenance = True
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET asn.audit_maintenance = 'on'")
+    try:
+        yield
+    finally:
+        _state.maintenance = False
+        if connection.vendor == "postgresql" and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET asn.audit_maintenance")
+
+
+SEALABLE_COLUMNS_UNCHANGED_PG = " AND ".join(
+    f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}"
+    for c in (
+        "id",
+        "occurred_at",
+        "actor_id",
+        "action",
+        "target_type",
+        "target_id",
+        "employee_id",
+        "canonical",
+    )
+)
+SEALABLE_COLUMNS_UNCHANGED_SQLITE = SEALABLE_COLUMNS_UNCHANGED_PG.replace(
+    "IS NOT DISTINCT FROM", "IS"
+)
+
+# The events' own triggers (``partitions`` puts them back after rebuilding the table; on a
+# partitioned table PostgreSQL clones the row trigger onto every partition).
+POSTGRESQL_EVENT_INSTALL = [
+    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_auditevent "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_guard()",
+    "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_auditevent "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+]
+POSTGRESQL_EVENT_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent",
+    "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent",
+]
+POSTGRESQL_INSTALL = [
+    """
+    CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('asn.audit_maintenance', true) = 'on' THEN
+            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END IF;
+        IF TG_OP = 'UPDATE' AND OLD.position IS NULL AND {unchanged} THEN
+            RETURN NEW;  -- sealing: position and hashes, once
+        END IF;
+        RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END $$;
+    """.replace("{unchanged}", SEALABLE_COLUMNS_UNCHANGED_PG),
+    """
+    CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('asn.audit_maintenance', true) = 'on' THEN
+            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END IF;
+        RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END $$;
+    """,
+    *POSTGRESQL_EVENT_INSTALL,
+    "CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_checkpoint "
+    "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_checkpoint "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+]
+POSTGRESQL_REMOVE = [
+    *POSTGRESQL_EVENT_REMOVE,
+    "DROP TRIGGER IF EXISTS audit_checkpoint_append_only ON audit_checkpoint",
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_truncate ON audit_checkpoint",
+    "DROP FUNCTION IF EXISTS audit_event_guard()",
+    "DROP FUNCTION IF EXISTS audit_refuse_change()",
+]
+_REFUSE = "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: {op} refused'); END"
+SQLITE_INSTALL = [
+    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent "
+    "WHEN asn_audit_guarded() " + _REFUSE.format(op="DELETE"),
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent "
+    "WHEN asn_audit_guarded() AND NOT (OLD.position IS NULL AND "
+    + SEALABLE_COLUMNS_UNCHANGED_SQLITE
+    + ") "
+    + _REFUSE.format(op="UPDATE"),
+    "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint "
+    "WHEN asn_audit_guarded() " + _REFUSE.format(op="DELETE"),
+    "CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint "
+    "WHEN asn_audit_guarded() " + _REFUSE.format(op="UPDATE"),
+]
+SQLITE_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_event_no_delete",
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_delete",
+    "DROP TRIGGER IF EXISTS audit_checkpoint_no_update",
+]
+
+
+def install(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    for statement in {"postgresql": POSTGRESQL_INSTALL, "sqlite": SQLITE_INSTALL}.get(vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
+def remove(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    for statement in {"postgresql": POSTGRESQL_REMOVE, "sqlite": SQLITE_REMOVE}.get(vendor, []):
+        schema_editor.execute(statement, params=None)

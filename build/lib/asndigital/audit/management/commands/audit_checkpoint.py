@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from asndigital.audit import signing
+from asndigital.audit.services import make_checkpoint
+
+
+class Command(BaseCommand):
+    help = (
+        "Seal pending audit events and write a signed checkpoint of the chain's head (run it "
+        "periodically, e.g. hourly). --public-key prints the key verifiers need."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--public-key", action="store_true")
+
+    def handle(self, *args, public_key=False, **options):
+        if public_key:
+            self.stdout.write(signing.public_text())
+            return
+        checkpoint = make_checkpoint()
+        self.stdout.write(
+            f"checkpoint at position {checkpoint.position}: {checkpoint.hash} "
+            f"(key {checkpoint.key_id})"
+        )

@@ -1,0 +1,23 @@
+"""On PostgreSQL, the audit trail becomes a table partitioned by month (``audit/partitions.py``):
+the events are copied as they are (ids, positions and hashes), this month and the next twelve get
+their partitions, and the append-only triggers are put back. Nothing changes on SQLite."""
+
+from django.db import migrations
+
+
+def partition(apps, schema_editor):
+    from asndigital.audit import partitions
+
+    partitions.partition(apps, schema_editor)
+
+
+def unpartition(apps, schema_editor):
+    from asndigital.audit import partitions
+
+    partitions.unpartition(apps, schema_editor)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0005_newest_first_indexes")]
+
+    operations = [migrations.RunPython(partition, unpartition)]

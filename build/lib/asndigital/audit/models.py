@@ -1,0 +1,101 @@
+import json
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(models.Model):
+    """One thing that happened. Append-only: written by ``audit.record`` and nothing else; the
+    database refuses UPDATE and DELETE (triggers, see ``audit/guard.py``).
+
+    ``canonical`` is the event's canonical serialisation, fixed when it is written, and the only
+    home of its details (``data``); the other columns are its queryable projection
+    (``verify_audit`` checks they agree). Once committed,
+    ``chain.seal`` gives each event its ``position`` in the hash chain, the ``prev_hash`` of the
+    event before it and its own ``hash``: the only change the database allows, once.
+
+    On PostgreSQL the table is partitioned by month of ``occurred_at`` (``audit/partitions.py``):
+    its primary key is ``(id, occurred_at)``, ``position`` is indexed but not unique in the
+    database (``verify_audit`` refuses a repeated position) and ``occurred_at`` has a BRIN index.
+    A migration that changes those columns or indexes must take that into account.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # audit_actor_newest starts with it
+    )
+    action = models.CharField(_("action"), max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    # The employee whose data this event touched (for their access history and the auditors).
+    employee_id = models.UUIDField(null=True, blank=True)
+    # The whole event as fixed text: the chain covers it, and the details live only here.
+    canonical = models.TextField(editable=False)
+    position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            # Newest first by id within one employee, actor or action: what the access history
+            # and the auditors' searches ask for, read from the end of the index.
+            models.Index(fields=["employee_id", "id"], name="audit_employee_newest"),
+            models.Index(fields=["actor", "id"], name="audit_actor_newest"),
+            models.Index(fields=["action", "id"], name="audit_action_newest"),
+            models.Index(fields=["id"], condition=Q(position__isnull=True), name="audit_unsealed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    @cached_property
+    def data(self) -> dict:
+        """The event's details (JSON), read from its canonical text."""
+        return json.loads(self.canonical)["data"] if self.canonical else {}
+
+
+class ChainHead(models.Model):
+    """The last sealed link (one row). Sealers lock it to append in order; ``verify_audit``
+    compares it with the chain's end, so cutting events off the end is noticed."""
+
+    position = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
+
+    def __str__(self) -> str:
+        return f"head {self.position} {self.hash[:12]}"
+
+
+class Checkpoint(models.Model):
+    """A signed statement “the chain had this hash at this position” (Ed25519). Exported copies
+    let anyone prove that the table was not rewritten wholesale. Append-only like the events."""
+
+    position = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.position} {self.hash[:12]}"

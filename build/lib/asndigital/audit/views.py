@@ -1,0 +1,75 @@
+"""The auditors' search of the audit trail (with CSV export), and an employee's own access
+history: who viewed or downloaded their documents (UU 27/2022)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from asndigital.accounts import policies
+from asndigital.audit import selectors
+from asndigital.audit.forms import AuditSearchForm
+from asndigital.core.spreadsheet import csv_response
+
+PAGE = 100
+HEADER = ["Waktu", "Pelaku", "Tindakan", "Objek", "ID objek", "Pegawai (ID)", "Data", "Posisi"]
+
+
+@login_required
+def search_view(request):
+    if not policies.can_read_audit(request.user):
+        raise Http404
+    form = AuditSearchForm(request.GET or None)
+    events, next_before = None, None
+    if form.is_valid():
+        try:
+            before_id = int(request.GET.get("sebelum") or 0) or None
+        except ValueError:
+            before_id = None
+        query = selectors.search(request.user, **form.cleaned_data, before_id=before_id)
+        if request.GET.get("export") == "csv":
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            rows = (
+                [
+                    timezone.localtime(e.occurred_at).isoformat(),
+                    e.actor.username if e.actor_id else "sistem",
+                    e.action,
+                    e.target_type,
+                    e.target_id,
+                    e.employee_id or "",
+                    e.canonical,
+                    e.position or "",
+                ]
+                for e in query.iterator(chunk_size=2000)
+            )
+            return csv_response(f"jejak-audit-{stamp}.csv", HEADER, rows)
+        events = list(query[: PAGE + 1])
+        if len(events) > PAGE:
+            events = events[:PAGE]
+            next_before = events[-1].pk
+    return render(
+        request,
+        "audit/search.html",
+        {"form": form, "events": events, "next_before": next_before},
+    )
+
+
+@login_required
+def my_access_view(request):
+    """The signed-in employee's document access history."""
+    from asndigital.documents.models import Document
+
+    employee = getattr(request.user, "employee", None)
+    if employee is None:
+        raise Http404
+    events = list(selectors.access_history(employee)[:200])
+    documents = {
+        str(d.pk): d
+        for d in Document.objects.filter(
+            pk__in={e.target_id for e in events if e.target_type == "documents.document"}
+        ).select_related("doc_type")
+    }
+    rows = [(event, documents.get(event.target_id)) for event in events]
+    return render(request, "audit/my_access.html", {"employee": employee, "rows": rows})

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class CoreConfig(AppConfig):
+    name = "asndigital.core"
+    label = "core"
+    default = True
+
+    def ready(self) -> None:
+        from asndigital.core import lookups  # noqa: F401 - registers field__any
+
+
+class ASNAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with our site class (national admins only, our login)."""
+
+    default = False
+    default_site = "asndigital.core.admin_site.ASNAdminSite"

@@ -1,0 +1,40 @@
+"""E-mail, sent after commit by a background worker (django-tasks with the database backend).
+
+Every message has a plain-text and an HTML part, rendered in the recipient's language from
+``<template>.txt`` and ``<template>.html``. Never put a password in a message.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_tasks import task
+
+
+@task()
+def send_templated_email(*, to: list[str], template: str, context: dict, language: str) -> None:
+    with translation.override(language):
+        subject = render_to_string(f"{template}.subject.txt", context).strip()
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def queue_email(*, to: str, template: str, context: dict, language: str = "") -> None:
+    """Send once the current transaction commits (nothing is sent for a rolled-back change)."""
+    if not to:
+        return
+    language = language or settings.LANGUAGE_CODE
+    transaction.on_commit(
+        lambda: send_templated_email.enqueue(
+            to=[to],
+            template=template,
+            context={"site_name": settings.ASN_SITE_NAME, **context},
+            language=language,
+        )
+    )

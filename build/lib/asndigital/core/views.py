@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from asndigital.accounts import policies
+
+
+def landing(request):
+    """What the service is, and the way in."""
+    return render(request, "core/landing.html")
+
+
+@login_required
+def home(request):
+    """Where a signed-in person starts: staff see the employee list, an ASN their own page."""
+    if policies.can_list_employees(request.user):
+        return redirect("personnel:employee_list")
+    if policies.can_read_audit(request.user):
+        return redirect("audit:search")
+    employee = getattr(request.user, "employee", None)
+    if employee is not None:
+        return redirect("personnel:employee_detail", pk=employee.pk)
+    return render(request, "core/home.html")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database answers, 503 when it does not. No details that help an attacker."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def bad_request(request, exception):
+    """A request Django refused to read (a part's headers over 1 KB, more files or fields than
+    allowed, a NUL character): say what may have happened, in the person's language; in JSON
+    under the API, like its other errors."""
+    if request.path.startswith("/api/"):
+        message = _(
+            "The request could not be read: a file name may be too long, too many files or "
+            "fields may have been sent at once, or it contains an invisible control character."
+        )
+        return JsonResponse({"code": "bad_request", "message": message}, status=400)
+    context = {"max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+    return render(request, "core/bad_request.html", context, status=400)
+
+
+def set_language(request):
+    """Django's language switch; a signed-in person's choice is kept for their e-mails too."""
+    from django.views.i18n import set_language as django_set_language
+
+    from asndigital.accounts.services import remember_language
+
+    response = django_set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        remember_language(user=request.user, language=request.POST.get("language", ""))
+    return response

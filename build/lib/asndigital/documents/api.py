@@ -1,0 +1,221 @@
+"""API: upload by NIP and type code (like SIASN's upload), download, accept and reject."""
+
+from __future__ import annotations
+
+import json
+import re
+from uuid import UUID
+
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from asndigital.audit.services import record
+from asndigital.core.errors import DomainError, NotFound
+from asndigital.documents import selectors, services, storage
+from asndigital.documents.models import DocumentType
+from asndigital.personnel.api import employee_by_nip
+
+router = Router(tags=["documents"])
+_TYPE_CODE = re.compile(r"[a-z0-9-]{1,40}")
+
+
+class StoredOut(Schema):
+    document: UUID
+    version: int
+    sha256: str
+    size: int
+    status: str
+
+
+class DecisionOut(Schema):
+    document: UUID
+    status: str
+
+
+class RejectIn(Schema):
+    reason: str
+
+
+class DocumentOut(Schema):
+    id: UUID
+    type: str
+    type_name: str
+    group: str
+    status: str
+    version: int | None
+    sha256: str | None
+    size: int | None
+    media_type: str | None
+    pages: int | None
+    metadata: dict
+    uploaded_at: str | None
+    verification_code: str | None
+
+
+@router.post("/employees/{nip}/documents", response={201: StoredOut}, summary="Upload")
+def upload(
+    request,
+    nip: str,
+    type: Form[str],
+    file: File[UploadedFile],
+    metadata: Form[str] = "{}",
+    source: Form[str] = "digital",
+):
+    """A document for the employee: the type's code (or SIASN code), its metadata as a JSON
+    object, and the file; checked and stored exactly as on the upload page."""
+    employee = employee_by_nip(request.auth, nip)
+    doc_type = None
+    # Only what a code can be reaches the database: no NUL (PostgreSQL refuses it), no "²" (a
+    # digit to isdigit(), not to int()).
+    if _TYPE_CODE.fullmatch(type):
+        doc_type = DocumentType.objects.filter(code=type).first()
+        if doc_type is None and type.isdigit():
+            doc_type = DocumentType.objects.filter(siasn_code=int(type)).first()
+    if doc_type is None:
+        raise DomainError(_("Unknown document type."), code="unknown_type")
+    try:
+        values = json.loads(metadata or "{}")
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        raise DomainError(_("metadata must be a JSON object."), code="metadata") from None
+    if not isinstance(values, dict):
+        raise DomainError(_("metadata must be a JSON object."), code="metadata")
+    version = services.upload_document(
+        actor=request.auth,
+        employee=employee,
+        doc_type=doc_type,
+        chunks=file.chunks(),
+        original_name=file.name,
+        metadata=values,
+        source=source,
+    )
+    return Status(
+        201,
+        {
+            "document": version.document_id,
+            "version": version.number,
+            "sha256": version.sha256,
+            "size": version.size,
+            "status": version.document.status,
+        },
+    )
+
+
+@router.get(
+    "/employees/{nip}/documents", response=list[DocumentOut], summary="An employee's dossier"
+)
+def list_documents(request, nip: str):
+    employee = employee_by_nip(request.auth, nip)
+    result = []
+    for document in selectors.dossier(employee):
+        version = document.current_version
+        result.append(
+            {
+                "id": document.pk,
+                "type": document.doc_type.code,
+                "type_name": document.doc_type.name,
+                "group": document.doc_type.group,
+                "status": document.status,
+                "version": version.number if version else None,
+                "sha256": version.sha256 if version else None,
+                "size": version.size if version else None,
+                "media_type": version.media_type if version else None,
+                "pages": version.page_count if version else None,
+                "metadata": version.metadata if version else {},
+                "uploaded_at": version.uploaded_at.isoformat() if version else None,
+                "verification_code": version.verification_code if version else None,
+            }
+        )
+    return result
+
+
+@router.get("/documents/{document_id}/versions/{number}/file", summary="Download")
+def download(request, document_id: UUID, number: int):
+    """The version's bytes, streamed; recorded in the audit trail like any download."""
+    document = selectors.get_document(user=request.auth, pk=document_id)
+    version = document.versions.filter(number=number, destroyed_at=None).first()
+    if version is None:
+        raise NotFound()
+    record(request.auth, "document.downloaded", document, version=str(version.pk), api=True)
+    response = FileResponse(
+        storage.open_version(version.storage_key, data_key=version.data_key()),
+        content_type=version.media_type,
+        as_attachment=True,
+        filename=f"{document.doc_type.code}-{document.employee.nip}-v{version.number}",
+    )
+    response["Content-Length"] = str(version.size)
+    response.block_size = storage.CHUNK  # decrypted on the fly: 1 MiB reads, not 4 KiB
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Checksum-SHA256"] = version.sha256
+    return response
+
+
+@router.post("/documents/{document_id}/accept", response=DecisionOut, summary="Accept")
+def accept(request, document_id: UUID):
+    document = selectors.get_document(user=request.auth, pk=document_id)
+    document = services.accept_document(actor=request.auth, document=document)
+    return {"document": document.pk, "status": document.status}
+
+
+@router.post("/documents/{document_id}/reject", response=DecisionOut, summary="Reject")
+def reject(request, document_id: UUID, body: RejectIn):
+    document = selectors.get_document(user=request.auth, pk=document_id)
+    document = services.reject_document(actor=request.auth, document=document, reason=body.reason)
+    return {"document": document.pk, "status": document.status}
+
+
+class GapOut(Schema):
+    nip: str
+    name: str
+    employment_type: str
+    unit: str
+    missing: list[str]
+    rejected: list[dict]
+
+
+class GapPage(Schema):
+    results: list[GapOut]
+    next: str | None
+
+
+@router.get("/reports/missing", response=GapPage, tags=["reports"], summary="Missing documents")
+def missing_report(
+    request, agency: str, unit: str | None = None, after: str = "", limit: int = 500
+):
+    """Laporan Kekurangan Berkas for one agency (its code), optionally one unit (its code):
+    per employee, the mandatory types missing or rejected. Paged by NIP: pass ``next`` as
+    ``after`` for the following page."""
+    from asndigital.documents.report import gaps
+    from asndigital.personnel import selectors as people
+
+    limit = max(1, min(limit, 2000))
+    found = people.agencies_for(request.auth).filter(code=agency).first()
+    if found is None:
+        raise NotFound()
+    employees = people.employee_list(user=request.auth, agency_id=found.pk)
+    if unit:
+        employees = employees.filter(unit__code=unit)
+    page = list(
+        employees.filter(nip__gt="".join(after.split()))
+        .order_by("nip")
+        .values_list("nip", flat=True)[: limit + 1]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    rows = sorted(gaps(employees.filter(nip__in=page)), key=lambda g: g.nip)
+    return {
+        "results": [
+            {
+                "nip": "".join(g.nip.split()),
+                "name": g.name,
+                "employment_type": g.employment_type,
+                "unit": g.unit,
+                "missing": g.missing,
+                "rejected": [{"type": name, "reason": reason} for name, reason in g.rejected],
+            }
+            for g in rows
+        ],
+        "next": page[-1] if more and page else None,
+    }

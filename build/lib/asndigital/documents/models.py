@@ -1,0 +1,186 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentType(models.Model):
+    """One kind of personnel document (SK CPNS, ijazah, ...): data, edited by national admins."""
+
+    class Group(models.TextChoices):
+        MAIN = "utama", _("Arsip Utama")
+        CONDITIONAL = "kondisional", _("Arsip Kondisional")
+        SUPPORTING = "pendukung", _("Pendukung")
+
+    class Requirement(models.TextChoices):
+        MANDATORY = "wajib", _("Mandatory")
+        CONDITIONAL = "kondisional", _("When the event happened")
+
+    class Multiplicity(models.TextChoices):
+        SINGLE = "tunggal", _("One per employee")
+        REPEATING = "berulang", _("Repeating (one per event)")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    group = models.CharField(_("group"), max_length=16, choices=Group.choices)
+    siasn_code = models.PositiveIntegerField(
+        _("SIASN code (id_ref_dokumen)"), null=True, blank=True, unique=True
+    )
+    # Employment types (CPNS, PNS, PPPK) the type applies to.
+    applies_to = models.JSONField(_("applies to"), default=list)
+    requirement = models.CharField(_("requirement"), max_length=16, choices=Requirement.choices)
+    multiplicity = models.CharField(_("multiplicity"), max_length=16, choices=Multiplicity.choices)
+    # [{"name": "nomor_sk", "type": "text"|"date"|"number", "required": true}, ...]
+    metadata_fields = models.JSONField(_("metadata fields"), default=list, blank=True)
+    allowed_formats = models.JSONField(_("allowed formats"), default=list)
+    max_size_bytes = models.PositiveIntegerField(_("maximum size (bytes)"), default=2 * 1024 * 1024)
+    is_sensitive = models.BooleanField(_("sensitive (UU 27/2022)"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+        ordering = ["group", "sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_size_bytes__gt=0), name="doctype_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def applies_to_type(self, employment_type: str) -> bool:
+        return employment_type in self.applies_to
+
+
+class Document(models.Model):
+    """One document of one employee (one SK, one ijazah...), with its versions and history."""
+
+    class Status(models.TextChoices):
+        WAITING = "menunggu", _("Waiting for verification")
+        ACCEPTED = "diterima", _("Accepted (DITERIMA)")
+        REJECTED = "ditolak", _("Rejected (DITOLAK)")
+        DESTROYED = "dimusnahkan", _("Destroyed (a tombstone remains)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey(
+        "personnel.Employee", on_delete=models.PROTECT, related_name="documents"
+    )
+    doc_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="documents")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.WAITING
+    )
+    current_version = models.ForeignKey(
+        "DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        indexes = [models.Index(fields=["employee", "doc_type"], name="document_employee_type")]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type} · {self.employee_id}"
+
+
+class DocumentVersion(models.Model):
+    """An immutable original: the bytes under ``storage_key`` never change after upload."""
+
+    class Source(models.TextChoices):
+        SCAN = "scan", _("Scanned paper (alih media)")
+        DIGITAL = "digital", _("Born digital")
+
+    class ThumbnailState(models.TextChoices):
+        PENDING = "pending", _("being made")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("not available")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    storage_key = models.CharField(max_length=200, unique=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    media_type = models.CharField(max_length=64)
+    page_count = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=120)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    metadata = models.JSONField(default=dict)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    # Encryption at rest (documents/encryption.py): the version's data key, sealed by the master
+    # keyring; destroying it makes every copy of the file unreadable. ``stored_sha256`` is the
+    # hash of the bytes as stored (fixity checks them without any key).
+    is_encrypted = models.BooleanField(default=False)
+    sealed_key = models.BinaryField(null=True, blank=True, editable=False)
+    stored_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    # Issued when this version is accepted: the key of its public verification page. Random
+    # (120 bits), so it can be neither guessed nor enumerated.
+    verification_code = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, editable=False
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # Set when the version was destroyed: its file, preview and data key are gone; this row
+    # stays as the tombstone (what it was, its hashes, who uploaded it).
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    # A first-page preview made in the background (a PNG under thumbnails/).
+    thumbnail_state = models.CharField(
+        max_length=16, choices=ThumbnailState.choices, default=ThumbnailState.PENDING
+    )
+
+    class Meta:
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="version_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.number}"
+
+    def data_key(self) -> bytes | None:
+        """The key that decrypts this version's file (None: stored in plain)."""
+        from asndigital.documents import encryption
+
+        if not self.is_encrypted:
+            return None
+        if self.sealed_key is None:
+            raise encryption.KeyDestroyed(f"the data key of version {self.pk} was destroyed")
+        return encryption.open_key(bytes(self.sealed_key), self.pk)
+
+    @property
+    def thumbnail_key(self) -> str:
+        return f"thumbnails/{self.document.employee_id}/{self.pk}.png"
+
+    @property
+    def verification_code_display(self) -> str:
+        code = self.verification_code or ""
+        return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+class DocumentEvent(models.Model):
+    """Every transition of a document, kept (uploaded, replaced, accepted, rejected...)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="events")
+    version = models.ForeignKey(
+        DocumentVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=32)
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

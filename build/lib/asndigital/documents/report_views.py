@@ -1,0 +1,80 @@
+"""The missing-documents report page and its CSV/XLSX exports."""
+
+from __future__ import annotations
+
+import tempfile
+from itertools import islice
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from asndigital.accounts import policies
+from asndigital.core.spreadsheet import csv_response, spreadsheet_safe
+from asndigital.documents.report import gaps
+from asndigital.personnel import selectors
+
+PAGE = 50
+
+
+def _scope(request):
+    if not policies.can_list_employees(request.user):
+        raise Http404
+    agencies = list(selectors.agencies_for(request.user))
+    try:
+        agency_id = int(request.GET.get("agency") or (agencies[0].pk if len(agencies) == 1 else 0))
+        unit_id = int(request.GET.get("unit") or 0)
+    except ValueError:
+        raise Http404 from None
+    employees = selectors.employee_list(
+        user=request.user, agency_id=agency_id or None, unit_id=unit_id or None
+    )
+    return agencies, agency_id, unit_id, employees
+
+
+def _lines(gap):
+    missing = "; ".join(gap.missing)
+    rejected = "; ".join(f"{name} ({reason})" if reason else name for name, reason in gap.rejected)
+    return [gap.nip, gap.name, gap.employment_type, gap.unit, missing, rejected]
+
+
+HEADER = ["NIP", "Nama", "Jenis pegawai", "Unit", "Belum ada", "Ditolak (alasan)"]
+
+
+@login_required
+def report_view(request):
+    agencies, agency_id, unit_id, employees = _scope(request)
+    if agency_id == 0:
+        return render(request, "documents/report.html", {"agencies": agencies, "rows": None})
+    export = request.GET.get("export")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if export == "csv":
+        rows = (_lines(gap) for gap in gaps(employees))
+        return csv_response(f"kekurangan-berkas-{stamp}.csv", HEADER, rows)
+    if export == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("Missing documents"))
+        sheet.append(HEADER)
+        for gap in gaps(employees):
+            sheet.append([spreadsheet_safe(v) for v in _lines(gap)])
+        handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+        book.save(handle)
+        handle.seek(0)
+        return FileResponse(handle, as_attachment=True, filename=f"kekurangan-berkas-{stamp}.xlsx")
+    page = int(request.GET.get("page") or 1) if (request.GET.get("page") or "1").isdigit() else 1
+    rows = list(islice(gaps(employees), (page - 1) * PAGE, page * PAGE + 1))
+    context = {
+        "agencies": agencies,
+        "agency_id": agency_id,
+        "unit_id": unit_id,
+        "units": selectors.units_for(request.user, agency_id),
+        "rows": rows[:PAGE],
+        "page": page,
+        "has_next": len(rows) > PAGE,
+        "query": f"agency={agency_id}&unit={unit_id}",
+    }
+    return render(request, "documents/report.html", context)

@@ -1,0 +1,170 @@
+"""Reads of documents; every one starts from the employees the user may see."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Prefetch
+
+from asndigital.core.errors import NotFound
+from asndigital.documents.models import Document, DocumentEvent
+from asndigital.personnel.models import Employee
+
+
+def visible_documents(user):
+    return Document.objects.filter(employee__in=Employee.objects.visible_to(user))
+
+
+def get_document(*, user, pk) -> Document:
+    try:
+        key = uuid.UUID(str(pk))
+    except ValueError:
+        raise NotFound() from None
+    document = (
+        visible_documents(user)
+        .select_related("employee", "current_version", "doc_type")
+        .filter(pk=key)
+        .first()
+    )
+    if document is None:
+        raise NotFound()
+    return document
+
+
+def dossier(employee: Employee):
+    """An employee's documents with their current version and last rejection (the caller has
+    already checked that the user may see the employee)."""
+    rejections = DocumentEvent.objects.filter(kind="rejected").order_by("-at", "-id")
+    return (
+        Document.objects.filter(employee=employee)
+        .select_related("doc_type", "current_version", "current_version__uploaded_by")
+        .prefetch_related(Prefetch("events", queryset=rejections, to_attr="rejections"))
+        .order_by("doc_type__group", "doc_type__sort_order", "created_at")
+    )
+
+
+def mandatory_types(employment_type: str):
+    from asndigital.documents.models import DocumentType
+
+    return [
+        t
+        for t in DocumentType.objects.filter(
+            is_active=True, requirement=DocumentType.Requirement.MANDATORY
+        )
+        if t.applies_to_type(employment_type)
+    ]
+
+
+STATE_ORDER = {"missing": 0, "ditolak": 1, "menunggu": 2, "diterima": 3}
+
+
+def checklist(employee: Employee) -> dict:
+    """The mandatory types for the employee's employment type, each present / missing / accepted
+    / rejected (with the reason), and the completeness (share of them accepted)."""
+    documents = list(dossier(employee))
+    rows = []
+    for doc_type in mandatory_types(employee.employment_type):
+        mine = [d for d in documents if d.doc_type_id == doc_type.pk]
+        # The best state among this type's documents counts (one accepted ijazah is enough).
+        best = max(mine, key=lambda d: STATE_ORDER[d.status], default=None)
+        state = best.status if best is not None else "missing"
+        reason = best.rejections[0].reason if best is not None and best.rejections else ""
+        rows.append({"type": doc_type, "state": state, "reason": reason})
+    accepted = sum(1 for row in rows if row["state"] == "diterima")
+    return {
+        "rows": rows,
+        "accepted": accepted,
+        "total": len(rows),
+        "percent": round(100 * accepted / len(rows)) if rows else 100,
+    }
+
+
+def history(document: Document) -> dict:
+    """A document's versions (newest first) and every event, with who did it."""
+    from asndigital.documents.models import DocumentVersion
+
+    versions = list(
+        DocumentVersion.objects.filter(document=document)
+        .select_related("uploaded_by")
+        .order_by("-number")
+    )
+    events = list(
+        DocumentEvent.objects.filter(document=document)
+        .select_related("actor", "version")
+        .order_by("-at", "-id")
+    )
+    return {"versions": versions, "events": events}
+
+
+def normalise_code(code: str) -> str | None:
+    """A verification code as typed or scanned (any case, with or without dashes), or None."""
+    cleaned = "".join((code or "").split()).replace("-", "").upper()
+    if len(cleaned) != 24 or not cleaned.isalnum() or set(cleaned) & set("0189"):
+        return None
+    return cleaned
+
+
+def public_verification(code: str):
+    """The accepted version with this verification code, for the public page; or None.
+    Deliberately unscoped: the code itself is the capability (120 random bits)."""
+    from asndigital.documents.models import DocumentVersion
+
+    cleaned = normalise_code(code)
+    if cleaned is None:
+        return None
+    return (
+        DocumentVersion.objects.select_related(
+            "document", "document__doc_type", "document__employee"
+        )
+        .filter(verification_code=cleaned)
+        .first()
+    )
+
+
+def mask_name(name: str) -> str:
+    """“Budi Santoso, S.Kom.” → “B*** S******, S.***.”: enough to recognise, not to identify."""
+    words = []
+    for word in (name or "").split():
+        letters = [i for i, ch in enumerate(word) if ch.isalpha()]
+        masked = list(word)
+        for i in letters[1:]:
+            masked[i] = "*"
+        words.append("".join(masked))
+    return " ".join(words)
+
+
+def public_facts(version) -> dict:
+    """What the public verification page may show of a version: never its content."""
+    from datetime import date
+
+    from asndigital.documents.models import Document
+
+    document = version.document
+    metadata = version.metadata or {}
+    number = next((metadata[k] for k in ("nomor_sk", "nomor") if metadata.get(k)), "")
+    raw_date = next((metadata[k] for k in ("tanggal_sk", "tanggal") if metadata.get(k)), "")
+    try:
+        issued_on = date.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        issued_on = None
+    is_current = (
+        document.current_version_id == version.pk and document.status == Document.Status.ACCEPTED
+    )
+    return {
+        "type": document.doc_type.name,
+        "number": number,
+        "issued_on": issued_on,
+        "year": metadata.get("tahun", ""),
+        "owner": mask_name(document.employee.display_name),
+        "state": "destroyed"
+        if document.status == Document.Status.DESTROYED
+        else "valid"
+        if is_current
+        else "superseded",
+        "sha256": version.sha256,
+        "size": version.size,
+        "pages": version.page_count,
+        "accepted_at": version.accepted_at,
+        "version": version.number,
+        "code": version.verification_code_display,
+    }

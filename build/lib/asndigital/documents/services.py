@@ -1,0 +1,452 @@
+"""Changes to the document catalogue. The only writer of DocumentType."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+import re
+import secrets
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from asndigital.accounts import policies
+from asndigital.audit.services import record
+from asndigital.core.errors import DomainError
+from asndigital.documents.models import DocumentType
+from asndigital.personnel.models import EmploymentType
+from asndigital.records.services import refuse_if_held
+
+logger = logging.getLogger(__name__)
+CATALOGUE = Path(__file__).with_name("catalogue.json")
+# Control characters (C0, DEL, C1) and the bidirectional overrides and isolates that make text
+# show in another order than it is stored ("Trojan Source"): never part of a decree's number.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2100, 12, 31)
+FIELD_TYPES = frozenset({"text", "date", "number"})
+FORMATS = frozenset({"pdf", "jpg", "png"})
+EDITABLE = (
+    "name",
+    "group",
+    "siasn_code",
+    "applies_to",
+    "requirement",
+    "multiplicity",
+    "metadata_fields",
+    "allowed_formats",
+    "max_size_bytes",
+    "is_sensitive",
+    "is_active",
+    "sort_order",
+)
+
+
+def clean_definition(data: dict[str, Any]) -> dict[str, Any]:
+    """Check one type's definition; raise DomainError with a reason for people."""
+    if data["group"] not in DocumentType.Group.values:
+        raise DomainError(_("Unknown group: %(value)s.") % {"value": data["group"]})
+    if data["requirement"] not in DocumentType.Requirement.values:
+        raise DomainError(_("Unknown requirement: %(value)s.") % {"value": data["requirement"]})
+    if data["multiplicity"] not in DocumentType.Multiplicity.values:
+        raise DomainError(_("Unknown multiplicity: %(value)s.") % {"value": data["multiplicity"]})
+    applies = list(data["applies_to"])
+    if not applies or any(t not in EmploymentType.values for t in applies):
+        raise DomainError(_("Applies to must list CPNS, PNS and/or PPPK."))
+    formats = list(data["allowed_formats"])
+    if not formats or any(f not in FORMATS for f in formats):
+        raise DomainError(_("Allowed formats are pdf, jpg and png."))
+    names = set()
+    for spec in data["metadata_fields"]:
+        if spec.get("type") not in FIELD_TYPES or not spec.get("name") or spec["name"] in names:
+            raise DomainError(
+                _("Each metadata field needs a unique name and a type (text, date or number).")
+            )
+        names.add(spec["name"])
+    if int(data["max_size_bytes"]) <= 0:
+        raise DomainError(_("The maximum size must be positive."))
+    return {**data, "applies_to": applies, "allowed_formats": formats}
+
+
+@transaction.atomic
+def upsert_document_type(*, actor, code: str, data: dict[str, Any]) -> tuple[DocumentType, bool]:
+    """Create the type with this code or bring it up to date; (type, whether anything changed)."""
+    if actor is not None:
+        policies.require(policies.can_use_django_admin(actor))
+    data = clean_definition({k: data[k] for k in EDITABLE if k in data})
+    current = DocumentType.objects.select_for_update().filter(code=code).first()
+    if current is None:
+        created = DocumentType.objects.create(code=code, **data)
+        record(actor, "doctype.created", created, code=code)
+        return created, True
+    changes = {k: [getattr(current, k), v] for k, v in data.items() if getattr(current, k) != v}
+    if not changes:
+        return current, False
+    for key, (_old, new) in changes.items():
+        setattr(current, key, new)
+    current.updated_at = timezone.now()
+    current.save()
+    record(actor, "doctype.updated", current, changes=changes)
+    return current, True
+
+
+def read_catalogue(path: Path = CATALOGUE) -> list[tuple[str, dict[str, Any]]]:
+    """The catalogue file as (code, definition) pairs, metadata fields expanded."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    fields = raw["fields"]
+    result = []
+    for order, entry in enumerate(raw["types"], start=1):
+        metadata = [
+            {
+                "name": name,
+                "type": fields[name]["type"],
+                "label": fields[name]["label"],
+                "required": required,
+            }
+            for name, required in entry["metadata"]
+        ]
+        result.append(
+            (
+                entry["code"],
+                {
+                    "name": entry["name"],
+                    "group": entry["group"],
+                    "siasn_code": entry["siasn_code"],
+                    "applies_to": entry["applies_to"],
+                    "requirement": entry["requirement"],
+                    "multiplicity": entry["multiplicity"],
+                    "metadata_fields": metadata,
+                    "allowed_formats": entry["formats"],
+                    "max_size_bytes": entry.get("max_size_bytes", 2 * 1024 * 1024),
+                    "is_sensitive": entry.get("sensitive", False),
+                    "is_active": True,
+                    "sort_order": order,
+                },
+            )
+        )
+    return result
+
+
+def load_catalogue(*, actor=None, path: Path = CATALOGUE, update: bool = False) -> dict[str, int]:
+    """Create the catalogue's types that are missing; with ``update``, also overwrite edited
+    ones with the file's version (national admins' edits are kept otherwise)."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    existing = set(DocumentType.objects.values_list("code", flat=True))
+    for code, definition in read_catalogue(path):
+        if code in existing and not update:
+            counts["unchanged"] += 1
+            continue
+        _type, changed = upsert_document_type(actor=actor, code=code, data=definition)
+        if code not in existing:
+            counts["created"] += 1
+        elif changed:
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    return counts
+
+
+def types_for(employment_type: str):
+    """Active types that apply to an employment type (CPNS, PNS, PPPK), in catalogue order."""
+    return [
+        t for t in DocumentType.objects.filter(is_active=True) if t.applies_to_type(employment_type)
+    ]
+
+
+# --- Uploads ---------------------------------------------------------------------------------
+
+
+def clean_metadata(
+    doc_type: DocumentType, raw: dict[str, Any], *, require: bool = True
+) -> dict[str, Any]:
+    """The type's metadata fields, typed; refuse a missing required field or a bad value."""
+    from asndigital.personnel.importer import RowError, parse_date
+
+    cleaned: dict[str, Any] = {}
+    for spec in doc_type.metadata_fields:
+        given = raw.get(spec["name"])
+        label = spec.get("label", spec["name"])
+        # Text or a number (the API's JSON): not a list, an object, true/false or NaN.
+        if given is not None and (
+            isinstance(given, bool)
+            or not isinstance(given, str | int | float)
+            or (isinstance(given, float) and not math.isfinite(given))
+        ):
+            raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
+        value = str(given if given is not None else "").strip()
+        if not value:
+            if spec.get("required") and require:
+                raise DomainError(_("%(field)s is required.") % {"field": label}, code="metadata")
+            continue
+        if len(value) > 200 or _CONTROL.search(value):
+            raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
+        if spec["type"] == "date":
+            try:
+                day = parse_date(value)
+            except RowError:
+                raise DomainError(
+                    _("%(field)s must be a date (DD-MM-YYYY).") % {"field": label}, code="metadata"
+                ) from None
+            if not FIRST_DATE <= day <= LAST_DATE:
+                # Years like 0001 or 9999 are typing errors, and dates are computed with.
+                raise DomainError(
+                    _("%(field)s must be a date between %(first)d and %(last)d.")
+                    % {"field": label, "first": FIRST_DATE.year, "last": LAST_DATE.year},
+                    code="metadata",
+                )
+            value = day.isoformat()
+        elif spec["type"] == "number":
+            try:
+                value = int(value)
+            except ValueError:
+                raise DomainError(
+                    _("%(field)s must be a number.") % {"field": label}, code="metadata"
+                ) from None
+        cleaned[spec["name"]] = value
+    return cleaned
+
+
+def upload_document(
+    *,
+    actor,
+    employee,
+    doc_type: DocumentType,
+    chunks=None,
+    received=None,
+    original_name: str,
+    metadata: dict[str, Any],
+    source: str,
+    document=None,
+    require_metadata: bool = True,
+):
+    """Store a new document (or a new version of ``document``): checked by content, hashed in
+    the same pass that writes it, durable before its row commits. Returns the version.
+
+    The bytes come as ``chunks``, or already ``received`` into storage's ``tmp/`` by an upload
+    handler; either way this service commits them or removes them, never leaves them."""
+    from asndigital.documents import encryption, storage
+    from asndigital.documents.inspection import inspect_file, safe_name
+    from asndigital.documents.models import Document, DocumentVersion
+
+    try:
+        policies.require(policies.can_upload_for(actor, employee))
+        if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
+            raise DomainError(
+                _("This document type does not apply to this employee."),
+                code="type_not_applicable",
+            )
+        if source not in DocumentVersion.Source.values:
+            raise DomainError(
+                _("Say whether the document is a scan or born digital."), code="source"
+            )
+        # Bulk uploads map files only; their metadata is completed later.
+        cleaned = clean_metadata(doc_type, metadata, require=require_metadata)
+        if received is None:
+            received = storage.receive(chunks, max_size=doc_type.max_size_bytes)
+        elif received.size > doc_type.max_size_bytes:
+            raise storage.too_large(doc_type.max_size_bytes)
+        inspected = inspect_file(
+            received.path, original_name=original_name, allowed=doc_type.allowed_formats
+        )
+        with transaction.atomic():
+            if document is None and doc_type.multiplicity == DocumentType.Multiplicity.SINGLE:
+                document = Document.objects.filter(employee=employee, doc_type=doc_type).first()
+            if document is not None:
+                document = Document.objects.select_for_update().get(pk=document.pk)
+                if document.employee_id != employee.pk or document.doc_type_id != doc_type.pk:
+                    raise DomainError(_("That document belongs elsewhere."), code="mismatch")
+                refuse_if_held(document)
+                if document.status == Document.Status.DESTROYED:
+                    raise DomainError(_("This document was destroyed."), code="destroyed")
+            duplicate = DocumentVersion.objects.filter(
+                document__employee=employee, document__doc_type=doc_type, sha256=received.sha256
+            ).exists()
+            if duplicate:
+                raise DomainError(_("This exact file is already in the dossier."), code="duplicate")
+            if document is None:
+                document = Document.objects.create(employee=employee, doc_type=doc_type)
+                number, kind = 1, "uploaded"
+            else:
+                number, kind = document.versions.count() + 1, "replaced"
+            version = DocumentVersion(
+                document=document,
+                number=number,
+                sha256=received.sha256,
+                size=received.size,
+                media_type=inspected.media_type,
+                page_count=inspected.page_count,
+                original_name=safe_name(original_name),
+                source=source,
+                metadata=cleaned,
+                uploaded_by=actor,
+            )
+            version.storage_key = f"documents/{employee.pk}/{version.pk}"
+            # Encrypted with its own key and durable before the row commits; if the commit
+            # fails, the file is a leftover (cleanup_uploads).
+            data_key = encryption.new_data_key()
+            version.is_encrypted = True
+            version.sealed_key = encryption.seal_key(data_key, version.pk)
+            version.stored_sha256 = storage.commit(received, version.storage_key, data_key=data_key)
+            version.save()
+            document.current_version = version
+            document.status = Document.Status.WAITING
+            document.updated_at = timezone.now()
+            document.save(update_fields=["current_version", "status", "updated_at"])
+            document.events.create(version=version, kind=kind, actor=actor)
+            record(
+                actor,
+                f"document.{kind}",
+                document,
+                version=str(version.pk),
+                sha256=received.sha256,
+                type=doc_type.code,
+            )
+            transaction.on_commit(partial(_enqueue_thumbnail, version.pk))
+            if settings.ASN_S3_OBJECT_LOCK:
+                from asndigital.records.lifecycle import is_held
+
+                if is_held(document):  # a new document in a held dossier is held too
+                    transaction.on_commit(
+                        partial(storage.set_legal_hold, [version.storage_key], True)
+                    )
+    except BaseException:
+        if received is not None:
+            storage.discard(received)
+        raise
+    return version
+
+
+def make_thumbnail(*, version_id) -> str:
+    """Draw a version's first-page preview (once); its ``thumbnail_state`` says whether there is
+    one. A file that cannot be drawn gets no preview, and nothing else changes."""
+    from asndigital.documents import storage, thumbnails
+    from asndigital.documents.models import DocumentVersion
+
+    version = DocumentVersion.objects.select_related("document").filter(pk=version_id).first()
+    if version is None:
+        return "missing"
+    ready = DocumentVersion.ThumbnailState.READY
+    if version.thumbnail_state == ready and storage.exists(version.thumbnail_key):
+        return ready
+    try:
+        data_key = version.data_key()
+        with storage.local_copy(version.storage_key, data_key=data_key) as path:
+            data = thumbnails.render(path, version.media_type)
+    except Exception:  # any failure to draw means "no preview"; it is logged, not hidden
+        logger.warning("no thumbnail for document version %s", version.pk, exc_info=True)
+        state = DocumentVersion.ThumbnailState.FAILED
+    else:
+        storage.write_bytes(version.thumbnail_key, data, data_key=data_key)
+        state = ready
+        if settings.ASN_S3_OBJECT_LOCK:
+            from asndigital.records.lifecycle import is_held
+
+            if is_held(version.document):
+                storage.set_legal_hold([version.thumbnail_key], True)
+    DocumentVersion.objects.filter(pk=version.pk).update(thumbnail_state=state)
+    return state
+
+
+def _enqueue_thumbnail(version_id) -> None:
+    from asndigital.documents.tasks import make_thumbnail
+
+    make_thumbnail.enqueue(str(version_id))
+
+
+# --- Verification ----------------------------------------------------------------------------
+
+
+def new_verification_code() -> str:
+    """120 random bits as 24 base32 characters (A–Z, 2–7): printed on copies, never guessable."""
+    return base64.b32encode(secrets.token_bytes(15)).decode("ascii")
+
+
+def _decide(*, actor, document, status: str, kind: str, reason: str = ""):
+    from asndigital.core.mail import queue_email
+    from asndigital.documents.models import Document
+
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("employee", "current_version", "doc_type")
+            .get(pk=document.pk)
+        )
+        policies.require(policies.can_view_employee(actor, document.employee))
+        if not policies.can_verify(actor, document):
+            raise DomainError(
+                _(
+                    "You cannot verify this document (four eyes: not your own "
+                    "upload, and only the employee's agency verifies)."
+                ),
+                code="forbidden",
+            )
+        if document.status != Document.Status.WAITING:
+            raise DomainError(_("This document was already decided."), code="decided")
+        refuse_if_held(document)
+        document.status = status
+        document.updated_at = timezone.now()
+        document.save(update_fields=["status", "updated_at"])
+        if status == Document.Status.ACCEPTED:
+            version = document.current_version
+            version.verification_code = new_verification_code()
+            version.accepted_at = document.updated_at
+            version.save(update_fields=["verification_code", "accepted_at"])
+        document.events.create(
+            version=document.current_version, kind=kind, reason=reason, actor=actor
+        )
+        record(
+            actor,
+            f"document.{kind}",
+            document,
+            version=str(document.current_version_id),
+            reason=reason,
+        )
+        employee = document.employee
+        queue_email(
+            to=employee.email,
+            template="documents/email/decision",
+            context={
+                "name": employee.display_name,
+                "type": document.doc_type.name,
+                "accepted": status == Document.Status.ACCEPTED,
+                "reason": reason,
+            },
+            language=employee.user.language if employee.user_id else "",
+        )
+    return document
+
+
+def accept_document(*, actor, document):
+    """DITERIMA: the current version is accepted."""
+    from asndigital.documents.models import Document
+
+    return _decide(actor=actor, document=document, status=Document.Status.ACCEPTED, kind="accepted")
+
+
+def reject_document(*, actor, document, reason: str):
+    """DITOLAK, with a reason the employee sees; a replacement goes back to waiting."""
+    from asndigital.documents.models import Document
+
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(_("A rejection needs a reason."), code="reason")
+    if _CONTROL.search(reason):
+        raise DomainError(
+            _("The reason is not valid: it contains control characters."), code="reason"
+        )
+    if len(reason) > 500:
+        raise DomainError(_("The reason can have at most 500 characters."), code="reason")
+    return _decide(
+        actor=actor,
+        document=document,
+        status=Document.Status.REJECTED,
+        kind="rejected",
+        reason=reason,
+    )

@@ -1,0 +1,308 @@
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from asndigital.accounts import policies
+from asndigital.core.errors import DomainError, NotFound
+from asndigital.documents import selectors as document_selectors
+from asndigital.documents import services
+from asndigital.documents.forms import UploadForm
+from asndigital.documents.models import DocumentType
+from asndigital.documents.uploads import ReceivingUploadHandler
+from asndigital.personnel import selectors
+
+
+def _receive_uploads_directly(request) -> ReceivingUploadHandler:
+    """Stream this request's files straight into storage (written once, hashed on the way)."""
+    largest = DocumentType.objects.aggregate(m=Max("max_size_bytes"))["m"] or 1
+    handler = ReceivingUploadHandler(request, max_size=largest)
+    request.upload_handlers = [handler]
+    return handler
+
+
+@csrf_exempt  # CSRF is checked below, once the upload handler is in place
+@login_required
+def upload_view(request, pk):
+    """Choose a document type, then upload the file with its metadata; with ``?document=``,
+    a new version of that document."""
+    handler = _receive_uploads_directly(request) if request.method == "POST" else None
+    try:
+        return _upload(request, pk)
+    finally:
+        if handler is not None:
+            handler.discard_all()  # whatever the service did not commit
+
+
+@csrf_protect
+def _upload(request, pk):
+    try:
+        employee = selectors.get_employee(user=request.user, pk=pk)
+        replacing = None
+        if request.GET.get("document"):
+            replacing = document_selectors.get_document(
+                user=request.user, pk=request.GET["document"]
+            )
+            if replacing.employee_id != employee.pk:
+                raise NotFound()
+    except NotFound:
+        raise Http404 from None
+    if not policies.can_upload_for(request.user, employee):
+        raise Http404
+    types = services.types_for(employee.employment_type)
+    code = request.GET.get("type") or request.POST.get("type")
+    if replacing is not None:
+        code = replacing.doc_type.code
+    doc_type = next((t for t in types if t.code == code), None)
+    if doc_type is None:
+        return render(request, "documents/choose_type.html", {"employee": employee, "types": types})
+    form = UploadForm(request.POST or None, request.FILES or None, doc_type=doc_type)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.upload_document(
+                actor=request.user,
+                employee=employee,
+                doc_type=doc_type,
+                document=replacing,
+                received=upload.received,
+                original_name=upload.name,
+                metadata=form.metadata(),
+                source=form.cleaned_data["source"],
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            form.add_error("file" if exc.code not in ("metadata",) else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("“%(type)s” was uploaded and waits for verification.") % {"type": doc_type.name},
+            )
+            target = (
+                reverse("documents:detail", args=[replacing.pk])
+                if replacing is not None
+                else reverse("personnel:employee_detail", args=[employee.pk])
+            )
+            if request.headers.get("X-Upload-Progress"):
+                # The progress script navigates itself (a followed redirect would use up the
+                # message before the person sees it).
+                return JsonResponse({"redirect": target})
+            return redirect(target)
+    return render(
+        request,
+        "documents/upload.html",
+        {"employee": employee, "doc_type": doc_type, "form": form, "replacing": replacing},
+    )
+
+
+@login_required
+@require_POST
+def decide_view(request, pk, decision):
+    """DITERIMA or DITOLAK (with a reason) by the employee's agency verifier."""
+    try:
+        document = document_selectors.get_document(user=request.user, pk=pk)
+        if decision == "accept":
+            services.accept_document(actor=request.user, document=document)
+            messages.success(request, _("The document was accepted (DITERIMA)."))
+        else:
+            services.reject_document(
+                actor=request.user, document=document, reason=request.POST.get("reason", "")
+            )
+            messages.success(
+                request, _("The document was rejected (DITOLAK); the employee is told why.")
+            )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    if request.POST.get("back") == "document":
+        return redirect("documents:detail", pk=document.pk)
+    return redirect("personnel:employee_detail", pk=document.employee_id)
+
+
+@login_required
+def detail_view(request, pk):
+    """One document: its preview, metadata, verification code, every version and event."""
+    from asndigital.records.lifecycle import active_holds, document_phase
+
+    try:
+        document = document_selectors.get_document(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    context = {
+        "document": document,
+        "version": document.current_version,
+        "metadata": _labelled_metadata(document),
+        "can_verify": policies.can_verify(request.user, document),
+        "can_upload": policies.can_upload_for(request.user, document.employee),
+        **document_selectors.history(document),
+        "employee": document.employee,
+        "phase": document_phase(document),
+        "holds": active_holds(document.employee, document),
+        "can_hold": policies.can_place_hold(request.user, document.employee),
+    }
+    if document.current_version.verification_code:
+        url = request.build_absolute_uri(
+            reverse("verification:check", args=[document.current_version.verification_code])
+        )
+        context["verification_url"] = url
+        context["qr_svg"] = segno.make(url, error="m").svg_inline(border=2, omitsize=True)
+    return render(request, "documents/detail.html", context)
+
+
+def _labelled_metadata(document) -> list[tuple[str, object]]:
+    from datetime import date
+
+    from django.utils.formats import date_format
+
+    values = document.current_version.metadata or {}
+    shown = []
+    for spec in document.doc_type.metadata_fields:
+        value = values.get(spec["name"])
+        if value in (None, ""):
+            continue
+        if spec["type"] == "date":
+            value = date_format(date.fromisoformat(value), "j F Y")
+        shown.append((spec.get("label", spec["name"]), value))
+    return shown
+
+
+@login_required
+def thumbnail_view(request, pk, version_id):
+    """A version's first-page preview; recorded in the audit trail like any view."""
+    from asndigital.audit.services import record
+    from asndigital.documents import storage
+
+    try:
+        document = document_selectors.get_document(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    version = document.versions.filter(pk=version_id).first()
+    if (
+        version is None
+        or version.thumbnail_state != version.ThumbnailState.READY
+        or version.destroyed_at is not None
+    ):
+        raise Http404
+    version.document = document
+    record(request.user, "document.previewed", document, version=str(version.pk))
+    response = FileResponse(
+        storage.open_version(version.thumbnail_key, data_key=version.data_key()),
+        content_type="image/png",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def file_view(request, pk, version_id, disposition):
+    """Stream a version's bytes (memory does not grow with the file), recorded in the audit
+    trail; ``inline`` for the browser's viewer, ``attachment`` to download."""
+    from asndigital.audit.services import record
+    from asndigital.documents import storage
+
+    try:
+        document = document_selectors.get_document(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    version = document.versions.filter(pk=version_id).first()
+    if version is None:
+        raise Http404
+    if version.destroyed_at is not None:
+        return render(request, "documents/destroyed.html", {"document": document}, status=410)
+    action = "document.viewed" if disposition == "inline" else "document.downloaded"
+    record(request.user, action, document, version=str(version.pk), number=version.number)
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
+        version.media_type
+    ]
+    filename = f"{document.doc_type.code}-{document.employee.nip}-v{version.number}.{extension}"
+    response = FileResponse(
+        storage.open_version(version.storage_key, data_key=version.data_key()),
+        content_type=version.media_type,
+        as_attachment=disposition == "attachment",
+        filename=filename,
+    )
+    response["Content-Length"] = str(version.size)  # decrypted on the fly: FileResponse can't tell
+    response.block_size = storage.CHUNK  # no sendfile when decrypting: read 1 MiB, not 4 KiB
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    if disposition == "attachment":
+        # Should it be opened in the browser anyway: nothing in it may run or reach out.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    else:
+        # The browser's own viewer shows it; nothing else may load, and only we may frame it.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+            "frame-ancestors 'self'"
+        )
+    return response
+
+
+@login_required
+def bulk_view(request):
+    """Many files named <NIP>_<CODE>.pdf, or ZIPs of them; a result row per file."""
+    import tempfile
+    from pathlib import Path
+
+    from asndigital.documents.bulk import upload_many, zip_entries
+    from asndigital.documents.models import DocumentVersion
+
+    if not policies.can_bulk_upload(request.user):
+        raise Http404
+    outcomes = None
+    error = ""
+    source = request.POST.get("source", DocumentVersion.Source.SCAN)
+    if request.method == "POST":
+        if source not in DocumentVersion.Source.values:
+            source = DocumentVersion.Source.SCAN
+        outcomes = []
+        if not request.FILES.getlist("files"):
+            error = _("Choose at least one file.")
+        for upload in request.FILES.getlist("files"):
+            if upload.name.lower().endswith(".zip"):
+                with tempfile.TemporaryDirectory() as folder:
+                    path = Path(folder) / "batch.zip"
+                    with path.open("wb") as out:
+                        for chunk in upload.chunks():
+                            out.write(chunk)
+                    try:
+                        outcomes += upload_many(
+                            actor=request.user, files=zip_entries(path), source=source
+                        )
+                    except DomainError as exc:
+                        error = f"{upload.name}: {exc.message}"
+            else:
+                outcomes += upload_many(
+                    actor=request.user, files=[(upload.name, upload.chunks(), "")], source=source
+                )
+    labels = {
+        "stored": _("stored"),
+        "duplicate": _("already stored"),
+        "unknown_nip": _("unknown NIP"),
+        "unknown_code": _("unknown code"),
+        "invalid_file": _("invalid file"),
+    }
+    counts: dict[str, int] = {}
+    for outcome in outcomes or []:
+        outcome.label = labels[outcome.status]
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return render(
+        request,
+        "documents/bulk.html",
+        {
+            "outcomes": outcomes,
+            "counts": [(status, labels[status], n) for status, n in counts.items()],
+            "error": error,
+            "sources": DocumentVersion.Source.choices,
+            "source": source,
+        },
+    )

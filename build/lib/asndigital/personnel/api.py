@@ -1,0 +1,81 @@
+"""API: employees in the caller's scope, their dossiers, and the catalogue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ninja import Router, Schema
+from ninja.pagination import CursorPagination, paginate
+
+from asndigital.core.errors import NotFound
+from asndigital.personnel import selectors
+from asndigital.personnel.models import Employee
+
+router = Router(tags=["employees"])
+
+
+class EmployeeOut(Schema):
+    nip: str
+    name: str
+    employment_type: str
+    agency: str
+    unit: str | None
+    status: str
+    status_on: date
+    email: str
+
+    @staticmethod
+    def resolve_name(obj):
+        return obj.display_name
+
+    @staticmethod
+    def resolve_agency(obj):
+        return obj.agency.code
+
+    @staticmethod
+    def resolve_unit(obj):
+        return obj.unit.code if obj.unit_id else None
+
+
+class DocumentTypeOut(Schema):
+    code: str
+    name: str
+    group: str
+    siasn_code: int | None
+    applies_to: list[str]
+    requirement: str
+    multiplicity: str
+    metadata_fields: list[dict]
+    allowed_formats: list[str]
+    max_size_bytes: int
+
+
+def employee_by_nip(user, nip: str) -> Employee:
+    """One employee in the caller's scope by NIP, or NotFound (same answer as missing)."""
+    nip = "".join(nip.split())
+    employee = (
+        Employee.objects.visible_to(user).select_related("agency", "unit").filter(nip=nip).first()
+    )
+    if employee is None:
+        raise NotFound()
+    return employee
+
+
+@router.get("/employees", response=list[EmployeeOut], summary="Search employees")
+@paginate(CursorPagination, ordering=("nip",), page_size=100, max_page_size=500)
+def list_employees(request, q: str = "", status: str = ""):
+    """Employees the caller may see, by NIP (prefix) or name; cursor-paginated by NIP."""
+    return selectors.employee_list(user=request.auth, q=q, status=status)
+
+
+@router.get("/employees/{nip}", response=EmployeeOut, summary="One employee")
+def get_employee(request, nip: str):
+    return employee_by_nip(request.auth, nip)
+
+
+@router.get("/catalogue", response=list[DocumentTypeOut], tags=["catalogue"])
+def catalogue(request):
+    """The document types (codes, SIASN codes, metadata fields, formats, sizes)."""
+    from asndigital.documents.models import DocumentType
+
+    return DocumentType.objects.filter(is_active=True)

@@ -1,0 +1,792 @@
+"""Import of employees from the national HR database (SIASN) exports: CSV or XLSX.
+
+Streaming, in batches, with bounded memory. Each row is validated completely before anything is
+written; a bad row goes to the report with its row number and reason, and never stops the run.
+Each batch is written in one transaction together with its audit event. See docs/import.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import os
+import queue
+import re
+import threading
+from base64 import urlsafe_b64encode
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import DataError, IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from asndigital.accounts.models import User
+from asndigital.audit.services import record
+from asndigital.core.bulk import insert_rows
+from asndigital.core.ids import uuid7_many
+from asndigital.personnel.models import (
+    DEPARTED_STATUSES,
+    Agency,
+    Employee,
+    EmployeeChange,
+    EmployeeStatus,
+    EmployeeStatusEvent,
+    EmploymentType,
+    Unit,
+)
+from asndigital.personnel.nip import InvalidNip, parse_nip
+
+logger = logging.getLogger(__name__)
+
+# Canonical column names (SIASN-style, Indonesian) and the aliases accepted for them.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "nip": ("nip", "nip_baru", "ni_pppk"),
+    "nama": ("nama", "name"),
+    "jenis_pegawai": ("jenis_pegawai", "employment_type"),
+    "kode_instansi": ("kode_instansi", "instansi_kode", "agency_code"),
+    "kode_unor": ("kode_unor", "unor_id", "unit_code"),
+    "email": ("email", "email_siasn"),
+    "status": ("status", "status_pegawai"),
+    "nama_unor": ("nama_unor", "unor_nama", "unit_name"),
+    "tmt_status": ("tmt_status", "status_since"),
+    "nip_lama": ("nip_lama", "old_nip"),
+    "gelar_depan": ("gelar_depan", "front_title"),
+    "gelar_belakang": ("gelar_belakang", "back_title"),
+    "golongan": ("golongan", "rank"),
+    "jabatan": ("jabatan", "position"),
+    "tmt_pengangkatan": ("tmt_pengangkatan", "tmt_cpns", "appointed_on"),
+    "jenis_kelamin": ("jenis_kelamin", "sex"),
+    "tanggal_lahir": ("tanggal_lahir", "birth_date"),
+}
+REQUIRED_COLUMNS = ("nip", "nama", "jenis_pegawai", "kode_instansi", "kode_unor", "email", "status")
+CANONICAL = tuple(COLUMNS)
+_ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
+
+# The fields an import may change, in a fixed order; birth date and sex follow from the NIP.
+COMPARED = (
+    "nip_lama",
+    "front_title",
+    "name",
+    "back_title",
+    "employment_type",
+    "agency_id",
+    "unit_id",
+    "rank",
+    "position",
+    "email",
+    "status",
+    "status_on",
+    "appointed_on",
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Enum .values are rebuilt on every access; these are read for every row.
+_EMPLOYMENT_TYPES = frozenset(EmploymentType.values)
+_STATUSES = frozenset(EmployeeStatus.values)
+_SEX = {
+    "l": "L",
+    "laki-laki": "L",
+    "m": "L",
+    "1": "L",
+    "p": "P",
+    "perempuan": "P",
+    "f": "P",
+    "2": "P",
+}
+_MAX = {
+    "nama": 200,
+    "gelar_depan": 60,
+    "gelar_belakang": 80,
+    "golongan": 16,
+    "jabatan": 255,
+    "kode_unor": 64,
+    "nama_unor": 255,
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (format, encoding, missing columns)."""
+
+
+class RowError(Exception):
+    pass
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"imported {self.imported}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
+
+
+@dataclass
+class _Row:
+    number: int
+    nip: str
+    values: dict[str, Any]  # the COMPARED fields, plus birth_date and sex
+    unit_code: str
+    unit_name: str
+    status_given: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+def _canonical_header(header: list[Any]) -> list[str | None]:
+    names = []
+    for cell in header:
+        key = str(cell or "").strip().lower().replace(" ", "_")
+        names.append(_ALIASES.get(key))
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise ImportFileError(
+            _("The file lacks the required columns: %(columns)s.") % {"columns": ", ".join(missing)}
+        )
+    return names
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (row number as a spreadsheet shows it, {canonical column: text}) from CSV or XLSX."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        yield from _read_xlsx(path)
+    elif suffix in {".csv", ".txt"}:
+        yield from _read_csv(path)
+    else:
+        raise ImportFileError(_("Only CSV and XLSX files can be imported."))
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise ImportFileError(
+            _("The file cannot be opened: %(error)s") % {"error": exc.strerror}
+        ) from None
+    with handle:
+        try:
+            sample = handle.read(8192)
+        except UnicodeDecodeError:
+            raise ImportFileError(_("The CSV file must be encoded as UTF-8.")) from None
+        handle.seek(0)
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise ImportFileError(_("The file is empty."))
+            names = _canonical_header(header)
+            pairs = [(i, n) for i, n in enumerate(names) if n]
+            for number, cells in enumerate(reader, start=2):
+                if not any(cells):
+                    continue
+                width = len(cells)
+                yield number, {n: cells[i].strip() if i < width else "" for i, n in pairs}
+        except UnicodeDecodeError:
+            raise ImportFileError(_("The CSV file must be encoded as UTF-8.")) from None
+        except csv.Error as exc:
+            raise ImportFileError(
+                _("The CSV file is malformed: %(error)s") % {"error": exc}
+            ) from None
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a damaged or foreign file
+        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise ImportFileError(_("The file is empty."))
+        names = _canonical_header(list(header))
+        pairs = [(i, n) for i, n in enumerate(names) if n]
+        for number, cells in enumerate(rows, start=2):
+            if not any(c not in (None, "") for c in cells):
+                continue
+            width = len(cells)
+            yield number, {n: _cell_text(cells[i]) if i < width else "" for i, n in pairs}
+    finally:
+        workbook.close()
+
+
+# --- Validating -----------------------------------------------------------------------------
+
+
+def parse_date(text: str) -> dt.date:
+    """SIASN's DD-MM-YYYY, or ISO YYYY-MM-DD, or DD/MM/YYYY."""
+    text = text.strip()
+    try:
+        if len(text) == 10 and text[4] == "-":
+            return dt.date.fromisoformat(text)
+        if len(text) == 10 and text[2] in "-/" and text[5] == text[2]:
+            return dt.date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
+    except ValueError:
+        pass
+    raise RowError(_("'%(value)s' is not a date (use DD-MM-YYYY).") % {"value": text[:20]})
+
+
+def _check_control_characters(raw: dict[str, str]) -> None:
+    # One search over the whole row; the per-column search only runs to name the culprit.
+    if _CONTROL.search("".join(raw.values())):
+        for column, value in raw.items():
+            if _CONTROL.search(value):
+                raise RowError(
+                    _("Column %(column)s contains control characters.") % {"column": column}
+                )
+
+
+def _text(raw: dict[str, str], column: str, *, required: bool = False) -> str:
+    value = raw.get(column, "")
+    if required and not value:
+        raise RowError(_("Column %(column)s is empty.") % {"column": column})
+    limit = _MAX.get(column)
+    if limit and len(value) > limit:
+        raise RowError(
+            _("Column %(column)s is longer than %(limit)d characters.")
+            % {"column": column, "limit": limit}
+        )
+    return value
+
+
+class RowValidator:
+    """Turns one raw row into normalised values, or raises RowError with a reason for people."""
+
+    def __init__(self, agencies: dict[str, int], today: dt.date) -> None:
+        self.agencies = agencies
+        self.today = today
+
+    def __call__(self, number: int, raw: dict[str, str]) -> _Row:
+        _check_control_characters(raw)
+        employment_type = _text(raw, "jenis_pegawai", required=True).upper()
+        if employment_type not in _EMPLOYMENT_TYPES:
+            raise RowError(
+                _("Employment type '%(value)s' is unknown (use CPNS, PNS or PPPK).")
+                % {"value": employment_type[:20]}
+            )
+        try:
+            info = parse_nip(raw.get("nip", ""), employment_type=employment_type, today=self.today)
+        except InvalidNip as exc:
+            raise RowError(exc.message) from None
+
+        name = _text(raw, "nama", required=True)
+        agency_code = _text(raw, "kode_instansi", required=True)
+        agency_id = self.agencies.get(agency_code)
+        if agency_id is None:
+            raise RowError(_("Agency code '%(code)s' is unknown.") % {"code": agency_code[:40]})
+
+        email = _text(raw, "email").lower()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise RowError(
+                    _("'%(value)s' is not a valid e-mail address.") % {"value": email[:80]}
+                ) from None
+
+        status = _text(raw, "status", required=True).lower()
+        if status not in _STATUSES:
+            raise RowError(
+                _(
+                    "Status '%(value)s' is unknown "
+                    "(use aktif, cltn, pensiun, berhenti or meninggal)."
+                )
+                % {"value": status[:20]}
+            )
+        status_text = _text(raw, "tmt_status")
+        status_on = parse_date(status_text) if status_text else None
+        if status_on is None and status != EmployeeStatus.ACTIVE:
+            raise RowError(
+                _("Status '%(status)s' needs its effective date (tmt_status).")
+                % {"status": EmployeeStatus(status).label}
+            )
+        if status_on is not None and status_on < info.birth_date:
+            raise RowError(_("The status date is before the birth date."))
+
+        appointed_text = _text(raw, "tmt_pengangkatan")
+        if appointed_text:
+            appointed_on = parse_date(appointed_text)
+            same = appointed_on.year == info.appointment_year and (
+                info.appointment_month is None or appointed_on.month == info.appointment_month
+            )
+            if not same:
+                raise RowError(_("The appointment date (tmt_pengangkatan) does not match the NIP."))
+        else:
+            appointed_on = info.appointment_on
+
+        sex_text = _text(raw, "jenis_kelamin").lower()
+        if sex_text:
+            sex = _SEX.get(sex_text)
+            if sex is None:
+                raise RowError(
+                    _("Sex '%(value)s' is unknown (use L or P).") % {"value": sex_text[:20]}
+                )
+            if sex != info.sex:
+                raise RowError(_("The sex (jenis_kelamin) does not match digit 15 of the NIP."))
+        birth_text = _text(raw, "tanggal_lahir")
+        if birth_text and parse_date(birth_text) != info.birth_date:
+            raise RowError(_("The birth date (tanggal_lahir) does not match the NIP."))
+
+        nip_lama = _text(raw, "nip_lama")
+        if nip_lama and not (len(nip_lama) == 9 and nip_lama.isdigit()):
+            raise RowError(_("The old NIP (nip_lama) must have 9 digits."))
+
+        values = {
+            "nip_lama": nip_lama,
+            "front_title": _text(raw, "gelar_depan"),
+            "name": name,
+            "back_title": _text(raw, "gelar_belakang"),
+            "employment_type": employment_type,
+            "agency_id": agency_id,
+            "unit_id": None,  # resolved per batch
+            "rank": _text(raw, "golongan"),
+            "position": _text(raw, "jabatan"),
+            "email": email,
+            "status": status,
+            "status_on": status_on,  # None: keep the current one (or the appointment date)
+            "appointed_on": appointed_on,
+            "birth_date": info.birth_date,
+            "sex": info.sex,
+        }
+        return _Row(
+            number=number,
+            nip=info.nip,
+            values=values,
+            unit_code=_text(raw, "kode_unor"),
+            unit_name=_text(raw, "nama_unor"),
+            status_given=bool(status_text),
+            warnings=list(info.warnings),
+        )
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+ReportFn = Callable[[int, str, str], None]
+
+_USER_COLUMNS = (
+    "id",
+    "password",
+    "is_superuser",
+    "username",
+    "full_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "language",
+    "date_joined",
+    "session_epoch",
+)
+_EMPLOYEE_COLUMNS = (
+    "id",
+    "nip",
+    "user_id",
+    "birth_date",
+    "sex",
+    "created_at",
+    "updated_at",
+    *COMPARED,
+)
+_STATUS_COLUMNS = ("employee_id", "status", "effective_on", "recorded_at", "source", "actor_id")
+_CHANGE_COLUMNS = ("employee_id", "changed_at", "source", "actor_id", "changes")
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class EmployeeImporter:
+    """Upserts employees by NIP. Use :func:`import_employees` unless you need the pieces."""
+
+    def __init__(
+        self,
+        *,
+        actor: User | None,
+        source: str = "import",
+        batch_size: int | None = None,
+        report: ReportFn | None = None,
+        today: dt.date | None = None,
+        pipelined: bool = True,
+        writers: int | None = None,
+    ) -> None:
+        self.actor = actor
+        self.actor_id = actor.pk if actor is not None else None
+        self.source = source
+        self.batch_size = batch_size or settings.ASN_IMPORT_BATCH_SIZE
+        self.report = report or (lambda number, nip, reason: None)
+        self.result = ImportResult()
+        self.validate = RowValidator(
+            dict(Agency.objects.values_list("code", "id")), today or dt.date.today()
+        )
+        self.units: dict[tuple[int, str], int] = {
+            (a, c): i for a, c, i in Unit.objects.values_list("agency_id", "code", "id").iterator()
+        }
+        # NIPs already seen in this file, as integers (compact), to refuse duplicate rows.
+        self.seen: set[int] = set()
+        self._agency_codes: dict[int, str] | None = None
+        self._unit_codes: dict[int, str] | None = None
+        self._lock = threading.Lock()
+        self.pipelined = pipelined
+        self.writers = writers
+
+    def _readable(self, field_name: str, value: Any) -> Any:
+        """Change history shows agency and unit codes, not database ids."""
+        if value is None:
+            return None
+        if field_name == "agency_id":
+            if self._agency_codes is None:
+                self._agency_codes = {i: c for c, i in self.validate.agencies.items()}
+            return self._agency_codes.get(value, value)
+        if field_name == "unit_id":
+            if self._unit_codes is None or value not in self._unit_codes:
+                self._unit_codes = {i: c for (_a, c), i in self.units.items()}
+            return self._unit_codes.get(value, value)
+        return _json_value(value)
+
+    def run(self, rows: Iterable[tuple[int, dict[str, str]]]) -> ImportResult:
+        """Validate and write all rows; outside a transaction, writing overlaps validation."""
+        if connection.in_atomic_block or not self.pipelined or connection.vendor != "postgresql":
+            # Inside a caller's transaction the writes must use the caller's connection; and
+            # SQLite has one writer at a time, so threads would only wait for each other.
+            self._validate_all(rows, self._write)
+            return self.result
+        return self._run_pipelined(rows)
+
+    def _run_pipelined(self, rows: Iterable[tuple[int, dict[str, str]]]) -> ImportResult:
+        """Validate in this thread while writer threads (each its own connection) write batches.
+
+        The database's work and this process's parsing overlap, and on PostgreSQL two batches
+        are written at once (the server uses both cores). The queue holds a few batches at
+        most, so memory stays bounded. Batches touch disjoint NIPs (duplicates never reach
+        them) and units are created before their rows are queued, so writers cannot collide.
+        """
+        writers = self.writers or 2
+        work: queue.Queue[list[_Row] | None] = queue.Queue(maxsize=writers + 1)
+        failure: list[BaseException] = []
+        language = translation.get_language()
+
+        def writer() -> None:
+            translation.activate(language)
+            try:
+                while (batch := work.get()) is not None:
+                    if not failure:
+                        self._write(batch)
+            except BaseException as exc:  # handed to the main thread, which re-raises it
+                failure.append(exc)
+                while work.get() is not None:  # keep the producer from blocking
+                    pass
+            finally:
+                connection.close()
+
+        def submit(batch: list[_Row]) -> None:
+            if failure:
+                raise failure[0]
+            work.put(batch)
+
+        threads = [
+            threading.Thread(target=writer, name=f"import-writer-{i}", daemon=True)
+            for i in range(writers)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            self._validate_all(rows, submit)
+        finally:
+            for _thread in threads:
+                work.put(None)
+            for thread in threads:
+                thread.join()
+        if failure:
+            raise failure[0]
+        return self.result
+
+    def _validate_all(
+        self, rows: Iterable[tuple[int, dict[str, str]]], submit: Callable[[list[_Row]], None]
+    ) -> None:
+        batch: list[_Row] = []
+        for number, raw in rows:
+            try:
+                row = self.validate(number, raw)
+            except RowError as exc:
+                self._reject(number, raw.get("nip", ""), str(exc))
+                continue
+            key = int(row.nip)
+            if key in self.seen:
+                self._reject(number, raw.get("nip", ""), _("The NIP appears earlier in this file."))
+                continue
+            self.seen.add(key)
+            for warning in row.warnings:
+                with self._lock:
+                    self.result.warnings += 1
+                    self.report(number, row.nip, _("Warning: %(warning)s") % {"warning": warning})
+            row.values["unit_id"] = self._unit_id(row)
+            batch.append(row)
+            if len(batch) >= self.batch_size:
+                submit(batch)
+                batch = []
+        if batch:
+            submit(batch)
+
+    def _reject(self, number: int, nip: str, reason: str) -> None:
+        with self._lock:  # called from the reading and the writing thread
+            self.result.rejected += 1
+            self.report(number, nip[:40], reason)
+
+    def _unit_id(self, row: _Row) -> int | None:
+        """The row's unit, created (with its audit event) the first time the file names it.
+
+        Units are resolved here, in the reading thread and before the row's batch is written,
+        so that writer threads never race to create the same unit.
+        """
+        if not row.unit_code:
+            return None
+        key = (row.values["agency_id"], row.unit_code)
+        unit_id = self.units.get(key)
+        if unit_id is None:
+            with transaction.atomic():
+                unit, created = Unit.objects.get_or_create(
+                    agency_id=key[0], code=key[1], defaults={"name": row.unit_name or key[1]}
+                )
+                if created:
+                    record(
+                        self.actor,
+                        "unit.created",
+                        unit,
+                        agency_id=unit.agency_id,
+                        code=unit.code,
+                        source=self.source,
+                    )
+            unit_id = self.units[key] = unit.id
+        return unit_id
+
+    def _write(self, batch: list[_Row]) -> None:
+        """Write a batch; if the database refuses it, retry row by row so one row cannot sink it."""
+        try:
+            outcome = self._write_atomic(batch)
+        except (IntegrityError, DataError) as exc:
+            # The database refused the data. Anything else (connection lost, locks) is not the
+            # row's fault and stops the import: finished batches stay, a re-run completes it.
+            if len(batch) == 1:
+                logger.warning(
+                    "import row %s refused by the database: %s",
+                    batch[0].number,
+                    exc.__class__.__name__,
+                )
+                self._reject(
+                    batch[0].number,
+                    batch[0].nip,
+                    _("The database refused this row; nothing of it was saved."),
+                )
+                return
+            logger.warning(
+                "import rows %s-%s refused by the database (%s); retrying one by one",
+                batch[0].number,
+                batch[-1].number,
+                exc.__class__.__name__,
+            )
+            for row in batch:
+                self._write([row])
+            return
+        imported, updated, unchanged, rejections = outcome
+        for number, nip, reason in rejections:
+            self._reject(number, nip, reason)
+        with self._lock:
+            self.result.imported += imported
+            self.result.updated += updated
+            self.result.unchanged += unchanged
+
+    @transaction.atomic
+    def _write_atomic(self, batch: list[_Row]) -> tuple[int, int, int, list[tuple[int, str, str]]]:
+        now = timezone.now()
+        rejections: list[tuple[int, str, str]] = []
+        existing = {
+            e["nip"]: e
+            for e in Employee.objects.filter(nip__any=[r.nip for r in batch]).values(
+                "id", "nip", "user_id", *COMPARED
+            )
+        }
+        fresh_nips = [r.nip for r in batch if r.nip not in existing]
+        taken = set(
+            User.objects.filter(username__any=fresh_nips).values_list("username", flat=True)
+        )
+
+        new_users, new_employees, new_events = [], [], []
+        updates: list[tuple[dict, dict, dict]] = []  # (current, new values, changes)
+        imported = unchanged = 0
+        keys = iter(uuid7_many(2 * len(fresh_nips)))
+        # An unusable password still differs per account (Django's convention): 30 random bytes.
+        noise = os.urandom(30 * len(fresh_nips))
+        for row in batch:
+            values = row.values
+            current = existing.get(row.nip)
+            if current is None:
+                if row.nip in taken:
+                    rejections.append(
+                        (
+                            row.number,
+                            row.nip,
+                            _("The NIP is already the username of another account."),
+                        )
+                    )
+                    continue
+                if values["status_on"] is None:
+                    values["status_on"] = values["appointed_on"]
+                user_id, employee_id = next(keys), next(keys)
+                start = 30 * imported
+                new_users.append(
+                    (
+                        user_id,
+                        UNUSABLE_PASSWORD_PREFIX
+                        + urlsafe_b64encode(noise[start : start + 30]).decode("ascii"),
+                        False,
+                        row.nip,
+                        "",
+                        "",
+                        values["status"] not in DEPARTED_STATUSES,
+                        False,
+                        "",
+                        now,
+                        0,
+                    )
+                )
+                new_employees.append(
+                    (
+                        employee_id,
+                        row.nip,
+                        user_id,
+                        values["birth_date"],
+                        values["sex"],
+                        now,
+                        now,
+                        *(values[f] for f in COMPARED),
+                    )
+                )
+                new_events.append(
+                    (
+                        employee_id,
+                        values["status"],
+                        values["status_on"],
+                        now,
+                        self.source,
+                        self.actor_id,
+                    )
+                )
+                imported += 1
+                continue
+            if values["status_on"] is None:
+                # No date: an unchanged status keeps its date; a changed one starts today.
+                values["status_on"] = (
+                    current["status_on"] if values["status"] == current["status"] else now.date()
+                )
+            changes = {
+                f.removesuffix("_id"): [self._readable(f, current[f]), self._readable(f, values[f])]
+                for f in COMPARED
+                if current[f] != values[f]
+            }
+            if changes:
+                updates.append((current, values, changes))
+            else:
+                unchanged += 1
+
+        if new_employees:
+            insert_rows(User, _USER_COLUMNS, new_users)
+            insert_rows(Employee, _EMPLOYEE_COLUMNS, new_employees)
+            insert_rows(EmployeeStatusEvent, _STATUS_COLUMNS, new_events)
+        if updates:
+            self._apply_updates(updates, now)
+        if new_employees or updates:
+            record(
+                self.actor,
+                "employees.imported",
+                None,
+                source=self.source,
+                first_row=batch[0].number,
+                last_row=batch[-1].number,
+                imported=imported,
+                updated=len(updates),
+            )
+        return imported, len(updates), unchanged, rejections
+
+    def _apply_updates(self, updates: list[tuple[dict, dict, dict]], now: dt.datetime) -> None:
+        objs, change_rows, event_rows = [], [], []
+        activate, deactivate = [], []
+        for current, values, changes in updates:
+            objs.append(
+                Employee(id=current["id"], updated_at=now, **{f: values[f] for f in COMPARED})
+            )
+            change_rows.append((current["id"], now, self.source, self.actor_id, changes))
+            if "status" in changes or "status_on" in changes:
+                event_rows.append(
+                    (
+                        current["id"],
+                        values["status"],
+                        values["status_on"],
+                        now,
+                        self.source,
+                        self.actor_id,
+                    )
+                )
+            if "status" in changes and current["user_id"] is not None:
+                was_departed = current["status"] in DEPARTED_STATUSES
+                is_departed = values["status"] in DEPARTED_STATUSES
+                if is_departed and not was_departed:
+                    deactivate.append(current["user_id"])
+                elif was_departed and not is_departed:
+                    activate.append(current["user_id"])
+        Employee.objects.bulk_update(objs, [*COMPARED, "updated_at"], batch_size=500)
+        insert_rows(EmployeeChange, _CHANGE_COLUMNS, change_rows)
+        if event_rows:
+            insert_rows(EmployeeStatusEvent, _STATUS_COLUMNS, event_rows)
+        if deactivate:
+            User.objects.filter(pk__in=deactivate).update(is_active=False)
+        if activate:
+            User.objects.filter(pk__in=activate).update(is_active=True)
+
+
+def import_employees(
+    *,
+    actor: User | None,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    report: ReportFn | None = None,
+    source: str = "import",
+    batch_size: int | None = None,
+    today: dt.date | None = None,
+) -> ImportResult:
+    """Upsert employees (and their accounts) from rows; bad rows are reported, never written."""
+    importer = EmployeeImporter(
+        actor=actor, source=source, batch_size=batch_size, report=report, today=today
+    )
+    result = importer.run(rows)
+    return result

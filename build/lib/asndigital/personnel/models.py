@@ -1,0 +1,225 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from asndigital.personnel.nip import format_nip
+
+
+class Agency(models.Model):
+    """An instansi: a central ministry/agency or a regional government."""
+
+    class Kind(models.TextChoices):
+        CENTRAL = "central", _("Central (instansi pusat)")
+        REGIONAL = "regional", _("Regional (instansi daerah)")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    region_office = models.CharField(_("regional office (Kanreg)"), max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """An organisational unit (unit organisasi), a tree inside one agency."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="units")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    code = models.CharField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=255)
+
+    class Meta:
+        verbose_name = _("organisational unit")
+        verbose_name_plural = _("organisational units")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="uniq_unit_code_per_agency"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="unit_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmploymentType(models.TextChoices):
+    CPNS = "CPNS", _("CPNS (candidate civil servant)")
+    PNS = "PNS", _("PNS (civil servant)")
+    PPPK = "PPPK", _("PPPK (contract civil servant)")
+
+
+class EmployeeStatus(models.TextChoices):
+    ACTIVE = "aktif", _("Active")
+    CLTN = "cltn", _("Leave outside state liability (CLTN)")
+    RETIRED = "pensiun", _("Retired")
+    LEFT = "berhenti", _("Left the service")
+    DECEASED = "meninggal", _("Deceased")
+
+
+# Statuses after which the employee's account is kept but disabled.
+DEPARTED_STATUSES = frozenset(
+    {EmployeeStatus.RETIRED, EmployeeStatus.LEFT, EmployeeStatus.DECEASED}
+)
+
+
+class EmployeeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "EmployeeQuerySet":
+        """The one scoping method for every read of employees a user can trigger."""
+        from asndigital.accounts import policies
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        everywhere, agencies = policies.employee_read_scope(user)
+        if everywhere:
+            return self
+        return self.filter(Q(user_id=user.pk) | Q(agency_id__in=agencies))
+
+
+class Employee(models.Model):
+    """A civil servant (PNS/CPNS) or contract civil servant (PPPK)."""
+
+    class Sex(models.TextChoices):
+        MALE = "L", _("Male")
+        FEMALE = "P", _("Female")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Unique through Meta.constraints (one index; unique=True would add a LIKE index on
+    # PostgreSQL). Prefix search uses a range over this index instead: see selectors.
+    nip = models.CharField(_("NIP / NI PPPK"), max_length=18)
+    nip_lama = models.CharField(_("old NIP"), max_length=9, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="employee",
+    )
+    front_title = models.CharField(_("front title"), max_length=60, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    back_title = models.CharField(_("back title"), max_length=80, blank=True)
+    employment_type = models.CharField(
+        _("employment type"), max_length=8, choices=EmploymentType.choices
+    )
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    appointed_on = models.DateField(_("appointment date (TMT)"))
+    # No separate index: the composite indexes below all start with agency (cheaper imports).
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="employees", db_index=False
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="employees"
+    )
+    rank = models.CharField(_("rank / grade (golongan)"), max_length=16, blank=True)
+    position = models.CharField(_("position (jabatan)"), max_length=255, blank=True)
+    email = models.EmailField(_("registered e-mail"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=EmployeeStatus.choices, default=EmployeeStatus.ACTIVE
+    )
+    status_on = models.DateField(_("status effective date"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = EmployeeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        ordering = ["name", "nip"]
+        indexes = [
+            models.Index(fields=["agency", "name"], name="employee_agency_name"),
+            models.Index(fields=["agency", "unit", "status"], name="employee_agency_unit_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["nip"], name="employee_nip_unique"),
+            models.CheckConstraint(
+                condition=Q(nip__regex=r"^[0-9]{18}$"), name="employee_nip_18_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(employment_type__in=EmploymentType.values), name="employee_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EmployeeStatus.values), name="employee_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.nip})"
+
+    @property
+    def display_name(self) -> str:
+        name = self.name
+        if self.front_title:
+            name = f"{self.front_title} {name}"
+        if self.back_title:
+            name = f"{name}, {self.back_title}"
+        return name
+
+    @property
+    def nip_grouped(self) -> str:
+        return format_nip(self.nip)
+
+    @property
+    def is_departed(self) -> bool:
+        return self.status in DEPARTED_STATUSES
+
+
+class EmployeeStatusEvent(models.Model):
+    """History of an employee's status: these events will drive retention later."""
+
+    # Indexed by (employee, effective_on) below.
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="status_events", db_index=False
+    )
+    status = models.CharField(_("status"), max_length=16, choices=EmployeeStatus.choices)
+    effective_on = models.DateField(_("effective date"))
+    recorded_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(_("source"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("status event")
+        verbose_name_plural = _("status events")
+        ordering = ["-effective_on", "-recorded_at"]
+        indexes = [models.Index(fields=["employee", "effective_on"], name="status_event_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.effective_on:%d-%m-%Y}"
+
+
+class EmployeeChange(models.Model):
+    """What changed on an employee record, field by field (``{"field": [old, new]}``)."""
+
+    # Indexed by (employee, changed_at) below.
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="changes", db_index=False
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(_("source"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changes = models.JSONField(_("changes"))
+
+    class Meta:
+        verbose_name = _("employee change")
+        verbose_name_plural = _("employee changes")
+        ordering = ["-changed_at"]
+        indexes = [models.Index(fields=["employee", "changed_at"], name="employee_change_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.changed_at:%Y-%m-%d %H:%M} {', '.join(self.changes)}"

@@ -1,0 +1,359 @@
+"""Destruction, never automatic (DOMAIN.md §6): eligible records → a proposal (Daftar Arsip Usul
+Musnah), frozen when submitted → an appraiser's opinion per item → a national admin's approval
+(each a different person) → the national archive's letter when an item's inactive retention is
+10 years or more → execution, with witnesses, which deletes every version, preview and data key
+of the items to destroy, keeps a metadata tombstone, and produces the destruction record (berita
+acara) as a PDF that is kept permanently and verifiable online.
+
+Execution is idempotent and resumes after a crash: each item is done in its own transaction and
+marked done in it; a rerun skips what is done and finishes the rest, and the record is written
+once, at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from asndigital.accounts import policies
+from asndigital.audit.services import record
+from asndigital.core.errors import DomainError
+from asndigital.documents import storage
+from asndigital.documents.models import Document, DocumentVersion
+from asndigital.records import lifecycle
+from asndigital.records.models import (
+    DestructionItem,
+    DestructionProposal,
+    LegalHold,
+    RetentionSchedule,
+)
+
+ANRI_THRESHOLD_YEARS = 10
+OPEN = (
+    DestructionProposal.Status.DRAFT,
+    DestructionProposal.Status.SUBMITTED,
+    DestructionProposal.Status.APPRAISED,
+    DestructionProposal.Status.APPROVED,
+)
+
+
+def eligible_documents(agency, *, today: date | None = None) -> list[tuple[Document, object]]:
+    """The agency's documents whose retention has run out with the disposition Musnah, not
+    under a hold, not destroyed, and not already in an open proposal: (document, phase)."""
+    today = today or timezone.localdate()
+    schedules = {s.series: s for s in RetentionSchedule.objects.all()}
+    holds = LegalHold.objects.filter(employee__agency=agency, lifted_at=None)
+    held_dossiers = set(holds.filter(document=None).values_list("employee_id", flat=True))
+    held_documents = set(holds.exclude(document=None).values_list("document_id", flat=True))
+    proposed = set(
+        DestructionItem.objects.filter(proposal__status__in=OPEN).values_list(
+            "document_id", flat=True
+        )
+    )
+    found = []
+    documents = (
+        Document.objects.filter(employee__agency=agency)
+        .exclude(status=Document.Status.DESTROYED)
+        .select_related("employee", "doc_type", "current_version")
+        .order_by("employee__nip", "doc_type__sort_order")
+    )
+    for document in documents.iterator(chunk_size=2000):
+        if (
+            document.pk in proposed
+            or document.pk in held_documents
+            or document.employee_id in held_dossiers
+        ):
+            continue
+        phase = lifecycle.document_phase(
+            document, today=today, schedules=schedules, check_holds=False
+        )
+        if phase.code == "eligible":
+            found.append((document, phase))
+    return found
+
+
+@transaction.atomic
+def create_proposal(*, actor, agency, title: str) -> DestructionProposal:
+    """A draft listing every eligible record of the agency."""
+    policies.require(policies.can_propose_destruction(actor, agency))
+    title = " ".join((title or "").split())[:200]
+    if not title:
+        raise DomainError(_("Give the proposal a title."), code="title")
+    eligible = eligible_documents(agency)
+    if not eligible:
+        raise DomainError(_("No record of this agency is eligible for destruction now."))
+    proposal = DestructionProposal.objects.create(agency=agency, title=title, created_by=actor)
+    DestructionItem.objects.bulk_create(
+        DestructionItem(
+            proposal=proposal, document=document, inactive_years=phase.schedule.inactive_years
+        )
+        for document, phase in eligible
+    )
+    record(actor, "destruction.proposed", proposal, items=len(eligible), agency=agency.code)
+    return proposal
+
+
+def _locked(proposal) -> DestructionProposal:
+    return DestructionProposal.objects.select_for_update().get(pk=proposal.pk)
+
+
+def _expect(proposal, status: str) -> None:
+    if proposal.status != status:
+        raise DomainError(
+            _("This step is not possible now: the proposal is %(status)s.")
+            % {"status": proposal.get_status_display().lower()},
+            code="state",
+        )
+
+
+@transaction.atomic
+def remove_item(*, actor, proposal, item_id: int) -> None:
+    """Take a record out of a draft."""
+    proposal = _locked(proposal)
+    policies.require(policies.can_propose_destruction(actor, proposal.agency))
+    _expect(proposal, DestructionProposal.Status.DRAFT)
+    deleted, _detail = proposal.items.filter(pk=item_id).delete()
+    if deleted:
+        record(actor, "destruction.item_removed", proposal, item=item_id)
+
+
+@transaction.atomic
+def submit(*, actor, proposal) -> DestructionProposal:
+    """Freeze the list and send it for appraisal."""
+    proposal = _locked(proposal)
+    policies.require(policies.can_propose_destruction(actor, proposal.agency))
+    _expect(proposal, DestructionProposal.Status.DRAFT)
+    if not proposal.items.exists():
+        raise DomainError(_("The proposal lists no records."))
+    proposal.status = DestructionProposal.Status.SUBMITTED
+    proposal.submitted_at = timezone.now()
+    proposal.save(update_fields=["status", "submitted_at"])
+    record(actor, "destruction.submitted", proposal, items=proposal.items.count())
+    return proposal
+
+
+@transaction.atomic
+def appraise(*, actor, proposal, opinions: dict[int, tuple[str, str]]) -> DestructionProposal:
+    """An opinion (destroy or keep, with a note) on every item, by someone other than the
+    proposer."""
+    proposal = _locked(proposal)
+    policies.require(policies.can_view_destruction(actor, proposal))
+    if not policies.can_appraise_destruction(actor, proposal):
+        raise DomainError(
+            _("The appraisal is given by a records officer or agency admin who did not build it.")
+        )
+    _expect(proposal, DestructionProposal.Status.SUBMITTED)
+    items = {item.pk: item for item in proposal.items.select_for_update()}
+    if set(opinions) != set(items):
+        raise DomainError(_("Give an opinion on every item."), code="opinions")
+    for item_id, (opinion, note) in opinions.items():
+        if opinion not in (DestructionItem.Opinion.DESTROY, DestructionItem.Opinion.KEEP):
+            raise DomainError(_("Each opinion is destroy or keep."), code="opinions")
+        items[item_id].opinion = opinion
+        items[item_id].opinion_note = " ".join((note or "").split())[:300]
+    DestructionItem.objects.bulk_update(items.values(), ["opinion", "opinion_note"])
+    proposal.status = DestructionProposal.Status.APPRAISED
+    proposal.appraised_by = actor
+    proposal.appraised_at = timezone.now()
+    proposal.save(update_fields=["status", "appraised_by", "appraised_at"])
+    destroy = sum(1 for i in items.values() if i.opinion == DestructionItem.Opinion.DESTROY)
+    record(actor, "destruction.appraised", proposal, destroy=destroy, keep=len(items) - destroy)
+    return proposal
+
+
+@transaction.atomic
+def approve(*, actor, proposal) -> DestructionProposal:
+    proposal = _locked(proposal)
+    if not policies.can_approve_destruction(actor, proposal):
+        raise DomainError(
+            _("A national admin approves, who neither built nor appraised the proposal.")
+        )
+    _expect(proposal, DestructionProposal.Status.APPRAISED)
+    proposal.status = DestructionProposal.Status.APPROVED
+    proposal.approved_by = actor
+    proposal.approved_at = timezone.now()
+    proposal.save(update_fields=["status", "approved_by", "approved_at"])
+    record(actor, "destruction.approved", proposal)
+    return proposal
+
+
+def attach_anri_letter(*, actor, proposal, chunks, original_name: str, number: str):
+    """The national archive's approval letter (PDF), kept with the proposal."""
+    from asndigital.documents.inspection import inspect_file
+
+    number = " ".join((number or "").split())[:100]
+    if not number:
+        raise DomainError(_("Give the letter's number."), code="number")
+    received = storage.receive(chunks, max_size=10 * 1024 * 1024)
+    try:
+        inspect_file(received.path, original_name=original_name, allowed=["pdf"])
+        with transaction.atomic():
+            proposal = _locked(proposal)
+            if not policies.can_execute_destruction(actor, proposal):
+                raise DomainError(_("Only records officers and national admins attach it."))
+            _expect(proposal, DestructionProposal.Status.APPROVED)
+            key = f"destruction/{proposal.pk}/surat-anri-{received.sha256[:12]}.pdf"
+            storage.commit(received, key)
+            proposal.anri_letter_key = key
+            proposal.anri_letter_sha256 = received.sha256
+            proposal.anri_letter_number = number
+            proposal.save(
+                update_fields=["anri_letter_key", "anri_letter_sha256", "anri_letter_number"]
+            )
+            record(
+                actor, "destruction.anri_letter", proposal, number=number, sha256=received.sha256
+            )
+    except BaseException:
+        storage.discard(received)
+        raise
+    return proposal
+
+
+def _clean_witnesses(witnesses: list[str]) -> list[str]:
+    names = [" ".join(w.split())[:120] for w in witnesses if w and w.strip()]
+    if len(names) < 2:
+        raise DomainError(_("Name at least two witnesses of the destruction."), code="witnesses")
+    return names
+
+
+def execute(*, actor, proposal, witnesses: list[str] | None = None) -> DestructionProposal:
+    """Carry out an approved proposal: item by item, each in its own transaction; safe to run
+    again after a crash (done items are skipped; the record is written once)."""
+    with transaction.atomic():
+        proposal = _locked(proposal)
+        policies.require(policies.can_view_destruction(actor, proposal))
+        if not policies.can_execute_destruction(actor, proposal):
+            raise DomainError(_("Only records officers and national admins carry it out."))
+        if proposal.status == DestructionProposal.Status.EXECUTED:
+            return proposal
+        _expect(proposal, DestructionProposal.Status.APPROVED)
+        if proposal.needs_anri_letter and not proposal.anri_letter_key:
+            raise DomainError(
+                _(
+                    "An item has 10 or more years of inactive retention: upload the national "
+                    "archive's approval letter first."
+                ),
+                code="anri",
+            )
+        if witnesses is not None:
+            proposal.witnesses = _clean_witnesses(witnesses)
+            proposal.save(update_fields=["witnesses"])
+        _clean_witnesses(proposal.witnesses)
+        if not proposal.executed_by_id:
+            proposal.executed_by = actor
+            proposal.save(update_fields=["executed_by"])
+            record(actor, "destruction.started", proposal, witnesses=proposal.witnesses)
+    for item_id in proposal.items.filter(outcome="").values_list("pk", flat=True):
+        _execute_item(actor, item_id)
+    return _finish(actor, proposal)
+
+
+def _execute_item(actor, item_id: int) -> None:
+    with transaction.atomic():
+        item = DestructionItem.objects.select_for_update().get(pk=item_id)
+        if item.outcome:
+            return  # done by an earlier run
+        document = Document.objects.select_for_update().get(pk=item.document_id)
+        now = timezone.now()
+        if item.opinion != DestructionItem.Opinion.DESTROY:
+            item.outcome = DestructionItem.Outcome.KEPT
+        elif lifecycle.is_held(document):
+            item.outcome = DestructionItem.Outcome.HELD
+        else:
+            hashes = []
+            for version in DocumentVersion.objects.select_for_update().filter(document=document):
+                hashes.append(
+                    {"version": version.number, "sha256": version.sha256, "size": version.size}
+                )
+                if version.destroyed_at is None:
+                    # Deleting twice is harmless: a crash here leaves the rows as they were,
+                    # and the rerun deletes again.
+                    storage.delete(version.storage_key, destruction=True)
+                    storage.delete(version.thumbnail_key, destruction=True)
+                    version.sealed_key = None
+                    version.destroyed_at = now
+                    version.save(update_fields=["sealed_key", "destroyed_at"])
+            document.status = Document.Status.DESTROYED
+            document.updated_at = now
+            document.save(update_fields=["status", "updated_at"])
+            document.events.create(kind="destroyed", actor=actor, reason=str(item.proposal_id))
+            item.outcome = DestructionItem.Outcome.DESTROYED
+            item.hashes = hashes
+            record(
+                actor,
+                "document.destroyed",
+                document,
+                proposal=item.proposal_id,
+                versions=len(hashes),
+            )
+        item.executed_at = now
+        item.save(update_fields=["outcome", "hashes", "executed_at"])
+
+
+def _finish(actor, proposal) -> DestructionProposal:
+    from asndigital.documents.services import new_verification_code
+
+    with transaction.atomic():
+        proposal = _locked(proposal)
+        if proposal.status == DestructionProposal.Status.EXECUTED:
+            return proposal
+        proposal.executed_at = proposal.executed_at or timezone.now()
+        data = destruction_record_pdf(proposal)
+        key = f"destruction/{proposal.pk}/berita-acara.pdf"
+        storage.write_bytes(key, data)
+        proposal.record_key = key
+        proposal.record_sha256 = hashlib.sha256(data).hexdigest()
+        proposal.verification_code = new_verification_code()
+        proposal.status = DestructionProposal.Status.EXECUTED
+        proposal.save()
+        counts = {
+            outcome: proposal.items.filter(outcome=outcome).count()
+            for outcome in DestructionItem.Outcome.values
+            if outcome
+        }
+        record(actor, "destruction.executed", proposal, sha256=proposal.record_sha256, **counts)
+    return proposal
+
+
+def _person(user) -> str:
+    return f"{user.get_full_name() or user.username} ({user.username})" if user else "-"
+
+
+def destruction_record_pdf(proposal) -> bytes:
+    """The berita acara: what was destroyed (with its hashes), by whose decisions, witnessed by
+    whom. Deterministic for the same proposal."""
+    from asndigital.core.pdf import text_pdf
+
+    local = timezone.localtime
+    lines = [
+        f"Instansi: {proposal.agency.name} ({proposal.agency.code})",
+        f"Usulan: {proposal.title} (nomor {proposal.pk})",
+        f"Dilaksanakan: {local(proposal.executed_at):%d-%m-%Y %H:%M} oleh "
+        f"{_person(proposal.executed_by)}",
+        f"Diusulkan: {local(proposal.created_at):%d-%m-%Y} oleh {_person(proposal.created_by)}",
+        f"Dinilai: {local(proposal.appraised_at):%d-%m-%Y} oleh {_person(proposal.appraised_by)}",
+        f"Disetujui: {local(proposal.approved_at):%d-%m-%Y} oleh {_person(proposal.approved_by)}",
+        "Persetujuan ANRI: "
+        + (
+            f"{proposal.anri_letter_number} (SHA-256 {proposal.anri_letter_sha256})"
+            if proposal.anri_letter_key
+            else "tidak diperlukan (retensi inaktif di bawah 10 tahun)"
+        ),
+        "Saksi: " + "; ".join(proposal.witnesses),
+        "",
+        "Daftar arsip:",
+    ]
+    items = proposal.items.select_related("document__doc_type", "document__employee").order_by("pk")
+    for number, item in enumerate(items, start=1):
+        document = item.document
+        lines.append(
+            f"{number}. {document.doc_type.name} - NIP {document.employee.nip} - "
+            f"{item.get_outcome_display()}"
+        )
+        for entry in item.hashes:
+            lines.append(f"     versi {entry['version']}: SHA-256 {entry['sha256']}")
+    return text_pdf("BERITA ACARA PEMUSNAHAN ARSIP", lines)

@@ -1,0 +1,95 @@
+"""Transfers between agencies (mutasi, pindah instansi), by a national admin (ADR 0007).
+
+One transaction: the SK pindah instansi is stored in the employee's Arsip Kondisional, the
+employee moves to the new agency (the unit is cleared: units belong to agencies), and the
+transfer is kept with its history and audit. Access follows the employee's agency, so the old
+agency loses the whole dossier and the new one gains it at the moment of commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from asndigital.accounts import policies
+from asndigital.audit.services import record
+from asndigital.core.errors import DomainError
+from asndigital.documents.models import DocumentType
+from asndigital.personnel.models import Agency, Employee, EmployeeChange
+from asndigital.records.models import Transfer
+
+SK_CODE = "sk-pindah-instansi"
+
+
+def transfer_employee(
+    *,
+    actor,
+    employee: Employee,
+    to_agency: Agency,
+    effective_on: date,
+    chunks,
+    original_name: str,
+    metadata: dict,
+    source: str = "scan",
+) -> Transfer:
+    """Move the employee and the whole dossier to ``to_agency``; the SK joins the dossier."""
+    from asndigital.documents.services import upload_document
+
+    policies.require(policies.can_view_employee(actor, employee))
+    if not policies.can_transfer(actor, employee):
+        raise DomainError(_("Transfers between agencies are done by national admins."))
+    if to_agency.pk == employee.agency_id:
+        raise DomainError(_("The employee already belongs to that agency."), code="same")
+    if effective_on > timezone.localdate() + timezone.timedelta(days=366):
+        raise DomainError(_("The effective date is too far ahead."), code="date")
+    doc_type = DocumentType.objects.get(code=SK_CODE)
+    with transaction.atomic():
+        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        from_agency = employee.agency
+        metadata = {
+            "tmt": effective_on.isoformat(),
+            **metadata,
+            "instansi_asal": from_agency.name,
+            "instansi_tujuan": to_agency.name,
+        }
+        version = upload_document(
+            actor=actor,
+            employee=employee,
+            doc_type=doc_type,
+            chunks=chunks,
+            original_name=original_name,
+            metadata=metadata,
+            source=source,
+        )
+        old_unit = employee.unit.code if employee.unit_id else ""
+        employee.agency = to_agency
+        employee.unit = None
+        employee.updated_at = timezone.now()
+        employee.save(update_fields=["agency", "unit", "updated_at"])
+        EmployeeChange.objects.create(
+            employee=employee,
+            source="transfer",
+            actor=actor,
+            changes={"agency": [from_agency.code, to_agency.code], "unit": [old_unit, ""]},
+        )
+        transfer = Transfer.objects.create(
+            employee=employee,
+            from_agency=from_agency,
+            to_agency=to_agency,
+            effective_on=effective_on,
+            sk_document=version.document,
+            actor=actor,
+        )
+        record(
+            actor,
+            "employee.transferred",
+            employee,
+            from_agency=from_agency.code,
+            to_agency=to_agency.code,
+            effective_on=effective_on.isoformat(),
+            sk=str(version.document_id),
+        )
+    return transfer

@@ -1,0 +1,143 @@
+"""Legal holds (place, lift) and the retention schedule page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from asndigital.accounts import policies
+from asndigital.core.errors import DomainError, NotFound
+from asndigital.documents import selectors as document_selectors
+from asndigital.personnel import selectors
+from asndigital.records import services
+from asndigital.records.models import LegalHold, RetentionSchedule
+
+
+def _back(request, employee, document):
+    if document is not None:
+        return redirect("documents:detail", pk=document.pk)
+    return redirect("personnel:employee_detail", pk=employee.pk)
+
+
+@login_required
+@require_POST
+def place_hold_view(request, pk):
+    """A hold on the employee's whole dossier, or (``document``) on one document."""
+    try:
+        employee = selectors.get_employee(user=request.user, pk=pk)
+        document = None
+        if request.POST.get("document"):
+            document = document_selectors.get_document(
+                user=request.user, pk=request.POST["document"]
+            )
+        services.place_hold(
+            actor=request.user,
+            employee=employee,
+            document=document,
+            reason=request.POST.get("reason", ""),
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The legal hold is in place."))
+    return _back(request, employee, document)
+
+
+@login_required
+@require_POST
+def lift_hold_view(request, hold_id):
+    hold = LegalHold.objects.select_related("employee", "document").filter(pk=hold_id).first()
+    if hold is None or not policies.can_view_employee(request.user, hold.employee):
+        raise Http404
+    try:
+        services.lift_hold(actor=request.user, hold=hold, reason=request.POST.get("reason", ""))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The legal hold was lifted."))
+    return _back(request, hold.employee, hold.document)
+
+
+@login_required
+def schedules_view(request):
+    """The retention schedule (JRA) as it stands, with its history; staff only."""
+    if not (policies.can_list_employees(request.user) or policies.can_edit_retention(request.user)):
+        raise Http404
+    schedules = RetentionSchedule.objects.prefetch_related("changes__actor")
+    return render(
+        request,
+        "records/schedules.html",
+        {"schedules": schedules, "can_edit": policies.can_edit_retention(request.user)},
+    )
+
+
+@login_required
+def transfer_view(request, pk):
+    """A national admin moves the employee, with the whole dossier, to another agency."""
+    from asndigital.records.forms import TransferForm
+    from asndigital.records.transfers import transfer_employee
+
+    try:
+        employee = selectors.get_employee(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    if not policies.can_transfer(request.user, employee):
+        raise Http404
+    form = TransferForm(request.POST or None, request.FILES or None, employee=employee)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            transfer_employee(
+                actor=request.user,
+                employee=employee,
+                to_agency=data["to_agency"],
+                effective_on=data["effective_on"],
+                chunks=data["sk"].chunks(),
+                original_name=data["sk"].name,
+                metadata={
+                    "nomor_sk": data["nomor_sk"],
+                    "tanggal_sk": data["tanggal_sk"].isoformat(),
+                },
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now belongs to %(agency)s, with the whole dossier.")
+                % {"name": employee.display_name, "agency": data["to_agency"].name},
+            )
+            return redirect("personnel:employee_detail", pk=employee.pk)
+    return render(request, "records/transfer.html", {"employee": employee, "form": form})
+
+
+@login_required
+def export_view(request, pk):
+    """The whole dossier as a BagIt ZIP (streamed from a temporary file)."""
+    from django.http import FileResponse
+
+    from asndigital.records.bagit import bag_name, export_dossier
+
+    try:
+        employee = selectors.get_employee(user=request.user, pk=pk)
+        package = export_dossier(actor=request.user, employee=employee)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("personnel:employee_detail", pk=pk)
+    response = FileResponse(package, as_attachment=True, filename=f"{bag_name(employee)}.zip")
+    response["Content-Type"] = "application/zip"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

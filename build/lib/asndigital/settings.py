@@ -1,0 +1,334 @@
+"""Settings for ASN Digital: the one settings module, configured only by the environment.
+
+ASN_ENV selects the posture:
+- ``production`` (the default): a real SECRET_KEY is required, cookies are secure, HTTPS enforced.
+- ``development``: what ``make run`` uses; the built-in demo key is accepted.
+- ``test``: what the test suite uses (set by tests/envdefaults.py).
+Every secret can also be read from a file: ``<NAME>_FILE`` (e.g. SECRET_KEY_FILE).
+See docs/configuration.md for the full list.
+"""
+
+import tempfile
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from asndigital.core.env import env, env_bool, env_int, env_list, env_secret
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("ASN_VAR_DIR", str(BASE_DIR / "var")))
+
+ASN_ENV = env("ASN_ENV", "production")
+if ASN_ENV not in {"production", "development", "test"}:
+    raise ImproperlyConfigured("ASN_ENV must be production, development or test.")
+IS_PRODUCTION = ASN_ENV == "production"
+
+# Never used outside development and tests: production refuses it below.
+DEMO_SECRET_KEY = "asn-digital-demo-key-NOT-FOR-PRODUCTION-0000000000000000000000000000"  # noqa: S105
+SECRET_KEY = env_secret("SECRET_KEY") or ""
+if IS_PRODUCTION:
+    if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "Production needs its own SECRET_KEY (or SECRET_KEY_FILE); the demo key is refused."
+        )
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long.")
+elif not SECRET_KEY:
+    SECRET_KEY = DEMO_SECRET_KEY
+
+DEBUG = env_bool("DEBUG", False)
+if DEBUG and IS_PRODUCTION:
+    raise ImproperlyConfigured("DEBUG cannot be on with ASN_ENV=production.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127.0.0.1", "localhost"])
+if ASN_ENV == "test":
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "asndigital.core",
+    "asndigital.accounts",
+    "asndigital.personnel",
+    "asndigital.audit",
+    "asndigital.documents",
+    "asndigital.records",
+    "asndigital.dashboards",
+    "ninja",  # its API docs page (Swagger UI) is then served from local static files
+    "asndigital.core.apps.ASNAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_tasks",
+    "django_tasks_db",
+    "django_altcha",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "asndigital.core.middleware.IndonesianFirstMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "asndigital.core.middleware.RefuseNulMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "asndigital.core.middleware.SessionPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "asndigital.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "asndigital.urls"
+WSGI_APPLICATION = "asndigital.wsgi.application"
+ASGI_APPLICATION = "asndigital.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "asndigital" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "asndigital.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite under var/ is the embedded default; production uses PostgreSQL via DATABASE_URL.
+DATABASE_URL = env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers work during a write; IMMEDIATE avoids "database is locked" upgrades.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_NAME", "") or None}
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (throttles, shared state): database by default, Redis when REDIS_URL is set --------
+REDIS_URL = env_secret("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    # Sessions read from Redis and are kept in the database too (they survive a Redis restart).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "asn_cache",
+        }
+    }
+
+# --- Identity ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "core:landing"
+
+# Argon2id with explicit parameters (OWASP minimum: 19 MiB, 2 iterations, parallelism 1).
+ARGON2_MEMORY_COST_KIB = env_int("ARGON2_MEMORY_COST_KIB", 19 * 1024)
+ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
+ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
+PASSWORD_HASHERS = [
+    "asndigital.accounts.hashers.ConfiguredArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if ASN_ENV == "test" and not env_bool("TEST_REAL_HASHER", False):
+    # Tests create many users; a real Argon2 hash per user would dominate the suite's time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+# The password policy (docs/authentication.md): length and a blocklist, composition optional.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "asndigital.accounts.password_policy.LengthValidator"},
+    {"NAME": "asndigital.accounts.password_policy.BlocklistValidator"},
+    {"NAME": "asndigital.accounts.password_policy.PersonalInfoValidator"},
+    {"NAME": "asndigital.accounts.password_policy.CharacterClassesValidator"},
+]
+ASN_PASSWORD_MIN_LENGTH = env_int("ASN_PASSWORD_MIN_LENGTH", 12)
+ASN_PASSWORD_MAX_LENGTH = env_int("ASN_PASSWORD_MAX_LENGTH", 128)
+ASN_PASSWORD_REQUIRE_CLASSES = env_bool("ASN_PASSWORD_REQUIRE_CLASSES", False)
+
+SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 24 * 3600)  # at most, from sign-in
+ASN_SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Internationalisation: Bahasa Indonesia first, English on request -------------------------
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "asndigital" / "locale"]
+TIME_ZONE = env("TIME_ZONE", "Asia/Jakarta")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "asndigital" / "static"]
+# Documents: local files under var/files (default), or S3-compatible object storage
+# (Ceph RGW, MinIO, AWS) through django-storages with ASN_STORAGE=s3.
+ASN_STORAGE = env("ASN_STORAGE", "local")
+if ASN_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("ASN_STORAGE must be local or s3.")
+ASN_UPLOAD_TMP = env("ASN_UPLOAD_TMP", tempfile.gettempdir())
+# The bucket has S3 Object Lock: legal holds are mirrored onto objects, and only the
+# destruction workflow lifts them and bypasses governance retention.
+ASN_S3_OBJECT_LOCK = env_bool("ASN_S3_OBJECT_LOCK", False)
+if ASN_STORAGE == "s3":
+    if not env("ASN_S3_BUCKET"):
+        raise ImproperlyConfigured("ASN_STORAGE=s3 needs ASN_S3_BUCKET.")
+    DOCUMENT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("ASN_S3_BUCKET"),
+            "endpoint_url": env("ASN_S3_ENDPOINT_URL") or None,
+            "region_name": env("ASN_S3_REGION") or None,
+            "access_key": env_secret("ASN_S3_ACCESS_KEY"),
+            "secret_key": env_secret("ASN_S3_SECRET_KEY"),
+            "addressing_style": env("ASN_S3_ADDRESSING_STYLE", "path"),
+            "default_acl": None,  # private: every read goes through a permission-checked view
+            "querystring_auth": True,
+            "file_overwrite": False,  # keys are fresh UUIDs; never replace an original
+        },
+    }
+else:
+    DOCUMENT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "files"},
+    }
+STORAGES = {
+    "default": DOCUMENT_STORAGE,
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+
+# --- E-mail -----------------------------------------------------------------------------------
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "asndigital.core.mail_backend.EmlFileBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ASN Digital <no-reply@asndigital.invalid>")
+
+# --- Background tasks (e-mail, later thumbnails and fixity): `manage.py db_worker` runs them ---
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if ASN_ENV == "test"
+            else "django_tasks_db.backend.DatabaseBackend"
+        )
+    }
+}
+
+# --- Security headers -------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if IS_PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if env_bool("TRUST_X_FORWARDED_PROTO", False):
+        # Only behind a proxy that always sets this header itself (docs/deployment.md).
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_NAME = "__Host-asn_session"
+    CSRF_COOKIE_NAME = "__Host-asn_csrf"
+# W021 asks for HSTS preload. Preloading is a commitment browsers ship for months and that covers
+# every subdomain of the (government) domain, which is the domain owner's decision, not this
+# application's: it is off unless SECURE_HSTS_PRELOAD=1, and then the check runs again.
+SILENCED_SYSTEM_CHECKS = [] if env_bool("SECURE_HSTS_PRELOAD", False) else ["security.W021"]
+
+# --- Multi-factor authentication ------------------------------------------------------------
+# Keys that encrypt authenticator secrets at rest: "id:base64key,..." (first one encrypts).
+ASN_SECRETS_KEYS = env_secret("ASN_SECRETS_KEYS") or ""
+if IS_PRODUCTION and not ASN_SECRETS_KEYS:
+    raise ImproperlyConfigured(
+        "Production needs ASN_SECRETS_KEYS (or ASN_SECRETS_KEYS_FILE) to encrypt MFA secrets."
+    )
+# Signs audit-trail checkpoints (Ed25519 seed, 32 bytes base64); see docs/records.md.
+ASN_AUDIT_SIGNING_KEY = env_secret("ASN_AUDIT_SIGNING_KEY") or ""
+if IS_PRODUCTION and not ASN_AUDIT_SIGNING_KEY:
+    raise ImproperlyConfigured(
+        "Production needs ASN_AUDIT_SIGNING_KEY (or ASN_AUDIT_SIGNING_KEY_FILE) to sign the "
+        "audit trail's checkpoints."
+    )
+ASN_MFA_ISSUER = env("ASN_MFA_ISSUER", "ASN Digital")
+ASN_MFA_LOCK_AFTER = env_int("ASN_MFA_LOCK_AFTER", 100)  # consecutive wrong codes
+ASN_LOGIN_PENDING_SECONDS = env_int("ASN_LOGIN_PENDING_SECONDS", 600)  # password done, code not yet
+# Throttles: free failures before waits start, then waits double up to the cap (seconds).
+ASN_THROTTLE_ACCOUNT_FREE = env_int("ASN_THROTTLE_ACCOUNT_FREE", 5)
+ASN_THROTTLE_IP_FREE = env_int("ASN_THROTTLE_IP_FREE", 50)  # offices share one address (NAT)
+ASN_THROTTLE_MAX_WAIT = env_int("ASN_THROTTLE_MAX_WAIT", 900)
+ASN_THROTTLE_CODE_FREE = env_int("ASN_THROTTLE_CODE_FREE", 5)
+# API: requests per minute per token or person.
+ASN_API_RATE = env_int("ASN_API_RATE", 600)
+# Public verification page: unknown codes, and uploaded copies compared, per address.
+ASN_VERIFY_FREE_MISSES = env_int("ASN_VERIFY_FREE_MISSES", 20)
+ASN_VERIFY_FREE_COPIES = env_int("ASN_VERIFY_FREE_COPIES", 50)
+# Behind a proxy that appends the client address to X-Forwarded-For (docs/deployment.md).
+ASN_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- Captcha (proof of work, self-hosted): ADR 0005 ------------------------------------------
+ALTCHA_HMAC_KEY = (
+    env_secret("ALTCHA_HMAC_KEY")
+    or salted_hmac("altcha", "hmac-key", secret=SECRET_KEY).hexdigest()
+)
+ALTCHA_CHALLENGE_EXPIRE = env_int("ALTCHA_CHALLENGE_EXPIRE_MS", 20 * 60 * 1000)
+ASN_CAPTCHA_MAX_NUMBER = env_int("ASN_CAPTCHA_MAX_NUMBER", 200_000)
+
+# --- Application settings ---------------------------------------------------------------------
+ASN_SITE_NAME = env("ASN_SITE_NAME", "ASN Digital")
+ASN_IMPORT_BATCH_SIZE = env_int("ASN_IMPORT_BATCH_SIZE", 2000)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
