@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-scale messages lock clean browser
+.PHONY: help setup run test lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-scale loadtest loadtest-ci messages lock clean browser e2e faults
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -40,6 +40,10 @@ run: setup
 
 test: $(VENV)/.installed messages browser s3-server
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# End-to-end suite (not part of `make test`): a throw-away server, chromium, a local SMTP server.
+e2e: $(VENV)/.installed messages browser
+	$(VENV)/bin/pytest -c e2e/pytest.ini --rootdir=. $(E2E_ARGS)
 
 # Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
 # Installs it when missing and this user may (root); otherwise the browser tests skip.
@@ -101,12 +105,25 @@ bench-scale: $(VENV)/.installed messages
 bench-audit-scale: $(VENV)/.installed messages
 	$(PY) bench/audit_scale.py $(BENCH_ARGS)
 
+# The load test (docs/load.md), not part of `make bench`: 200 simulated people for 5 minutes;
+# loadtest-ci is the one-minute version that CI runs. Both exit 1 when a goal fails.
+loadtest: $(VENV)/.installed messages
+	$(PY) bench/loadtest.py $(BENCH_ARGS)
+
+loadtest-ci: $(VENV)/.installed messages
+	$(PY) bench/loadtest.py --users 40 --seconds 60 $(BENCH_ARGS)
+
+# Fault injection (docs/faults.md), never part of `make test`: kills workers and a destruction
+# run, restarts its own PostgreSQL on 5433, fills a small mounted storage (needs root).
+faults: $(VENV)/.installed messages
+	$(VENV)/bin/pytest -c faults/pytest.ini --rootdir=faults $(FAULTS_ARGS) faults
+
 # Re-pin every dependency after editing pyproject.toml.
 lock:
 	$(PYTHON) -m venv /tmp/asn-lock-venv
 	/tmp/asn-lock-venv/bin/pip install --quiet ".[dev]"
 	/tmp/asn-lock-venv/bin/pip freeze --exclude-editable | grep -v '^asn-digital' > requirements.lock
-	rm -rf /tmp/asn-lock-venv
+	rm -rf /tmp/asn-lock-venv build *.egg-info
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -18,3 +18,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 handler400 = "asndigital.core.views.bad_request"
+handler500 = "asndigital.core.views.server_error"

@@ -31,13 +31,13 @@ def django_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def manage(args: list[str], env: dict[str, str]) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+def manage(args: list[str], env: dict[str, str], timeout: float | None = None) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=timeout)
 
 
-def shell_result(script: str, env: dict[str, str]) -> dict:
-    """Run ``script`` in `manage.py shell`; its progress lines go to stderr, and the JSON after
-    its ``RESULT `` line is returned."""
+def shell_result(script: str, env: dict[str, str], timeout: float | None = None) -> dict:
+    """Run ``script`` in `manage.py shell` (within ``timeout`` seconds if given); its progress
+    lines go to stderr, and the JSON after its ``RESULT `` line is returned."""
     done = subprocess.run(
         [PYTHON, "manage.py", "shell", "--no-imports", "-c", script],
         cwd=ROOT,
@@ -45,6 +45,7 @@ def shell_result(script: str, env: dict[str, str]) -> dict:
         capture_output=True,
         text=True,
         check=False,
+        timeout=timeout,
     )
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-3000:])

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -77,13 +77,29 @@ api = NinjaAPI(
 )
 
 
+class ErrorOut(Schema):
+    """Every error answer of the API: a stable code to branch on, a message for people."""
+
+    code: str
+    message: str
+
+
+def errors(*codes: int) -> dict[int, type[ErrorOut]]:
+    """An operation's error answers for its OpenAPI description: those any operation may give
+    (400 a request that cannot be read, 401 no valid credentials, 429 too many requests) and
+    its own (``codes``)."""
+    return {code: ErrorOut for code in sorted({400, 401, 429, *codes})}
+
+
 def error(request, status: int, code: str, message: str):
     return api.create_response(request, {"code": code, "message": message}, status=status)
 
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return error(request, 400, exc.code or "invalid", exc.message)
+    # A full storage is the server's condition, not the request's: 507, so clients retry later.
+    status = 507 if exc.code == "storage_full" else 400
+    return error(request, status, exc.code or "invalid", exc.message)
 
 
 @api.exception_handler(NotFound)

@@ -1,6 +1,31 @@
-from django.urls import path
+from functools import wraps
 
-from asndigital.api.core import api, register_routers
+from django.http import HttpResponseNotAllowed
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from asndigital.api.core import api, error, register_routers
+
+
+def json_405(view):
+    """django-ninja answers a method that an address does not take with a bare text 405; the
+    API answers it in JSON like its other errors, keeping the ``Allow`` header."""
+
+    @wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = error(request, 405, "method_not_allowed", _("The request is not valid."))
+            response["Allow"] = allowed
+        return response
+
+    return answer
+
 
 register_routers()
-urlpatterns = [path("", api.urls)]
+# Not unpacked into module names: include() would read a module-level `app_name`.
+ninja_urls = api.urls
+for pattern in ninja_urls[0]:
+    pattern.callback = json_405(pattern.callback)
+urlpatterns = [path("", ninja_urls)]

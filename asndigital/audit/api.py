@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from ninja import Router, Schema
 
 from asndigital.accounts import policies
+from asndigital.api.core import errors
+from asndigital.api.params import IsoDate
 from asndigital.audit import selectors
 from asndigital.core.errors import NotFound
 
@@ -31,14 +33,18 @@ class EventPage(Schema):
     next: int | None
 
 
-@router.get("/audit/events", response=EventPage, summary="Search the audit trail")
+@router.get(
+    "/audit/events",
+    response={200: EventPage, **errors(404, 422)},
+    summary="Search the audit trail",
+)
 def events(
     request,
     actor: str = "",
     nip: str = "",
     action: str = "",
-    since: date | None = None,
-    until: date | None = None,
+    since: IsoDate | None = None,
+    until: IsoDate | None = None,
     before: int | None = None,
     limit: int = 200,
 ):

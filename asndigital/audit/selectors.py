@@ -28,6 +28,11 @@ def visible_events(user) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.none()
 
 
+# The trail holds no event outside these days; a day beyond them (year 1, 9999) would overflow
+# the bounds of the day in the query, so it means "no bound" (the page and the API alike).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -60,9 +65,9 @@ def search(
         # the (action, id) index newest first, and a rare prefix ("destruction.") no longer
         # scans the months newest first looking for the few events that match.
         events = events.filter(action__in=actions_starting_with(action.strip().lower()))
-    if since:
+    if since and since > FIRST_DAY:
         events = events.filter(occurred_at__gte=_day_start(since))
-    if until:
+    if until and until < LAST_DAY:
         events = events.filter(occurred_at__lt=_day_start(until) + timezone.timedelta(days=1))
     if before_id:
         events = events.filter(id__lt=before_id)

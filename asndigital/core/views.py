@@ -1,11 +1,15 @@
+import sys
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
+from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import server_error as django_server_error
 
 from asndigital.accounts import policies
 
@@ -53,6 +57,31 @@ def bad_request(request, exception):
         return JsonResponse({"code": "bad_request", "message": message}, status=400)
     context = {"max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
     return render(request, "core/bad_request.html", context, status=400)
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request):
+    """Django's 500, except when the database cannot be reached (down, restarting, the
+    connection lost): a passing outage, answered 503 with a page that needs no database (JSON
+    under the API). Nothing is retried here: the next request connects again by itself."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return unavailable(request)
+    return django_server_error(request)
+
+
+def unavailable(request):
+    if request.path.startswith("/api/"):
+        message = _("The service is temporarily unavailable; try again in a moment.")
+        response = JsonResponse({"code": "unavailable", "message": message}, status=503)
+    else:
+        # The signed-in person and their messages live in the database: shown as anonymous.
+        context = {"user": AnonymousUser(), "messages": ()}
+        response = render(request, "core/unavailable.html", context, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def set_language(request):

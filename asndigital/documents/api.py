@@ -12,6 +12,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from asndigital.api.core import errors
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import selectors, services, storage
@@ -39,6 +40,24 @@ class RejectIn(Schema):
     reason: str
 
 
+# The download's answer: the stored bytes as the type inspection found, one of
+# inspection.MEDIA_TYPES (not imported here: that module loads pikepdf and Pillow).
+DOWNLOADED = {
+    "description": "The version's bytes.",
+    "content": {
+        media_type: {"schema": {"type": "string", "format": "binary"}}
+        for media_type in ("application/pdf", "image/jpeg", "image/png")
+    },
+    "headers": {
+        "X-Checksum-SHA256": {
+            "description": "The SHA-256 of the bytes, as stored when they were uploaded.",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        }
+    },
+}
+
+
 class DocumentOut(Schema):
     id: UUID
     type: str
@@ -55,7 +74,11 @@ class DocumentOut(Schema):
     verification_code: str | None
 
 
-@router.post("/employees/{nip}/documents", response={201: StoredOut}, summary="Upload")
+@router.post(
+    "/employees/{nip}/documents",
+    response={201: StoredOut, **errors(403, 404, 422, 507)},
+    summary="Upload",
+)
 def upload(
     request,
     nip: str,
@@ -104,7 +127,9 @@ def upload(
 
 
 @router.get(
-    "/employees/{nip}/documents", response=list[DocumentOut], summary="An employee's dossier"
+    "/employees/{nip}/documents",
+    response={200: list[DocumentOut], **errors(404)},
+    summary="An employee's dossier",
 )
 def list_documents(request, nip: str):
     employee = employee_by_nip(request.auth, nip)
@@ -131,7 +156,12 @@ def list_documents(request, nip: str):
     return result
 
 
-@router.get("/documents/{document_id}/versions/{number}/file", summary="Download")
+@router.get(
+    "/documents/{document_id}/versions/{number}/file",
+    response=errors(404, 422),
+    summary="Download",
+    openapi_extra={"responses": {200: DOWNLOADED}},
+)
 def download(request, document_id: UUID, number: int):
     """The version's bytes, streamed; recorded in the audit trail like any download."""
     document = selectors.get_document(user=request.auth, pk=document_id)
@@ -152,14 +182,22 @@ def download(request, document_id: UUID, number: int):
     return response
 
 
-@router.post("/documents/{document_id}/accept", response=DecisionOut, summary="Accept")
+@router.post(
+    "/documents/{document_id}/accept",
+    response={200: DecisionOut, **errors(403, 404, 422)},
+    summary="Accept",
+)
 def accept(request, document_id: UUID):
     document = selectors.get_document(user=request.auth, pk=document_id)
     document = services.accept_document(actor=request.auth, document=document)
     return {"document": document.pk, "status": document.status}
 
 
-@router.post("/documents/{document_id}/reject", response=DecisionOut, summary="Reject")
+@router.post(
+    "/documents/{document_id}/reject",
+    response={200: DecisionOut, **errors(403, 404, 422)},
+    summary="Reject",
+)
 def reject(request, document_id: UUID, body: RejectIn):
     document = selectors.get_document(user=request.auth, pk=document_id)
     document = services.reject_document(actor=request.auth, document=document, reason=body.reason)
@@ -180,7 +218,12 @@ class GapPage(Schema):
     next: str | None
 
 
-@router.get("/reports/missing", response=GapPage, tags=["reports"], summary="Missing documents")
+@router.get(
+    "/reports/missing",
+    response={200: GapPage, **errors(404, 422)},
+    tags=["reports"],
+    summary="Missing documents",
+)
 def missing_report(
     request, agency: str, unit: str | None = None, after: str = "", limit: int = 500
 ):

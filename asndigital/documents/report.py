@@ -61,9 +61,11 @@ def _chunk_gaps(chunk, by_kind, type_ids) -> Iterator[Gap]:
     ids = [row[0] for row in chunk]
     best: dict[tuple, tuple[str, object]] = {}
     rejected_docs = []
-    for employee_id, type_id, status, doc_id in Document.objects.filter(
-        employee__id__any=ids, doc_type_id__in=type_ids
-    ).values_list("employee_id", "doc_type_id", "status", "id"):
+    for employee_id, type_id, status, doc_id in (
+        Document.objects.filter(employee__id__any=ids, doc_type_id__in=type_ids)
+        .exclude(status=Document.Status.DESTROYED)  # a tombstone: the type is missing again
+        .values_list("employee_id", "doc_type_id", "status", "id")
+    ):
         key = (employee_id, type_id)
         if key not in best or _RANK[status] > _RANK[best[key][0]]:
             best[key] = (status, doc_id)

@@ -64,7 +64,8 @@ def checklist(employee: Employee) -> dict:
     documents = list(dossier(employee))
     rows = []
     for doc_type in mandatory_types(employee.employment_type):
-        mine = [d for d in documents if d.doc_type_id == doc_type.pk]
+        # A destroyed document (a tombstone) no longer counts: the type is missing again.
+        mine = [d for d in documents if d.doc_type_id == doc_type.pk and d.status in STATE_ORDER]
         # The best state among this type's documents counts (one accepted ijazah is enough).
         best = max(mine, key=lambda d: STATE_ORDER[d.status], default=None)
         state = best.status if best is not None else "missing"

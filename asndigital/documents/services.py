@@ -250,6 +250,8 @@ def upload_document(
         cleaned = clean_metadata(doc_type, metadata, require=require_metadata)
         if received is None:
             received = storage.receive(chunks, max_size=doc_type.max_size_bytes)
+        elif received.full:
+            raise storage.storage_full()
         elif received.size > doc_type.max_size_bytes:
             raise storage.too_large(doc_type.max_size_bytes)
         inspected = inspect_file(
@@ -308,7 +310,12 @@ def upload_document(
                 sha256=received.sha256,
                 type=doc_type.code,
             )
-            transaction.on_commit(partial(_enqueue_thumbnail, version.pk))
+            # The upload is stored once this commits: failing to queue its preview (the
+            # database gone a moment later) is logged, never turned into an error for a caller
+            # who would then think it was not stored. (Not a partial: Django names the failed
+            # callback by its __qualname__.)
+            version_id = version.pk
+            transaction.on_commit(lambda: _enqueue_thumbnail(version_id), robust=True)
             if settings.ASN_S3_OBJECT_LOCK:
                 from asndigital.records.lifecycle import is_held
 

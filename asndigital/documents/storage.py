@@ -15,6 +15,7 @@ those.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -44,6 +45,7 @@ class Received:
     path: Path
     sha256: str
     size: int
+    full: bool = False  # the storage ran out of space while receiving: nothing was kept
 
 
 def is_local() -> bool:
@@ -72,17 +74,33 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _is_full(exc: OSError) -> bool:
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def storage_full() -> DomainError:
+    return DomainError(
+        _(
+            "The archive's storage is full, so the file was not stored. Try again later, and "
+            "tell the administrator if this persists."
+        ),
+        code="storage_full",
+    )
+
+
 class Receiver:
     """An upload on its way into ``tmp/``: written and hashed in one pass.
 
     Past ``max_size`` it stops writing but keeps counting, so the caller learns the real size
-    and can say so; such a file is never committed.
+    and can say so; such a file is never committed. When the storage runs out of space it
+    removes what it wrote and keeps counting too (``full``): the caller refuses the upload.
     """
 
     def __init__(self, *, max_size: int) -> None:
         self.path = tmp_dir() / f"{uuid.uuid4().hex}.part"
         self.max_size = max_size
         self.size = 0
+        self.full = False
         self._digest = hashlib.sha256()
         self._out = self.path.open("xb")
 
@@ -92,21 +110,50 @@ class Receiver:
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        if self.overflowed:
+        if self.overflowed or self.full:
             return
         self._digest.update(chunk)
-        self._out.write(chunk)
+        try:
+            self._out.write(chunk)
+        except OSError as exc:
+            if not _is_full(exc):
+                raise
+            self._drop_partial()
+
+    def _drop_partial(self) -> None:
+        self.full = True
+        try:
+            self._out.close()
+        except OSError as exc:  # the buffered rest cannot be written either: the same error
+            if not _is_full(exc):
+                raise
+        finally:
+            self.path.unlink(missing_ok=True)
 
     def finish(self) -> Received:
         # No fsync here: this plain copy is only read back (checked, then encrypted into the
         # stored file, which is fsynced before its row commits); a crash before that loses an
         # upload nobody was told was stored, and cleanup_uploads removes the copy.
-        self._out.close()
-        return Received(path=self.path, sha256=self._digest.hexdigest(), size=self.size)
+        if not self.full:
+            try:
+                self._out.close()
+            except OSError as exc:
+                if not _is_full(exc):
+                    self.path.unlink(missing_ok=True)
+                    raise
+                self._drop_partial()
+        return Received(
+            path=self.path, sha256=self._digest.hexdigest(), size=self.size, full=self.full
+        )
 
     def abort(self) -> None:
-        self._out.close()
-        self.path.unlink(missing_ok=True)
+        try:
+            self._out.close()
+        except OSError as exc:  # a full disk refuses the buffered rest: remove the file anyway
+            if not _is_full(exc):
+                raise
+        finally:
+            self.path.unlink(missing_ok=True)
 
 
 def too_large(max_size: int) -> DomainError:
@@ -123,6 +170,8 @@ def receive(chunks: Iterable[bytes], *, max_size: int) -> Received:
     try:
         for chunk in chunks:
             receiver.write(chunk)
+            if receiver.full:
+                raise storage_full()
             if receiver.overflowed:
                 raise too_large(max_size)
         return receiver.finish()
@@ -156,16 +205,18 @@ def commit(received: Received, key: str, *, data_key: bytes | None = None) -> st
         stream = io.BufferedReader(hashing, CHUNK)
         if is_local():
             target = root() / key
-            target.parent.mkdir(parents=True, exist_ok=True)
             part = tmp_dir() / f"{uuid.uuid4().hex}.part"
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with part.open("xb") as out:
                     shutil.copyfileobj(stream, out, CHUNK)
                     out.flush()
                     os.fsync(out.fileno())
                 os.replace(part, target)
-            except BaseException:
+            except BaseException as exc:
                 part.unlink(missing_ok=True)
+                if isinstance(exc, OSError) and _is_full(exc):
+                    raise storage_full() from exc
                 raise
             _fsync_dir(target.parent)
         else:

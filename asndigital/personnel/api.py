@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from ninja import Router, Schema
-from ninja.pagination import CursorPagination, paginate
+from ninja.pagination import paginate
 
+from asndigital.api.core import errors
+from asndigital.api.pagination import CheckedCursorPagination
 from asndigital.core.errors import NotFound
 from asndigital.personnel import selectors
 from asndigital.personnel.models import Employee
@@ -61,19 +63,21 @@ def employee_by_nip(user, nip: str) -> Employee:
     return employee
 
 
-@router.get("/employees", response=list[EmployeeOut], summary="Search employees")
-@paginate(CursorPagination, ordering=("nip",), page_size=100, max_page_size=500)
+@router.get(
+    "/employees", response={200: list[EmployeeOut], **errors(422)}, summary="Search employees"
+)
+@paginate(CheckedCursorPagination, ordering=("nip",), page_size=100, max_page_size=500)
 def list_employees(request, q: str = "", status: str = ""):
     """Employees the caller may see, by NIP (prefix) or name; cursor-paginated by NIP."""
     return selectors.employee_list(user=request.auth, q=q, status=status)
 
 
-@router.get("/employees/{nip}", response=EmployeeOut, summary="One employee")
+@router.get("/employees/{nip}", response={200: EmployeeOut, **errors(404)}, summary="One employee")
 def get_employee(request, nip: str):
     return employee_by_nip(request.auth, nip)
 
 
-@router.get("/catalogue", response=list[DocumentTypeOut], tags=["catalogue"])
+@router.get("/catalogue", response={200: list[DocumentTypeOut], **errors()}, tags=["catalogue"])
 def catalogue(request):
     """The document types (codes, SIASN codes, metadata fields, formats, sizes)."""
     from asndigital.documents.models import DocumentType

@@ -73,7 +73,7 @@ def employee_detail(request, pk):
         "status_history": selectors.status_history(employee),
         "changes": selectors.change_history(employee),
         "can_correct_email": policies.can_correct_registered_email(request.user, employee),
-        "email_form": RegisteredEmailForm(),
+        "email_form": RegisteredEmailForm(auto_id="id_email_%s"),
         "can_reset_mfa": policies.can_reset_mfa(request.user, employee),
         "can_upload": policies.can_upload_for(request.user, employee),
         "checklist": checklist(employee),
@@ -81,7 +81,7 @@ def employee_detail(request, pk):
             (document, policies.can_verify(request.user, document))
             for document in dossier(employee)
         ],
-        "reset_mfa_form": ResetMfaForm(),
+        "reset_mfa_form": ResetMfaForm(auto_id="id_mfa_%s"),
         "phase": dossier_phase(employee),
         "holds": active_holds(employee),
         "can_hold": policies.can_place_hold(request.user, employee),

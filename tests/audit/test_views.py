@@ -96,6 +96,13 @@ def test_a_bad_date_range_is_explained(client, make_staff, db):
     assert "tidak boleh setelah" in page
 
 
+@pytest.mark.parametrize(("since", "until"), [("0001-01-01", ""), ("", "9999-12-31")])
+def test_days_at_the_ends_of_the_calendar_mean_no_bound(client, scene, make_staff, since, until):
+    client.force_login(make_staff(Role.AUDITOR))
+    response = client.get(reverse("audit:search"), {"since": since, "until": until})
+    assert response.status_code == 200 and "document.downloaded" in response.content.decode()
+
+
 def test_employees_see_who_accessed_their_documents(client, scene):
     client.force_login(scene["mine"].user)
     page = client.get(reverse("audit:my_access")).content.decode()

@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class DashboardsConfig(AppConfig):
-    name = "asndigital.dashboards"
-    label = "dashboards"
-    verbose_name = _("Dashboards")
