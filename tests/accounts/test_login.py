@@ -255,3 +255,11 @@ def test_passwords_are_argon2id_and_rehashed_when_the_parameters_change(client, 
     password_step(client, user)
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_the_header_offers_log_in_except_while_signing_in(client, civil_servant):
+    button = f'class="button small" href="{reverse("accounts:login")}"'
+    assert button in client.get(reverse("core:landing")).content.decode()
+    assert button not in client.get(reverse("accounts:login")).content.decode()
+    password_step(client, civil_servant.user)
+    assert button not in client.get(reverse("accounts:activate")).content.decode()
