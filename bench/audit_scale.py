@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The audit trail at 50,000,000 events on PostgreSQL, partitioned by month (issue 7).
 
-Prepares `asn_bench_audit` (dropped and recreated): 2,000 employees with accounts (one agency),
+Prepares `asn_bench_audit_scale` (recreated): 2,000 employees with accounts (one agency),
 2,000 acting users, and `--events` (50,000,000) sealed events over the last `--months` (24)
 months, each about one of 1,000,000 employees (the 2,000 real ones among them), with a
 realistic mix of actions (views, previews and downloads most; uploads, logins, decisions; a
@@ -30,7 +30,7 @@ import sys
 
 from common import PG_SERVER, django_env, manage, recreate_database, shell_result
 
-PG_DATABASE = "asn_bench_audit"
+PG_DATABASE = "asn_bench_audit_scale"  # not bench/audit.py's: that one is recreated by make bench
 
 SETUP = r"""
 import hashlib, json, random, statistics, time, uuid

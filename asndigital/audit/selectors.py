@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from asndigital.accounts import policies
@@ -65,10 +65,27 @@ def search(
         # the (action, id) index newest first, and a rare prefix ("destruction.") no longer
         # scans the months newest first looking for the few events that match.
         events = events.filter(action__in=actions_starting_with(action.strip().lower()))
-    if since and since > FIRST_DAY:
+    since = since if since and since > FIRST_DAY else None
+    until = until if until and until < LAST_DAY else None
+    if since:
         events = events.filter(occurred_at__gte=_day_start(since))
-    if until and until < LAST_DAY:
+    if until:
         events = events.filter(occurred_at__lt=_day_start(until) + timezone.timedelta(days=1))
+    if (since or until) and not (actor or nip or action):
+        # Dates alone: newest first by time, read from the end of the range in the
+        # (occurred_at, id) index (by id, a week early in a month read the month's key back
+        # from its end). The page after an event: earlier, or at the same instant a lower id.
+        if before_id:
+            at = AuditEvent.objects.filter(id=before_id).values_list("occurred_at", flat=True)
+            at = at.first()
+            events = (
+                events.filter(occurred_at__lte=at).filter(
+                    Q(occurred_at__lt=at) | Q(id__lt=before_id)
+                )
+                if at
+                else events.none()
+            )
+        return events.order_by("-occurred_at", "-id")
     if before_id:
         events = events.filter(id__lt=before_id)
     return events.order_by("-id")

@@ -110,3 +110,43 @@ def test_employees_see_who_accessed_their_documents(client, scene):
     client.force_login(scene["theirs"].user)
     page = client.get(reverse("audit:my_access")).content.decode()
     assert "Dadang Verif" not in page
+
+
+def test_a_search_by_dates_alone_pages_newest_first_through_equal_instants(
+    client, scene, make_staff, monkeypatch
+):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from asndigital.audit import selectors
+    from asndigital.audit.models import AuditEvent
+
+    auditor = make_staff(Role.AUDITOR)
+    instant = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: instant)  # five events at one instant
+    same = [record(None, "test.same_instant", scene["theirs"], n=n).pk for n in range(5)]
+    # Recorded last but stamped earlier (a slow transaction): time order, not id order.
+    monkeypatch.setattr(timezone, "now", lambda: instant - timedelta(seconds=1))
+    late = record(None, "test.stamped_earlier", scene["theirs"])
+    monkeypatch.undo()
+    record(None, "test.later", scene["theirs"])
+    today = timezone.localdate()
+    dated = {"since": today - timedelta(days=1), "until": today + timedelta(days=1)}
+    everything = list(
+        AuditEvent.objects.order_by("-occurred_at", "-id").values_list("id", flat=True)
+    )
+    seen, before = [], None
+    while True:
+        page = list(selectors.search(auditor, **dated, before_id=before)[:2])
+        if not page:
+            break
+        seen += [e.pk for e in page]
+        before = page[-1].pk
+    assert seen == everything and len(seen) == len(set(seen)) >= 8
+    assert seen.index(late.pk) > max(seen.index(pk) for pk in same) and late.pk > max(same)
+    # Nothing at all is outside the calendar's ends; a far date means no bound.
+    assert selectors.search(auditor, since=date(1, 1, 1)).count() == len(everything)
+    # With another filter the order stays by id, as before.
+    ids = list(selectors.search(auditor, action="test.", **dated).values_list("id", flat=True))
+    assert ids == sorted(ids, reverse=True)
