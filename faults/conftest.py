@@ -137,33 +137,25 @@ def app_env(db_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+def _run(command: list[str], env: dict[str, str], timeout: float, what: str) -> str:
+    """Run ``command`` in the fault's environment; its output, or an error with its stderr."""
     result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"{what} failed:\n{result.stderr[-3000:]}")
     return result.stdout
+
+
+def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    return _run([PYTHON, "manage.py", *args], env, timeout, f"manage.py {' '.join(args)}")
 
 
 def appctl(env: dict[str, str], *args: str, timeout: float = 300):
     """Run a faults/appctl.py command in the fault's environment; its JSON answer."""
-    result = subprocess.run(
-        [PYTHON, str(ROOT / "faults" / "appctl.py"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"appctl {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    command = [PYTHON, str(ROOT / "faults" / "appctl.py"), *args]
+    out = _run(command, env, timeout, f"appctl {' '.join(args)}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 @dataclass
