@@ -18,10 +18,13 @@ import hashlib
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, timedelta
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -158,24 +161,56 @@ class Report:
         return not self.problems
 
 
-def _walk(report: Report, wanted: dict[int, list[str]]) -> tuple[int, str]:
+def _walk(report: Report, wanted: dict[int, list[str]], workers: int = 1) -> tuple[int, str]:
     """Recompute every link; the chain's last (position, hash)."""
     if connection.vendor == "postgresql":
-        return _walk_in_postgresql(report, wanted)
+        return _walk_in_postgresql(report, wanted, workers)
     return _walk_in_python(report, wanted)
 
 
-# One parallel scan recomputes every event's hash (PostgreSQL's own SHA-256; the canonical text
-# is ASCII, so its bytes are Python's); one ordered pass checks that each event points to the
-# one before it with no gap.
-PG_HASHES = """
+# PostgreSQL checks the chain in slices: each month's partition (or the one table where the trail
+# is not partitioned) cut into ranges of SLICE positions. One ordered query per slice recomputes
+# every SHA-256 (PostgreSQL's own; the canonical text is ASCII, so its bytes are Python's),
+# checks the columns against the canonical text and checks every link between neighbours in
+# the slice. Within a slice the positions form unbroken runs (usually one; an event stamped in
+# one month but sealed after events of the next sits in its own month); each run's ends come
+# back, and Python stitches the runs of all slices into one chain from 1 to the head: the first
+# run starts at 1 from GENESIS, each next one exactly where the last ended and from its hash.
+# Several connections read slices at once, all in one exported snapshot, so the parts belong to
+# the same moment. Each event is read once (the trail no longer fits in memory at scale).
+PG_SEGMENT = """
     SELECT count(*), max(position),
-        min(position + 0) FILTER (WHERE encode(sha256(convert_to(
-            position::text || E'\\n' || prev_hash || E'\\n' || canonical, 'UTF8')), 'hex') <> hash),
-        min(position + 0) FILTER (WHERE NOT starts_with(canonical, head)
-            OR right(canonical, length(tail)) <> tail)
-    FROM ({projected}) projected WHERE position IS NOT NULL
+        min(position) FILTER (WHERE hash_ok IS NOT TRUE),
+        min(position) FILTER (WHERE projection_ok IS NOT TRUE),
+        min(position) FILTER (WHERE position = prior_position + 1
+            AND prev_hash IS DISTINCT FROM prior_hash),
+        count(*) FILTER (WHERE starts_run),
+        CASE WHEN count(*) FILTER (WHERE starts_run) <= %(runs)s THEN
+            array_agg(ARRAY[position::text, prev_hash, prior_position::text, prior_hash])
+            FILTER (WHERE starts_run) END
+    FROM (
+        SELECT *, prior_position IS NULL OR position <> prior_position + 1 AS starts_run
+        FROM (
+            SELECT position, prev_hash, hash_ok, projection_ok,
+                lag(position) OVER w AS prior_position, lag(hash) OVER w AS prior_hash
+            FROM (
+                SELECT position, prev_hash, hash,
+                    encode(sha256(convert_to(position::text || E'\\n' || prev_hash
+                        || E'\\n' || canonical, 'UTF8')), 'hex') = hash AS hash_ok,
+                    -- the tail compared as bytes: right() would count characters
+                    starts_with(canonical, head) AND substr(textsend(canonical),
+                        octet_length(canonical) - octet_length(tail) + 1) = textsend(tail)
+                        AS projection_ok
+                FROM ({projected}) projected WHERE position BETWEEN %(low)s AND %(high)s
+            ) checked
+            WINDOW w AS (ORDER BY position)
+        ) linked
+    ) runs
 """
+SLICE = 200_000  # positions per slice of work: a month is several, so both cores share it
+RUNS_LIMIT = 1_000  # runs per slice; more only where events were removed wholesale
+SORT_MEMORY = "256MB"  # should PostgreSQL sort a slice rather than read it by position
+# The whole trail in one ordered pass: what the runs cannot show when a table has too many.
 PG_LINKS = """
     SELECT position, prior_position FROM (
         SELECT position, prev_hash, lag(hash) OVER w AS prior,
@@ -187,34 +222,172 @@ PG_LINKS = """
 """
 
 
-def _walk_in_postgresql(report: Report, wanted: dict[int, list[str]]) -> tuple[int, str]:
+@dataclass
+class _Segment:
+    """One slice's part of the chain."""
+
+    events: int
+    last: int | None
+    last_hash: str | None
+    bad_hash: int | None
+    bad_projection: int | None
+    bad_link: int | None
+    runs: int
+    # [position, prev_hash, position before it, its hash] of each run; None beyond RUNS_LIMIT
+    starts: list[list[str]] | None
+
+    def spans(self):
+        """(first position, its prev_hash, last position, its hash) of each run."""
+        starts = sorted(self.starts or [], key=lambda start: int(start[0]))
+        for index, (position, prev_hash, _, _) in enumerate(starts):
+            if index + 1 < len(starts):
+                end, end_hash = int(starts[index + 1][2]), starts[index + 1][3]
+            else:
+                end, end_hash = self.last, self.last_hash
+            yield int(position), prev_hash, end, end_hash
+
+
+def _scan(cursor, unit: tuple[str, int, int]) -> _Segment:
+    table, low, high = unit
+    table = connection.ops.quote_name(table)
+    projected = PG_PROJECTED.replace("audit_auditevent", table)
+    cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+    cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on a slice
+    cursor.execute(
+        PG_SEGMENT.format(projected=projected), {"low": low, "high": high, "runs": RUNS_LIMIT}
+    )
+    events, last, *figures, starts = cursor.fetchone()
+    cursor.execute(
+        f"SELECT hash FROM {table} WHERE position = %s LIMIT 1",  # noqa: S608 - catalog names
+        [last],
+    )
+    last_hash = cursor.fetchone()[0] if last is not None else None
+    return _Segment(events, last, last_hash, *figures, starts=starts)
+
+
+def _units() -> list[tuple[str, int, int]]:
+    """(table, first position, last position): the slices of work, the biggest first."""
+    from asndigital.audit import partitions
+
+    tables = [p.name for p in partitions.partitions()] or ["audit_auditevent"]
+    units = []
     with connection.cursor() as cursor:
-        cursor.execute(PG_HASHES.format(projected=PG_PROJECTED))
-        count, last, bad_hash, report.bad_projection = cursor.fetchone()
+        for table in tables:
+            cursor.execute(
+                f"SELECT min(position), max(position) FROM {connection.ops.quote_name(table)}"  # noqa: S608
+            )
+            low, high = cursor.fetchone()
+            if low is not None:
+                units += [
+                    (table, start, min(start + SLICE - 1, high))
+                    for start in range(low, high + 1, SLICE)
+                ]
+    return sorted(units, key=lambda unit: unit[1] - unit[2])
+
+
+def _scan_in_snapshot(snapshot: str, unit: tuple[str, int, int]) -> _Segment:
+    """In a thread of its own: one slice, on its own connection, in the leader's snapshot."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            return _scan(cursor, unit)
+    finally:
+        connection.close()
+
+
+def _segments(workers: int) -> list[_Segment]:
+    """Every slice's part; with ``workers`` > 1 the caller is in a REPEATABLE READ transaction
+    of its own whose snapshot the workers share."""
+    units = _units()
+    if workers > 1 and len(units) > 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(partial(_scan_in_snapshot, snapshot), units))
+    with connection.cursor() as cursor:
+        return [_scan(cursor, unit) for unit in units]
+
+
+@dataclass(order=True)
+class _Break:
+    position: int  # where the chain is first wrong
+    rank: int  # which to report when two are at the same position
+    intact_until: int
+    message: str = field(compare=False)
+
+
+def _stitch(segments: list[_Segment]) -> tuple[_Break | None, int, str]:
+    """Join the tables' runs into one chain from position 1: the first break, or none and the
+    chain's last (position, hash)."""
+    expected, previous = 1, GENESIS
+    for start, prev_hash, end, end_hash in sorted(
+        span for segment in segments for span in segment.spans()
+    ):
+        if start > expected:
+            return _Break(start, 0, expected - 1, _missing(expected, start)), 0, ""
+        if start < expected:
+            message = f"position {start} appears more than once: events were copied or forged"
+            return _Break(start, 0, start - 1, message), 0, ""
+        if prev_hash != previous:
+            return _Break(start, 2, start - 1, _unlinked(start)), 0, ""
+        expected, previous = end + 1, end_hash
+    return None, expected - 1, previous
+
+
+def _missing(expected: int, found: int) -> str:
+    return f"broken link at position {expected}: the chain jumps to {found}; events are missing"
+
+
+def _unlinked(position: int) -> str:
+    return f"broken link at position {position}: it does not point to the event before it"
+
+
+def _whole_trail_links() -> _Break | None:
+    """The first broken link in one ordered pass over the whole trail."""
+    with connection.cursor() as cursor:
         cursor.execute(PG_LINKS, [GENESIS])
-        bad_link = cursor.fetchone()
-    report.events = count
-    last = last or 0
-    candidates = [p for p in (bad_hash, bad_link[0] if bad_link else None) if p]
-    first_bad = min(candidates) if candidates else None
-    if first_bad is None:
-        intact_until = last
-    elif bad_link and bad_link[0] == first_bad and bad_link[0] != (bad_link[1] or 0) + 1:
-        intact_until = bad_link[1] or 0
-        report.problems.append(
-            f"broken link at position {intact_until + 1}: the chain jumps to {bad_link[0]}; "
-            "events are missing"
-        )
-    elif bad_hash == first_bad:
-        intact_until = first_bad - 1
-        report.problems.append(
-            f"broken link at position {bad_hash}: its content does not match its hash"
-        )
-    else:
-        intact_until = first_bad - 1
-        report.problems.append(
-            f"broken link at position {first_bad}: it does not point to the event before it"
-        )
+        found = cursor.fetchone()
+    if not found:
+        return None
+    position, prior = found[0], found[1] or 0
+    if position != prior + 1:
+        if position <= prior:
+            message = f"position {position} appears more than once: events were copied or forged"
+            return _Break(position, 0, position - 1, message)
+        return _Break(position, 0, prior, _missing(prior + 1, position))
+    return _Break(position, 2, position - 1, _unlinked(position))
+
+
+def _walk_in_postgresql(
+    report: Report, wanted: dict[int, list[str]], workers: int
+) -> tuple[int, str]:
+    segments = _segments(workers)
+    report.events = sum(segment.events for segment in segments)
+    projections = [s.bad_projection for s in segments if s.bad_projection is not None]
+    report.bad_projection = min(projections, default=None)
+    if all(segment.runs <= RUNS_LIMIT for segment in segments):
+        first, last, last_hash = _stitch(segments)
+    else:  # a table whose events were removed wholesale: find the first gap the long way
+        first, last, last_hash = _whole_trail_links(), None, None
+    breaks = [first] if first else []
+    for segment in segments:
+        if segment.bad_hash is not None:
+            message = (
+                f"broken link at position {segment.bad_hash}: its content does not match its hash"
+            )
+            breaks.append(_Break(segment.bad_hash, 1, segment.bad_hash - 1, message))
+        if segment.bad_link is not None:
+            breaks.append(
+                _Break(segment.bad_link, 2, segment.bad_link - 1, _unlinked(segment.bad_link))
+            )
+    if breaks:
+        first = min(breaks)
+        report.problems.append(first.message)
+        last, last_hash = first.intact_until, None
+    elif last is None:  # the long way found the chain whole
+        last = max((s.last for s in segments if s.last is not None), default=0)
     seen = {}
     if wanted:
         with connection.cursor() as cursor:
@@ -223,13 +396,14 @@ def _walk_in_postgresql(report: Report, wanted: dict[int, list[str]]) -> tuple[i
                 [sorted(wanted)],
             )
             seen = dict(cursor.fetchall())
-    _compare_checkpoints(report, wanted, seen, intact_until)
-    if not intact_until:
+    _compare_checkpoints(report, wanted, seen, last)
+    if not last:
         return 0, GENESIS
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT hash FROM audit_auditevent WHERE position = %s", [intact_until])
-        (last_hash,) = cursor.fetchone()
-    return intact_until, last_hash
+    if last_hash is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT hash FROM audit_auditevent WHERE position = %s", [last])
+            (last_hash,) = cursor.fetchone()
+    return last, last_hash
 
 
 def _compare_checkpoints(report, wanted, seen, last) -> None:
@@ -297,10 +471,10 @@ _PG_AT = "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\
 PG_PROJECTED = """
     SELECT position, prev_hash, hash, canonical,
         '{"action":"' || action || '","actor":'
-        || coalesce('"' || replace(actor_id::text, '-', '') || '"', 'null')
+        || coalesce('"' || encode(uuid_send(actor_id), 'hex') || '"', 'null')
         || ',"at":"' || {at} || '","data":' AS head,
         ',"employee":'
-        || coalesce('"' || replace(employee_id::text, '-', '') || '"', 'null')
+        || coalesce('"' || encode(uuid_send(employee_id), 'hex') || '"', 'null')
         || ',"target_id":"' || target_id || '","target_type":"' || target_type || '"}'
         AS tail
     FROM audit_auditevent
@@ -339,7 +513,24 @@ def _projection(report: Report) -> None:
 
 
 def verify(*, public_key=None, extra_checkpoints: list[dict[str, Any]] = ()) -> Report:
-    """Recompute the chain and check the head, the columns and every signed checkpoint."""
+    """Recompute the chain and check the head, the columns and every signed checkpoint.
+
+    On PostgreSQL everything is read in one snapshot (the tables by several connections, see
+    ``_segments``), so appends and sealing going on meanwhile cannot look like tampering. Inside
+    a transaction of the caller's (the tests), it reads in that transaction, one table after
+    another."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return _verify(public_key, extra_checkpoints, workers=1)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify(public_key, extra_checkpoints, workers=settings.ASN_AUDIT_VERIFY_WORKERS)
+
+
+UNSEALED_GRACE = timedelta(minutes=5)  # sealing follows each commit within a second
+
+
+def _verify(public_key, extra_checkpoints, *, workers: int) -> Report:
     from asndigital.audit import signing
 
     report = Report()
@@ -366,7 +557,7 @@ def verify(*, public_key=None, extra_checkpoints: list[dict[str, Any]] = ()) -> 
             continue
         wanted.setdefault(entry["position"], []).append(entry["hash"])
         report.checkpoints += 1
-    last_position, last_hash = _walk(report, wanted)
+    last_position, last_hash = _walk(report, wanted, workers)
     if report.intact:
         head = ChainHead.objects.filter(pk=1).first() or ChainHead(position=0, hash=GENESIS)
         if (head.position, head.hash) != (last_position, last_hash):
@@ -374,8 +565,15 @@ def verify(*, public_key=None, extra_checkpoints: list[dict[str, Any]] = ()) -> 
                 f"the chain ends at position {last_position} but its head says {head.position}: "
                 "events were removed from the end"
             )
-        unsealed = AuditEvent.objects.filter(position__isnull=True).count()
+        # Events written in the last moments may not be sealed yet (the writers go on while
+        # the check runs); older ones must be.
+        unsealed = AuditEvent.objects.filter(
+            position__isnull=True, occurred_at__lt=timezone.now() - UNSEALED_GRACE
+        ).count()
         if unsealed:
-            report.problems.append(f"{unsealed} event(s) are not sealed into the chain")
+            report.problems.append(
+                f"{unsealed} event(s) written more than {UNSEALED_GRACE.seconds // 60} minutes "
+                "ago are not sealed into the chain"
+            )
         _projection(report)
     return report

@@ -280,3 +280,22 @@ def test_an_event_on_a_whole_second_verifies(monkeypatch):
     monkeypatch.setattr(services.timezone, "now", lambda: datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC))
     record(None, "test.whole_second")
     assert verify().intact
+
+
+def test_only_events_left_unsealed_for_minutes_are_a_problem(monkeypatch):
+    """Writers go on while the check runs: an event of the last moments may await its seal."""
+    from datetime import timedelta
+
+    from asndigital.audit import services
+
+    record(None, "test.sealed")
+    chain.seal()
+    record(None, "test.just_now")  # its seal would follow the commit
+    assert chain.verify().intact
+    earlier = services.timezone.now() - chain.UNSEALED_GRACE - timedelta(seconds=1)
+    monkeypatch.setattr(services.timezone, "now", lambda: earlier)
+    record(None, "test.forgotten")
+    monkeypatch.undo()
+    assert chain.verify().problems == [
+        "1 event(s) written more than 5 minutes ago are not sealed into the chain"
+    ]
