@@ -52,3 +52,11 @@ def test_the_employee_page_shows_the_checklist(client, employee):
     client.force_login(employee.user)
     page = client.get(reverse("personnel:employee_detail", args=[employee.pk])).content.decode()
     assert "0 dari 6 diterima" in page
+
+
+def test_the_checklist_says_waiting_as_the_documents_table_does(client, employee):
+    upload(employee.user, employee, pdf_bytes(1))
+    client.force_login(employee.user)
+    page = client.get(reverse("personnel:employee_detail", args=[employee.pk])).content.decode()
+    checklist_part = page.split('class="plain checklist"')[1].split("</ul>")[0]
+    assert "menunggu verifikasi" in checklist_part and "belum ada" in checklist_part
