@@ -396,7 +396,7 @@ def _walk_in_postgresql(
                 [sorted(wanted)],
             )
             seen = dict(cursor.fetchall())
-    _compare_checkpoints(report, wanted, seen, last)
+    _compare_checkpoints(report, wanted, seen, last, broken=bool(breaks))
     if not last:
         return 0, GENESIS
     if last_hash is None:
@@ -406,10 +406,15 @@ def _walk_in_postgresql(
     return last, last_hash
 
 
-def _compare_checkpoints(report, wanted, seen, last) -> None:
+def _compare_checkpoints(report, wanted, seen, last, *, broken: bool = False) -> None:
+    """Each checkpoint against the chain's hash at its position. Past a broken link (``last``
+    is the last good position) there is nothing trustworthy to compare with: the broken link is
+    the finding, and "events were removed" would be a guess."""
     for position, hashes in wanted.items():
         for checkpoint_hash in hashes:
             if position > last:
+                if broken:
+                    continue
                 report.problems.append(
                     f"checkpoint at position {position} is beyond the chain's end "
                     f"({last}): events were removed"

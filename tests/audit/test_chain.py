@@ -299,3 +299,14 @@ def test_only_events_left_unsealed_for_minutes_are_a_problem(monkeypatch):
     assert chain.verify().problems == [
         "1 event(s) written more than 5 minutes ago are not sealed into the chain"
     ]
+
+
+def test_a_broken_link_is_the_finding_not_the_checkpoints_after_it():
+    events(5)
+    make_checkpoint()  # at position 5
+    tamper(
+        "UPDATE audit_auditevent SET canonical = replace(canonical, '\"number\":2', "
+        "'\"number\":7') WHERE position = 3"
+    )
+    (problem,) = verify().problems  # nothing about the checkpoint at 5, past the break
+    assert "position 3" in problem and "does not match its hash" in problem
