@@ -35,9 +35,13 @@ class TokenAuth(HttpBearer):
 
 
 class SessionMFAAuth(SessionAuth):
-    """The site's session: only ever created after the second factor."""
+    """The site's session: only ever created after the second factor. A request that presents
+    a token is judged by the token alone: a wrong or revoked one is refused even when the same
+    browser also holds a session (a client must learn that its token no longer works)."""
 
     def authenticate(self, request, key):
+        if "authorization" in request.headers:
+            return None
         user = super().authenticate(request, key)
         if user is None or not user.is_active:
             return None

@@ -54,6 +54,15 @@ def test_a_wrong_or_revoked_token_is_refused(setup):
     assert bearer(value).get("/api/v1/employees").status_code == 401
 
 
+def test_a_wrong_token_is_refused_even_beside_a_valid_session(setup, make_staff, agency):
+    client = bearer("asn_000000000000_wrong")
+    client.force_login(make_staff(Role.VERIFIER, agency))
+    refused = client.get("/api/v1/employees")
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+    client.defaults.pop("HTTP_AUTHORIZATION")
+    assert client.get("/api/v1/employees").status_code == 200  # the session alone still works
+
+
 def test_a_token_sees_its_agency_only_and_pages_by_cursor(setup, agency):
     for _ in range(3):
         EmployeeFactory(agency=agency)
