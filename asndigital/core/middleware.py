@@ -24,9 +24,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        # Django's admin uses inline scripts and styles: it keeps its own (looser) policy.
-        if not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Content-Security-Policy", self.csp)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
