@@ -52,11 +52,14 @@ def request_code(
     *, username: str, email_given: str, purpose: str, template: str, ip: str = ""
 ) -> None:
     """Hand the request to the background worker: the web response then does the same work
-    (one queued task) whether or not the account exists and the address matches."""
+    (one queued task) whether or not the account exists and the address matches. Should the
+    queue be out of reach, the error is logged and the answer stays the same (the person asks
+    again)."""
     transaction.on_commit(
         lambda: process_request.enqueue(
             username=username, email_given=email_given, purpose=purpose, template=template, ip=ip
-        )
+        ),
+        robust=True,
     )
 
 

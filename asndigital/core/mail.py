@@ -26,7 +26,10 @@ def send_templated_email(*, to: list[str], template: str, context: dict, languag
 
 
 def queue_email(*, to: str, template: str, context: dict, language: str = "") -> None:
-    """Send once the current transaction commits (nothing is sent for a rolled-back change)."""
+    """Send once the current transaction commits (nothing is sent for a rolled-back change).
+    Queueing after the commit cannot undo the change: if the queue is out of reach at that
+    moment, the error is logged and the person asks again, rather than seeing an error page
+    for a change that was made."""
     if not to:
         return
     language = language or settings.LANGUAGE_CODE
@@ -36,5 +39,6 @@ def queue_email(*, to: str, template: str, context: dict, language: str = "") ->
             template=template,
             context={"site_name": settings.ASN_SITE_NAME, **context},
             language=language,
-        )
+        ),
+        robust=True,
     )

@@ -97,6 +97,24 @@ def _mirror_holds(employee) -> None:
         storage.set_legal_hold(_held_keys(employee, document), is_held(document))
 
 
+def mirror_legal_holds() -> int:
+    """Set the storage's legal holds again for every dossier that ever had a hold; the number of
+    dossiers. Mirroring follows each hold's commit, and a storage outage at that moment only
+    logs an error (the hold stands in the database, which is what every check reads): this,
+    run daily (`manage.py mirror_legal_holds`), puts the storage right."""
+    from asndigital.personnel.models import Employee
+
+    employees = Employee.objects.filter(
+        pk__in=LegalHold.objects.values("employee_id").distinct()
+    ).order_by("pk")
+    count = 0
+    if settings.ASN_S3_OBJECT_LOCK:
+        for employee in employees.iterator(chunk_size=500):
+            _mirror_holds(employee)
+            count += 1
+    return count
+
+
 def _clean_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -121,7 +139,7 @@ def place_hold(*, actor, employee, document=None, reason: str) -> LegalHold:
     hold = LegalHold.objects.create(
         employee=employee, document=document, reason=reason, placed_by=actor
     )
-    transaction.on_commit(lambda: _mirror_holds(employee))
+    transaction.on_commit(lambda: _mirror_holds(employee), robust=True)  # see mirror_legal_holds
     record(
         actor,
         "hold.placed",
@@ -147,7 +165,7 @@ def lift_hold(*, actor, hold: LegalHold, reason: str) -> LegalHold:
     hold.lifted_at = timezone.now()
     hold.save(update_fields=["lift_reason", "lifted_by", "lifted_at"])
     employee = hold.employee
-    transaction.on_commit(lambda: _mirror_holds(employee))
+    transaction.on_commit(lambda: _mirror_holds(employee), robust=True)  # see mirror_legal_holds
     record(
         actor,
         "hold.lifted",

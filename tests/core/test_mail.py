@@ -1,5 +1,6 @@
 from email import message_from_bytes
 
+import pytest
 from django.core import mail
 from django.test import override_settings
 
@@ -35,3 +36,27 @@ def test_templated_mail_has_text_and_html_in_the_recipients_language():
     assert english.subject == "Your ASN Digital MFA was reset"
     assert indonesian.subject == "MFA ASN Digital Anda telah diatur ulang"
     assert english.alternatives[0][1] == "text/html"
+
+
+@pytest.mark.django_db
+def test_a_queue_out_of_reach_after_the_commit_is_logged_not_raised(
+    monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """The change is committed by then: the person gets the page, the error goes to the log."""
+    from asndigital.accounts import challenges
+    from asndigital.core import mail as mail_module
+
+    class Unreachable:
+        @staticmethod
+        def enqueue(**kwargs):
+            raise ConnectionError("the task queue is unreachable")
+
+    monkeypatch.setattr(mail_module, "send_templated_email", Unreachable)
+    monkeypatch.setattr(challenges, "process_request", Unreachable)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        mail_module.queue_email(to="x@example.go.id", template="t", context={})
+        challenges.request_code(
+            username="1986", email_given="x@example.go.id", purpose="p", template="t"
+        )
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(callbacks) == 2 and len(errors) == 2

@@ -146,3 +146,32 @@ def test_a_hold_needs_a_reason_and_is_placed_from_the_page(client, employee, off
     client.post(reverse("records:lift_hold", args=[hold.pk]), {"reason": "Selesai"})
     hold.refresh_from_db()
     assert hold.lifted_by == bkn_admin and hold.lift_reason == "Selesai"
+
+
+def test_a_storage_outage_after_a_hold_is_logged_and_repaired_by_the_daily_mirror(
+    employee, officer, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """The hold is recorded even if the object storage cannot be reached right after the
+    commit; `mirror_legal_holds` then sets the objects' legal holds."""
+    from django.core.management import call_command
+
+    from asndigital.documents import storage
+
+    settings.ASN_S3_OBJECT_LOCK = True
+    version = upload(employee.user, employee, pdf_bytes(1))
+
+    def unreachable(keys, on):
+        raise ConnectionError("the object storage is unreachable")
+
+    monkeypatch.setattr(storage, "set_legal_hold", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        hold = services.place_hold(actor=officer, employee=employee, reason="Sengketa")
+    assert LegalHold.objects.filter(pk=hold.pk).exists()
+    assert "unreachable" in caplog.text
+    mirrored = []
+    monkeypatch.setattr(storage, "set_legal_hold", lambda keys, on: mirrored.append((keys, on)))
+    call_command("mirror_legal_holds")
+    assert (
+        [version.storage_key, version.thumbnail_key],
+        True,
+    ) in mirrored
