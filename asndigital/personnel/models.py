@@ -200,6 +200,23 @@ class EmployeeStatusEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.status} {self.effective_on:%d-%m-%Y}"
 
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)
+
+
+SOURCE_LABELS = {
+    "import": _("Employee import"),
+    "manual": _("Changed by hand"),
+    "transfer": _("Transfer between agencies"),
+    "seed_demo": _("Demo data"),
+}
+
+
+def source_label(code: str) -> str:
+    """Where a status or a change came from, in words (an unknown code as it is)."""
+    return str(SOURCE_LABELS.get(code, code))
+
 
 class EmployeeChange(models.Model):
     """What changed on an employee record, field by field (``{"field": [old, new]}``)."""
@@ -223,3 +240,7 @@ class EmployeeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.changed_at:%Y-%m-%d %H:%M} {', '.join(self.changes)}"
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)

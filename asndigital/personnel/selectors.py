@@ -84,7 +84,7 @@ def change_history(employee: Employee, limit: int = 50) -> list[dict]:
         entries.append(
             {
                 "when": change.changed_at,
-                "source": change.source,
+                "source": change.source_label,
                 "actor": change.actor,
                 "items": items,
             }

@@ -110,3 +110,22 @@ def test_civil_servant_lands_on_own_page(client, staffed):
     response = client.get(reverse("core:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("personnel:employee_detail", args=[people[0].pk])
+
+
+def test_the_status_history_and_changes_say_their_source_in_words(client, operator, agency):
+    from datetime import date
+
+    from asndigital.personnel.models import EmployeeChange, EmployeeStatusEvent
+
+    employee = EmployeeFactory(agency=agency)
+    EmployeeStatusEvent.objects.create(
+        employee=employee,
+        status=EmployeeStatus.ACTIVE,
+        effective_on=date(2015, 3, 1),
+        source="seed_demo",
+    )
+    EmployeeChange.objects.create(employee=employee, source="import", changes={"name": ["A", "B"]})
+    client.force_login(operator)
+    page = client.get(reverse("personnel:employee_detail", args=[employee.pk])).content.decode()
+    assert "Data contoh (demo)" in page and "Impor data pegawai" in page
+    assert "seed_demo" not in page
