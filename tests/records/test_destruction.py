@@ -236,6 +236,9 @@ def test_the_pages_take_a_proposal_through_every_step(
     )
     proposal = DestructionProposal.objects.get()
     assert response["Location"] == reverse("records:destruction_detail", args=[proposal.pk])
+    detail = client.get(response["Location"]).content.decode()
+    employee = gone[0]
+    assert employee.nip_grouped in detail and employee.nip_grouped != employee.nip  # as elsewhere
 
     def step(user, name, data=None):
         client.force_login(user)
