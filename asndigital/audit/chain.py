@@ -328,8 +328,7 @@ def _stitch(segments: list[_Segment]) -> tuple[_Break | None, int, str]:
         if start > expected:
             return _Break(start, 0, expected - 1, _missing(expected, start)), 0, ""
         if start < expected:
-            message = f"position {start} appears more than once: events were copied or forged"
-            return _Break(start, 0, start - 1, message), 0, ""
+            return _Break(start, 0, start - 1, _repeated(start)), 0, ""
         if prev_hash != previous:
             return _Break(start, 2, start - 1, _unlinked(start)), 0, ""
         expected, previous = end + 1, end_hash
@@ -338,6 +337,10 @@ def _stitch(segments: list[_Segment]) -> tuple[_Break | None, int, str]:
 
 def _missing(expected: int, found: int) -> str:
     return f"broken link at position {expected}: the chain jumps to {found}; events are missing"
+
+
+def _repeated(position: int) -> str:
+    return f"position {position} appears more than once: events were copied or forged"
 
 
 def _unlinked(position: int) -> str:
@@ -354,8 +357,7 @@ def _whole_trail_links() -> _Break | None:
     position, prior = found[0], found[1] or 0
     if position != prior + 1:
         if position <= prior:
-            message = f"position {position} appears more than once: events were copied or forged"
-            return _Break(position, 0, position - 1, message)
+            return _Break(position, 0, position - 1, _repeated(position))
         return _Break(position, 0, prior, _missing(prior + 1, position))
     return _Break(position, 2, position - 1, _unlinked(position))
 
