@@ -4,6 +4,7 @@ through every step to its berita acara (DOMAIN.md §6), each step by a different
 import re
 
 from asndigital.core.pdf import text_pdf
+from asndigital.personnel.nip import format_nip
 from e2e.helpers import PEOPLE, open_employee, shot
 
 
@@ -75,7 +76,7 @@ def test_destruction_proposal_through_to_its_berita_acara(as_user, new_page):
     card.locator("button[type=submit]").click()
     archivist.wait_for_url(re.compile(r".*/arsip/pemusnahan/\d+/$"))
     proposal_url = archivist.url
-    assert person.nip in archivist.inner_text("main table")
+    assert format_nip(person.nip) in archivist.inner_text("main table")  # grouped, 8-6-1-3
     archivist.click("main button:has-text('Ajukan untuk dinilai')")
     archivist.wait_for_url(proposal_url)
     shot(archivist, "41-destruction-submitted")
