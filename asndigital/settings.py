@@ -296,7 +296,7 @@ if IS_PRODUCTION and not ASN_AUDIT_SIGNING_KEY:
         "Production needs ASN_AUDIT_SIGNING_KEY (or ASN_AUDIT_SIGNING_KEY_FILE) to sign the "
         "audit trail's checkpoints."
     )
-# PostgreSQL connections that verify the trail's months in parallel (verify_audit).
+# PostgreSQL connections that verify the trail's slices in parallel (verify_audit).
 ASN_AUDIT_VERIFY_WORKERS = max(1, env_int("ASN_AUDIT_VERIFY_WORKERS", 2))
 ASN_MFA_ISSUER = env("ASN_MFA_ISSUER", "ASN Digital")
 ASN_MFA_LOCK_AFTER = env_int("ASN_MFA_LOCK_AFTER", 100)  # consecutive wrong codes

@@ -210,7 +210,7 @@ PG_SEGMENT = """
 SLICE = 200_000  # positions per slice of work: a month is several, so both cores share it
 RUNS_LIMIT = 1_000  # runs per slice; more only where events were removed wholesale
 SORT_MEMORY = "256MB"  # should PostgreSQL sort a slice rather than read it by position
-# The whole trail in one ordered pass: what the runs cannot show when a table has too many.
+# The whole trail in one ordered pass: what the runs cannot show when a slice has too many.
 PG_LINKS = """
     SELECT position, prior_position FROM (
         SELECT position, prev_hash, lag(hash) OVER w AS prior,
@@ -319,7 +319,7 @@ class _Break:
 
 
 def _stitch(segments: list[_Segment]) -> tuple[_Break | None, int, str]:
-    """Join the tables' runs into one chain from position 1: the first break, or none and the
+    """Join the slices' runs into one chain from position 1: the first break, or none and the
     chain's last (position, hash)."""
     expected, previous = 1, GENESIS
     for start, prev_hash, end, end_hash in sorted(
@@ -337,6 +337,10 @@ def _stitch(segments: list[_Segment]) -> tuple[_Break | None, int, str]:
 
 def _missing(expected: int, found: int) -> str:
     return f"broken link at position {expected}: the chain jumps to {found}; events are missing"
+
+
+def _altered(position: int) -> str:
+    return f"broken link at position {position}: its content does not match its hash"
 
 
 def _repeated(position: int) -> str:
@@ -371,15 +375,13 @@ def _walk_in_postgresql(
     report.bad_projection = min(projections, default=None)
     if all(segment.runs <= RUNS_LIMIT for segment in segments):
         first, last, last_hash = _stitch(segments)
-    else:  # a table whose events were removed wholesale: find the first gap the long way
+    else:  # a slice whose events were removed wholesale: find the first gap the long way
         first, last, last_hash = _whole_trail_links(), None, None
     breaks = [first] if first else []
     for segment in segments:
         if segment.bad_hash is not None:
-            message = (
-                f"broken link at position {segment.bad_hash}: its content does not match its hash"
-            )
-            breaks.append(_Break(segment.bad_hash, 1, segment.bad_hash - 1, message))
+            position = segment.bad_hash
+            breaks.append(_Break(position, 1, position - 1, _altered(position)))
         if segment.bad_link is not None:
             breaks.append(
                 _Break(segment.bad_link, 2, segment.bad_link - 1, _unlinked(segment.bad_link))
@@ -522,9 +524,9 @@ def _projection(report: Report) -> None:
 def verify(*, public_key=None, extra_checkpoints: list[dict[str, Any]] = ()) -> Report:
     """Recompute the chain and check the head, the columns and every signed checkpoint.
 
-    On PostgreSQL everything is read in one snapshot (the tables by several connections, see
+    On PostgreSQL everything is read in one snapshot (the slices by several connections, see
     ``_segments``), so appends and sealing going on meanwhile cannot look like tampering. Inside
-    a transaction of the caller's (the tests), it reads in that transaction, one table after
+    a transaction of the caller's (the tests), it reads in that transaction, one slice after
     another."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return _verify(public_key, extra_checkpoints, workers=1)

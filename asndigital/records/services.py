@@ -104,14 +104,15 @@ def mirror_legal_holds() -> int:
     run daily (`manage.py mirror_legal_holds`), puts the storage right."""
     from asndigital.personnel.models import Employee
 
+    if not settings.ASN_S3_OBJECT_LOCK:
+        return 0
     employees = Employee.objects.filter(
         pk__in=LegalHold.objects.values("employee_id").distinct()
     ).order_by("pk")
     count = 0
-    if settings.ASN_S3_OBJECT_LOCK:
-        for employee in employees.iterator(chunk_size=500):
-            _mirror_holds(employee)
-            count += 1
+    for employee in employees.iterator(chunk_size=500):
+        _mirror_holds(employee)
+        count += 1
     return count
 
 
