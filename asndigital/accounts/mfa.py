@@ -72,8 +72,12 @@ def otpauth_uri(user: User, secret: bytes) -> str:
 
 
 def qr_svg(uri: str) -> str:
-    """The QR code as inline SVG, made here: the secret never goes to another service."""
-    return segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#0b3a66")
+    """The QR code as inline SVG, made here: the secret never goes to another service.
+
+    Scalable (a viewBox, no fixed width or height), so the stylesheet sets the size it is shown
+    at and the whole code stays visible; the quiet zone is the 4 modules the standard asks for.
+    """
+    return segno.make(uri, error="m").svg_inline(border=4, omitsize=True, dark="#0b3a66")
 
 
 def current_step(now: float | None = None) -> int:

@@ -14,7 +14,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -23,7 +22,13 @@ from django.views.decorators.http import require_POST
 from asndigital.accounts import mfa, services, throttle
 from asndigital.accounts.forms import ActivationForm, ReauthForm
 from asndigital.accounts.models import AuthenticatorDevice
-from asndigital.accounts.views import CLOCK_HINT, FRESH_CODES, session_secret, try_activate
+from asndigital.accounts.views import (
+    CLOCK_HINT,
+    FRESH_CODES,
+    enrolment_context,
+    session_secret,
+    try_activate,
+)
 from asndigital.core.errors import DomainError
 
 REAUTH = "asn_reauth_until"
@@ -98,17 +103,8 @@ def add_device_view(request):
             request.session.pop(NEW_DEVICE, None)
             messages.success(request, _("“%(name)s” was added.") % {"name": activated[0].name})
             return redirect("accounts:security")
-    uri = mfa.otpauth_uri(user, secret)
     return render(
-        request,
-        "accounts/add_device.html",
-        {
-            "form": form,
-            "qr_svg": mfa.qr_svg(uri),
-            "secret_text": mfa.secret_text(secret),
-            "server_time": timezone.now(),
-            "issuer": settings.ASN_MFA_ISSUER,
-        },
+        request, "accounts/add_device.html", {"form": form, **enrolment_context(user, secret)}
     )
 
 

@@ -227,6 +227,19 @@ def session_secret(request, key: str, context: str) -> bytes:
     return secret
 
 
+def enrolment_context(user: User, secret: bytes) -> dict:
+    """What a page that adds an authenticator app shows: the QR code, the same key as a link
+    that opens the app on this phone, and as text to type."""
+    uri = mfa.otpauth_uri(user, secret)
+    return {
+        "qr_svg": mfa.qr_svg(uri),
+        "otpauth_uri": uri,
+        "secret_text": mfa.secret_text(secret),
+        "server_time": timezone.now(),
+        "issuer": settings.ASN_MFA_ISSUER,
+    }
+
+
 def try_activate(request, user: User, secret: bytes, form):
     """Save the device when the form's code and name are right: (device, recovery codes), or
     None with the reason on the form."""
@@ -260,15 +273,7 @@ def activate_view(request):
             target = _complete_login(request, user, "activation")
             request.session[FRESH_CODES] = {"codes": activated[1], "next": target}
             return redirect("accounts:recovery_codes")
-    uri = mfa.otpauth_uri(user, secret)
-    context = {
-        "form": form,
-        "pending_user": user,
-        "qr_svg": mfa.qr_svg(uri),
-        "secret_text": mfa.secret_text(secret),
-        "server_time": timezone.now(),
-        "issuer": settings.ASN_MFA_ISSUER,
-    }
+    context = {"form": form, "pending_user": user, **enrolment_context(user, secret)}
     return render(request, "accounts/activate.html", context)
 
 
