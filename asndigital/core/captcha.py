@@ -56,8 +56,17 @@ def captcha_field(**kwargs) -> AltchaField:
         "expired": _("The check expired. Tick the box again."),
         "waitAlert": _("Checking... please wait."),
     }
+    # The library's own messages are English only ("ALTCHA CAPTCHA token is missing.").
+    again = _("The anti-robot check was not accepted. Tick the box again and wait for “Checked”.")
+    errors = {
+        "required": _("Tick the box “I am not a robot” and wait until it says “Checked”."),
+        "invalid": again,
+        "error": again,
+        "replay": again,
+    }
     return AltchaField(
         label=_("Anti-robot check"),
+        error_messages=errors,
         maxnumber=settings.ASN_CAPTCHA_MAX_NUMBER,
         hidefooter=True,
         hidelogo=True,
