@@ -1,4 +1,3 @@
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from asndigital.accounts import policies
 from asndigital.core.errors import DomainError, NotFound
+from asndigital.core.qr import qr_svg
 from asndigital.documents import selectors as document_selectors
 from asndigital.documents import services
 from asndigital.documents.forms import UploadForm
@@ -153,7 +153,7 @@ def detail_view(request, pk):
             reverse("verification:check", args=[document.current_version.verification_code])
         )
         context["verification_url"] = url
-        context["qr_svg"] = segno.make(url, error="m").svg_inline(border=2, omitsize=True)
+        context["qr_svg"] = qr_svg(url)
     return render(request, "documents/detail.html", context)
 
 
