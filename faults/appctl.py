@@ -31,6 +31,8 @@ from asndigital.audit.models import AuditEvent  # noqa: E402
 from asndigital.documents import storage  # noqa: E402
 from asndigital.documents.models import Document, DocumentEvent, DocumentVersion  # noqa: E402
 
+WRITE = ["employees:read", "documents:read", "documents:write"]  # the suite's token may do
+
 AGENCY = "PEMKOT-BDG"
 
 
@@ -44,7 +46,7 @@ def token() -> None:
 
     admin = User.objects.get(username="admin.bandung")
     _token, value = tokens.create_token(
-        actor=admin, name="Fault suite", agency=Agency.objects.get(code=AGENCY), scope="write"
+        actor=admin, name="Fault suite", agency=Agency.objects.get(code=AGENCY), scopes=WRITE
     )
     nips = list(
         Employee.objects.filter(agency__code=AGENCY, status="aktif")

@@ -86,3 +86,9 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
 
 def grant(user: User, role: str, agency: Agency | None = None) -> RoleAssignment:
     return RoleAssignment.objects.create(user=user, role=role, agency=agency)
+
+
+# API token scopes of a typical agency system: reading (records, documents, the report) and
+# reading and uploading.
+READ_SCOPES = ["employees:read", "documents:read", "reports:read"]
+WRITE_SCOPES = [*READ_SCOPES, "documents:write"]

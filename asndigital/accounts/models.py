@@ -20,6 +20,8 @@ class Role(models.TextChoices):
     RECORDS_OFFICER = "records_officer", _("Records officer (arsiparis)")
     BKN_ADMIN = "bkn_admin", _("National administrator (BKN)")
     AUDITOR = "auditor", _("Auditor")
+    # An API token's own account (never a person's): what it may do is narrowed by its scopes.
+    SERVICE = "service", _("API service account")
 
 
 # Roles that only exist nationally, and roles that only exist inside one agency.
@@ -215,14 +217,19 @@ class EmailChallenge(models.Model):
 
 
 class ApiToken(models.Model):
-    """A service account's key for the API: scoped to one agency (or national, read only) and
-    to reading or writing; stored hashed; revocable; last use recorded. The token acts as its
-    own service user, whose roles (monitor to read, operator to write) the usual policies and
-    scoping apply to."""
+    """A service account's key for the API: scoped to one agency (or national) and to a set of
+    scopes, never more than its creator may do; stored hashed; revocable; last use recorded.
+    The token acts as its own service user (role SERVICE in the token's agency, or nationally),
+    to which the usual policies and scoping apply; every API operation names the scope it
+    needs, and a token without it is refused before anything is read."""
 
     class Scope(models.TextChoices):
-        READ = "read", _("read")
-        WRITE = "write", _("read and write")
+        EMPLOYEES_READ = "employees:read", _("read employee records")
+        DOCUMENTS_READ = "documents:read", _("read documents and download their files")
+        DOCUMENTS_WRITE = "documents:write", _("upload documents")
+        DECISIONS_WRITE = "decisions:write", _("accept and reject documents")
+        REPORTS_READ = "reports:read", _("read the missing-documents report")
+        AUDIT_READ = "audit:read", _("search the audit trail")
 
     key_id = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
@@ -231,7 +238,8 @@ class ApiToken(models.Model):
     agency = models.ForeignKey(
         "personnel.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
+    # Space-separated Scope values, as OAuth writes scopes.
+    scopes = models.CharField(_("scopes"), max_length=200)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -244,3 +252,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_id})"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+    def scope_labels(self) -> list[str]:
+        """The token's scopes in words, in the catalogue's order."""
+        return [label for value, label in self.Scope.choices if value in self.scope_set]

@@ -12,18 +12,29 @@ if TYPE_CHECKING:
     from asndigital.accounts.models import User
     from asndigital.personnel.models import Employee
 
-# Roles that read employee records: inside their agency, or everywhere when held nationally.
-# The auditor reads the audit trail and integrity reports only (DOMAIN.md §2).
-EMPLOYEE_READ_ROLES = frozenset(
+# What each role may do with employee records, inside its agency or everywhere when held
+# nationally (docs/security.md has the same table in words). An employee always reads their own
+# record. The auditor reads the audit trail and integrity reports only (DOMAIN.md §2); the
+# monitor's work is figures: the missing-documents report names employees with gaps (NIP, name,
+# unit, what is missing) but no personal page, no document and no file (UU PDP: purpose
+# limitation). SERVICE is an API token's own account, narrowed further by the token's scopes.
+_READ_RECORDS = frozenset(
     {
         Role.OPERATOR,
         Role.VERIFIER,
         Role.AGENCY_ADMIN,
-        Role.MONITOR,
         Role.RECORDS_OFFICER,
         Role.BKN_ADMIN,
+        Role.SERVICE,
     }
 )
+EMPLOYEE_ACCESS: dict[str, frozenset[str]] = {
+    # the personal page, the dossier, its documents and their files
+    "read": _READ_RECORDS,
+    # NIP, name, unit and the documents missing: the missing-documents report
+    "report": _READ_RECORDS | {Role.MONITOR},
+}
+EMPLOYEE_READ_ROLES = EMPLOYEE_ACCESS["read"]
 
 
 @dataclass(frozen=True)
@@ -65,15 +76,28 @@ def grants(user: User | None) -> Grants:
     return result
 
 
+def employee_scope(user: User | None, action: str = "read") -> tuple[bool, frozenset[int]]:
+    """(every agency, agency ids) where ``user`` may do ``action`` (EMPLOYEE_ACCESS) with
+    employee records; one's own record is extra."""
+    roles = EMPLOYEE_ACCESS[action]
+    g = grants(user)
+    return g.holds_nationally(roles), g.agencies_with(roles)
+
+
 def employee_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
     """(sees every agency, agency ids seen) for employee records; one's own record is extra."""
-    g = grants(user)
-    return g.holds_nationally(EMPLOYEE_READ_ROLES), g.agencies_with(EMPLOYEE_READ_ROLES)
+    return employee_scope(user, "read")
 
 
 def can_list_employees(user: User | None) -> bool:
     """Staff with a reading role see an employee list; a civil servant sees only their own page."""
     everywhere, agencies = employee_read_scope(user)
+    return everywhere or bool(agencies)
+
+
+def can_see_missing_report(user: User | None) -> bool:
+    """Staff who read employee records, and monitors, see the missing-documents report."""
+    everywhere, agencies = employee_scope(user, "report")
     return everywhere or bool(agencies)
 
 
@@ -130,7 +154,7 @@ def can_reset_mfa(user: User | None, employee: Employee) -> bool:
     return not RoleAssignment.objects.filter(user_id=employee.user_id, agency__isnull=True).exists()
 
 
-UPLOAD_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN})
+UPLOAD_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN, Role.SERVICE})
 
 
 def can_upload_for(user: User | None, employee: Employee) -> bool:
@@ -145,7 +169,7 @@ def can_upload_for(user: User | None, employee: Employee) -> bool:
     )
 
 
-VERIFY_ROLES = frozenset({Role.VERIFIER, Role.AGENCY_ADMIN})
+VERIFY_ROLES = frozenset({Role.VERIFIER, Role.AGENCY_ADMIN, Role.SERVICE})
 
 
 def can_verify(user: User | None, document) -> bool:
@@ -170,7 +194,7 @@ def can_bulk_upload(user: User | None) -> bool:
 
 # The audit trail is read by auditors (the inspectorate): nationally, or for their agency's
 # employees. Everyone else sees only the access history of their own documents.
-AUDIT_READ_ROLES = frozenset({Role.AUDITOR})
+AUDIT_READ_ROLES = frozenset({Role.AUDITOR, Role.SERVICE})
 
 
 def audit_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
@@ -283,6 +307,31 @@ def can_manage_api_tokens(user: User | None, agency) -> bool:
     if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
         return True
     return agency is not None and agency.pk in g.agencies_with(frozenset({Role.AGENCY_ADMIN}))
+
+
+def _covers(scope: tuple[bool, frozenset[int]], agency) -> bool:
+    everywhere, agencies = scope
+    return everywhere or (agency is not None and agency.pk in agencies)
+
+
+def can_grant_token_scope(user: User | None, scope: str, agency) -> bool:
+    """An API token is never more than its creator: each scope needs the creator to be able
+    to do the same in the token's agency (``agency`` None: a national token)."""
+    g = grants(user)
+    if scope in ("employees:read", "documents:read"):
+        return _covers(employee_scope(user, "read"), agency)
+    if scope == "reports:read":
+        return _covers(employee_scope(user, "report"), agency)
+    if scope == "documents:write":  # writing is per agency, never national
+        return agency is not None and (
+            g.holds_nationally(frozenset({Role.BKN_ADMIN}))
+            or agency.pk in g.agencies_with(UPLOAD_ROLES)
+        )
+    if scope == "decisions:write":
+        return agency is not None and agency.pk in g.agencies_with(VERIFY_ROLES)
+    if scope == "audit:read":
+        return _covers(audit_read_scope(user), agency)
+    return False
 
 
 DASHBOARD_ROLES = frozenset({Role.MONITOR, Role.BKN_ADMIN, Role.AGENCY_ADMIN})

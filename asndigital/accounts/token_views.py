@@ -40,7 +40,7 @@ def tokens_view(request):
                 actor=request.user,
                 name=request.POST.get("name", ""),
                 agency=agency,
-                scope=request.POST.get("scope", ""),
+                scopes=request.POST.getlist("scopes"),
             )
         except NotFound:
             raise Http404 from None
@@ -57,6 +57,7 @@ def tokens_view(request):
             "national": national,
             "created": created,
             "scopes": ApiToken.Scope.choices,
+            "chosen": request.POST.getlist("scopes") if created is None else [],
         },
     )
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
 from asndigital.accounts.models import ApiToken, Role, User
+from asndigital.accounts.services import grant_role
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
 
@@ -29,18 +30,31 @@ def _hash(secret: str) -> str:
 
 
 @transaction.atomic
-def create_token(*, actor, name: str, agency, scope: str) -> tuple[ApiToken, str]:
-    """A new token and its plain value (shown once, never stored)."""
-    from asndigital.accounts.services import grant_role
-
+def create_token(*, actor, name: str, agency, scopes) -> tuple[ApiToken, str]:
+    """A new token and its plain value (shown once, never stored); ``scopes``: ApiToken.Scope
+    values, each one its creator may grant for ``agency``."""
     policies.require(policies.can_manage_api_tokens(actor, agency))
     name = " ".join((name or "").split())[:100]
     if not name:
         raise DomainError(_("Give the token a name (which system uses it)."))
-    if scope not in ApiToken.Scope.values:
-        raise DomainError(_("Unknown scope."))
-    if agency is None and scope == ApiToken.Scope.WRITE:
-        raise DomainError(_("A national token can only read; writing is per agency."))
+    wanted = set(scopes or ())
+    if not wanted:
+        raise DomainError(_("Choose at least one thing the token may do."))
+    unknown = wanted - set(ApiToken.Scope.values)
+    if unknown:
+        raise DomainError(_("Unknown scope: %(scope)s.") % {"scope": ", ".join(sorted(unknown))})
+    refused = [
+        label
+        for value, label in ApiToken.Scope.choices
+        if value in wanted and not policies.can_grant_token_scope(actor, value, agency)
+    ]
+    if refused:
+        where = agency.name if agency is not None else _("every agency (national)")
+        raise DomainError(
+            _("You cannot give a token what you may not do yourself in %(where)s: %(what)s.")
+            % {"where": where, "what": "; ".join(str(label) for label in refused)}
+        )
+    ordered = " ".join(value for value in ApiToken.Scope.values if value in wanted)
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     user = User.objects.create(username=f"svc-{key_id}", full_name=f"API: {name}")
@@ -52,18 +66,16 @@ def create_token(*, actor, name: str, agency, scope: str) -> tuple[ApiToken, str
         name=name,
         user=user,
         agency=agency,
-        scope=scope,
+        scopes=ordered,
         created_by=actor,
     )
-    roles = [Role.MONITOR] + ([Role.OPERATOR] if scope == ApiToken.Scope.WRITE else [])
-    for role in roles:
-        grant_role(actor=None, user=user, role=role, agency=agency)
+    grant_role(actor=None, user=user, role=Role.SERVICE, agency=agency)
     record(
         actor,
         "api_token.created",
         token,
         name=name,
-        scope=scope,
+        scopes=ordered.split(),
         agency=agency.code if agency else None,
     )
     return token, f"{PREFIX}{key_id}_{secret}"

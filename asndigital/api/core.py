@@ -8,7 +8,9 @@ make ``ASN_API_RATE`` requests a minute.
 
 from __future__ import annotations
 
+import inspect
 import time
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,6 +55,35 @@ class RateLimited(Exception):
     pass
 
 
+class MissingScope(Exception):
+    def __init__(self, scope: str):
+        super().__init__(scope)
+        self.scope = scope
+
+
+def needs_scope(scope: str | None):
+    """Declare the token scope an operation needs (None: any token may call it). A token
+    without it is refused with 403 ``insufficient_scope`` before anything is read, whatever
+    the object asked for; people (sessions) are judged by their roles alone. Every operation
+    declares one (a test walks the API)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            token = getattr(request, "api_token", None)
+            if scope is not None and token is not None and scope not in token.scope_set:
+                raise MissingScope(scope)
+            return view(request, *args, **kwargs)
+
+        # django-ninja reads the parameters from the signature and resolves string annotations
+        # in the function's module: give it the view's own, already resolved.
+        wrapped.__signature__ = inspect.signature(view, eval_str=True)
+        wrapped.token_scope = scope
+        return wrapped
+
+    return decorate
+
+
 def _limit(user) -> None:
     window = int(time.time() // 60)
     key = f"api-rate:{user.pk}:{window}"
@@ -90,9 +121,9 @@ class ErrorOut(Schema):
 
 def errors(*codes: int) -> dict[int, type[ErrorOut]]:
     """An operation's error answers for its OpenAPI description: those any operation may give
-    (400 a request that cannot be read, 401 no valid credentials, 429 too many requests) and
-    its own (``codes``)."""
-    return {code: ErrorOut for code in sorted({400, 401, 429, *codes})}
+    (400 a request that cannot be read, 401 no valid credentials, 403 a token without the
+    scope, 429 too many requests) and its own (``codes``)."""
+    return {code: ErrorOut for code in sorted({400, 401, 403, 429, *codes})}
 
 
 def error(request, status: int, code: str, message: str):
@@ -137,6 +168,12 @@ def http_error(request, exc: HttpError):
         return error(request, 400, "invalid_request", _("The request's body is not valid JSON."))
     codes = {403: "forbidden", 405: "method_not_allowed", 413: "too_large"}
     return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(MissingScope)
+def insufficient_scope(request, exc: MissingScope):
+    message = _("This token may not do this: it needs the scope %(scope)s.") % {"scope": exc.scope}
+    return error(request, 403, "insufficient_scope", message)
 
 
 @api.exception_handler(RateLimited)

@@ -7,7 +7,7 @@ from datetime import datetime
 from ninja import Router, Schema
 
 from asndigital.accounts import policies
-from asndigital.api.core import errors
+from asndigital.api.core import errors, needs_scope
 from asndigital.api.params import IsoDate
 from asndigital.audit import selectors
 from asndigital.core.errors import NotFound
@@ -38,6 +38,7 @@ class EventPage(Schema):
     response={200: EventPage, **errors(404, 422)},
     summary="Search the audit trail",
 )
+@needs_scope("audit:read")
 def events(
     request,
     actor: str = "",

@@ -31,6 +31,22 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """Nothing the application itself answers is kept by a browser or a proxy cache: pages and
+    API answers show personal data (a dossier, a NIP, an e-mail), often on shared office
+    computers. Static files (WhiteNoise, before this in the chain) keep their long caching;
+    a view that sets its own Cache-Control keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store, private"
+        return response
+
+
 class IndonesianFirstMiddleware:
     """Bahasa Indonesia unless the person chose another language (cookie or account setting).
 

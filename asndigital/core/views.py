@@ -26,6 +26,11 @@ def home(request):
         return redirect("personnel:employee_list")
     if policies.can_read_audit(request.user):
         return redirect("audit:search")
+    everywhere, agencies = policies.dashboard_scope(request.user)
+    if everywhere:
+        return redirect("dashboards:national")
+    if agencies:
+        return redirect("dashboards:agency", agency_id=min(agencies))
     employee = getattr(request.user, "employee", None)
     if employee is not None:
         return redirect("personnel:employee_detail", pk=employee.pk)

@@ -12,7 +12,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from asndigital.api.core import errors
+from asndigital.api.core import errors, needs_scope
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import selectors, services, storage
@@ -79,6 +79,7 @@ class DocumentOut(Schema):
     response={201: StoredOut, **errors(403, 404, 422, 507)},
     summary="Upload",
 )
+@needs_scope("documents:write")
 def upload(
     request,
     nip: str,
@@ -131,6 +132,7 @@ def upload(
     response={200: list[DocumentOut], **errors(404)},
     summary="An employee's dossier",
 )
+@needs_scope("documents:read")
 def list_documents(request, nip: str):
     employee = employee_by_nip(request.auth, nip)
     result = []
@@ -162,6 +164,7 @@ def list_documents(request, nip: str):
     summary="Download",
     openapi_extra={"responses": {200: DOWNLOADED}},
 )
+@needs_scope("documents:read")
 def download(request, document_id: UUID, number: int):
     """The version's bytes, streamed; recorded in the audit trail like any download."""
     document = selectors.get_document(user=request.auth, pk=document_id)
@@ -187,6 +190,7 @@ def download(request, document_id: UUID, number: int):
     response={200: DecisionOut, **errors(403, 404, 422)},
     summary="Accept",
 )
+@needs_scope("decisions:write")
 def accept(request, document_id: UUID):
     document = selectors.get_document(user=request.auth, pk=document_id)
     document = services.accept_document(actor=request.auth, document=document)
@@ -198,6 +202,7 @@ def accept(request, document_id: UUID):
     response={200: DecisionOut, **errors(403, 404, 422)},
     summary="Reject",
 )
+@needs_scope("decisions:write")
 def reject(request, document_id: UUID, body: RejectIn):
     document = selectors.get_document(user=request.auth, pk=document_id)
     document = services.reject_document(actor=request.auth, document=document, reason=body.reason)
@@ -224,6 +229,7 @@ class GapPage(Schema):
     tags=["reports"],
     summary="Missing documents",
 )
+@needs_scope("reports:read")
 def missing_report(
     request, agency: str, unit: str | None = None, after: str = "", limit: int = 500
 ):
@@ -234,10 +240,10 @@ def missing_report(
     from asndigital.personnel import selectors as people
 
     limit = max(1, min(limit, 2000))
-    found = people.agencies_for(request.auth).filter(code=agency).first()
+    found = people.agencies_for(request.auth, "report").filter(code=agency).first()
     if found is None:
         raise NotFound()
-    employees = people.employee_list(user=request.auth, agency_id=found.pk)
+    employees = people.employee_list(user=request.auth, agency_id=found.pk, action="report")
     if unit:
         employees = employees.filter(unit__code=unit)
     page = list(

@@ -20,16 +20,16 @@ PAGE = 50
 
 
 def _scope(request):
-    if not policies.can_list_employees(request.user):
+    if not policies.can_see_missing_report(request.user):
         raise Http404
-    agencies = list(selectors.agencies_for(request.user))
+    agencies = list(selectors.agencies_for(request.user, "report"))
     try:
         agency_id = int(request.GET.get("agency") or (agencies[0].pk if len(agencies) == 1 else 0))
         unit_id = int(request.GET.get("unit") or 0)
     except ValueError:
         raise Http404 from None
     employees = selectors.employee_list(
-        user=request.user, agency_id=agency_id or None, unit_id=unit_id or None
+        user=request.user, agency_id=agency_id or None, unit_id=unit_id or None, action="report"
     )
     return agencies, agency_id, unit_id, employees
 
@@ -71,10 +71,12 @@ def report_view(request):
         "agencies": agencies,
         "agency_id": agency_id,
         "unit_id": unit_id,
-        "units": selectors.units_for(request.user, agency_id),
+        "units": selectors.units_for(request.user, agency_id, "report"),
         "rows": rows[:PAGE],
         "page": page,
         "has_next": len(rows) > PAGE,
         "query": f"agency={agency_id}&unit={unit_id}",
+        # Monitors see who has gaps, not the employees' pages.
+        "opens_pages": policies.can_list_employees(request.user),
     }
     return render(request, "documents/report.html", context)

@@ -7,7 +7,7 @@ from datetime import date
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from asndigital.api.core import errors
+from asndigital.api.core import errors, needs_scope
 from asndigital.api.pagination import CheckedCursorPagination
 from asndigital.core.errors import NotFound
 from asndigital.personnel import selectors
@@ -67,17 +67,20 @@ def employee_by_nip(user, nip: str) -> Employee:
     "/employees", response={200: list[EmployeeOut], **errors(422)}, summary="Search employees"
 )
 @paginate(CheckedCursorPagination, ordering=("nip",), page_size=100, max_page_size=500)
+@needs_scope("employees:read")
 def list_employees(request, q: str = "", status: str = ""):
     """Employees the caller may see, by NIP (prefix) or name; cursor-paginated by NIP."""
     return selectors.employee_list(user=request.auth, q=q, status=status)
 
 
 @router.get("/employees/{nip}", response={200: EmployeeOut, **errors(404)}, summary="One employee")
+@needs_scope("employees:read")
 def get_employee(request, nip: str):
     return employee_by_nip(request.auth, nip)
 
 
 @router.get("/catalogue", response={200: list[DocumentTypeOut], **errors()}, tags=["catalogue"])
+@needs_scope(None)
 def catalogue(request):
     """The document types (codes, SIASN codes, metadata fields, formats, sizes)."""
     from asndigital.documents.models import DocumentType

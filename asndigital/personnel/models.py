@@ -75,13 +75,14 @@ DEPARTED_STATUSES = frozenset(
 
 
 class EmployeeQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "EmployeeQuerySet":
-        """The one scoping method for every read of employees a user can trigger."""
+    def visible_to(self, user, action: str = "read") -> "EmployeeQuerySet":
+        """The one scoping method for every read of employees a user can trigger; ``action``:
+        "read" (personal page, dossier, files) or "report" (the missing-documents report)."""
         from asndigital.accounts import policies
 
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        everywhere, agencies = policies.employee_read_scope(user)
+        everywhere, agencies = policies.employee_scope(user, action)
         if everywhere:
             return self
         return self.filter(Q(user_id=user.pk) | Q(agency_id__in=agencies))

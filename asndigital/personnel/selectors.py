@@ -14,10 +14,17 @@ from asndigital.personnel.nip import normalize_nip
 
 
 def employee_list(
-    *, user, q: str = "", agency_id: int | None = None, unit_id: int | None = None, status: str = ""
+    *,
+    user,
+    q: str = "",
+    agency_id: int | None = None,
+    unit_id: int | None = None,
+    status: str = "",
+    action: str = "read",
 ) -> QuerySet[Employee]:
-    """Employees the user may see, searched by NIP (prefix, grouped or not) or name."""
-    qs = Employee.objects.visible_to(user).select_related("agency", "unit")
+    """Employees the user may see (for ``action``, see ``visible_to``), searched by NIP
+    (prefix, grouped or not) or name."""
+    qs = Employee.objects.visible_to(user, action).select_related("agency", "unit")
     q = q.strip()
     if q:
         compact = normalize_nip(q)
@@ -58,18 +65,20 @@ def get_employee(*, user, pk: str | uuid.UUID) -> Employee:
     return employee
 
 
-def agencies_for(user) -> QuerySet[Agency]:
-    """Agencies whose employees the user may list."""
-    everywhere, agencies = policies.employee_read_scope(user)
+def agencies_for(user, action: str = "read") -> QuerySet[Agency]:
+    """Agencies whose employees the user may list (or, ``action="report"``, report on)."""
+    everywhere, agencies = policies.employee_scope(user, action)
     qs = Agency.objects.all()
     return qs if everywhere else qs.filter(pk__in=agencies)
 
 
-def units_for(user, agency_id: int | None) -> QuerySet[Unit]:
+def units_for(user, agency_id: int | None, action: str = "read") -> QuerySet[Unit]:
     """Units offered as a filter: those of one agency in the user's scope."""
     if agency_id is None:
         return Unit.objects.none()
-    return Unit.objects.filter(agency__in=agencies_for(user), agency_id=agency_id).order_by("name")
+    return Unit.objects.filter(agency__in=agencies_for(user, action), agency_id=agency_id).order_by(
+        "name"
+    )
 
 
 def status_history(employee: Employee):

@@ -69,7 +69,9 @@ def lift_hold_view(request, hold_id):
 @login_required
 def schedules_view(request):
     """The retention schedule (JRA) as it stands, with its history; staff only."""
-    if not (policies.can_list_employees(request.user) or policies.can_edit_retention(request.user)):
+    if not (
+        policies.can_see_missing_report(request.user) or policies.can_edit_retention(request.user)
+    ):
         raise Http404
     schedules = RetentionSchedule.objects.prefetch_related("changes__actor")
     return render(

@@ -15,7 +15,7 @@ from asndigital.core.errors import NotFound
 from asndigital.documents import services as documents
 from asndigital.documents.models import DocumentVersion
 from tests.documents.files import pdf_bytes
-from tests.factories import EmployeeFactory
+from tests.factories import READ_SCOPES, WRITE_SCOPES, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 META = {"nomor_sk": "813/2015", "tanggal_sk": "02-03-2015", "tmt": "01-03-2015"}
@@ -34,9 +34,9 @@ def bearer(value):
     return Client(HTTP_AUTHORIZATION=f"Bearer {value}")
 
 
-def token(setup, scope="read"):
+def token(setup, scopes=READ_SCOPES):
     _token, value = tokens.create_token(
-        actor=setup["admin"], name="SIMPEG Kota A", agency=setup["agency"], scope=scope
+        actor=setup["admin"], name="SIMPEG Kota A", agency=setup["agency"], scopes=scopes
     )
     return value
 
@@ -77,7 +77,7 @@ def test_a_token_sees_its_agency_only_and_pages_by_cursor(setup, agency):
     assert ApiToken.objects.get().last_used_at is not None
 
 
-def test_a_read_token_cannot_upload(setup):
+def test_a_token_without_documents_write_cannot_upload(setup):
     api = bearer(token(setup))
     response = api.post(
         f"/api/v1/employees/{setup['mine'].nip}/documents",
@@ -87,12 +87,12 @@ def test_a_read_token_cannot_upload(setup):
             "file": SimpleUploadedFile("a.pdf", pdf_bytes()),
         },
     )
-    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
     assert not DocumentVersion.objects.exists()
 
 
 def test_upload_download_and_the_same_checks_as_the_pages(setup):
-    api = bearer(token(setup, scope="write"))
+    api = bearer(token(setup, scopes=WRITE_SCOPES))
     url = f"/api/v1/employees/{setup['mine'].nip}/documents"
     refused = api.post(
         url,
@@ -128,7 +128,7 @@ def test_upload_download_and_the_same_checks_as_the_pages(setup):
 
 def test_a_person_uses_the_session_with_csrf_on_writes(setup, make_staff, agency):
     verifier = make_staff(Role.VERIFIER, agency)
-    api = bearer(token(setup, scope="write"))
+    api = bearer(token(setup, scopes=WRITE_SCOPES))
     stored = api.post(
         f"/api/v1/employees/{setup['mine'].nip}/documents",
         {
@@ -148,7 +148,7 @@ def test_a_person_uses_the_session_with_csrf_on_writes(setup, make_staff, agency
 
 def test_agency_admins_make_tokens_only_for_their_agency(setup, other_agency):
     with pytest.raises(NotFound):
-        tokens.create_token(actor=setup["admin"], name="x", agency=other_agency, scope="read")
+        tokens.create_token(actor=setup["admin"], name="x", agency=other_agency, scopes=READ_SCOPES)
 
 
 def test_the_openapi_document_and_local_docs(client, db):
@@ -179,9 +179,12 @@ def test_the_missing_documents_report_pages_by_nip(setup, agency):
     assert other.status_code == 404
 
 
-def test_auditors_query_the_trail_others_get_404(setup, make_staff):
-    api = bearer(token(setup))
-    assert api.get("/api/v1/audit/events").json()["code"] == "not_found"
+def test_auditors_query_the_trail_others_get_404(setup, make_staff, agency):
+    api = bearer(token(setup))  # a token without audit:read
+    assert api.get("/api/v1/audit/events").json()["code"] == "insufficient_scope"
+    staff = Client()
+    staff.force_login(make_staff(Role.OPERATOR, agency))
+    assert staff.get("/api/v1/audit/events").json()["code"] == "not_found"
     auditor = Client()
     auditor.force_login(make_staff(Role.AUDITOR))
     body = auditor.get("/api/v1/audit/events", {"action": "api_token.", "limit": 1}).json()
@@ -193,7 +196,7 @@ def test_agency_admins_create_and_revoke_tokens_on_their_page(client, setup, mak
     assert client.get("/akun/token-api/").status_code == 404
     client.force_login(setup["admin"])
     page = client.post(
-        "/akun/token-api/", {"name": "SIMPEG", "agency": agency.pk, "scope": "write"}
+        "/akun/token-api/", {"name": "SIMPEG", "agency": agency.pk, "scopes": WRITE_SCOPES}
     ).content.decode()
     token_row = ApiToken.objects.get()
     assert f"asn_{token_row.key_id}_" in page  # shown once

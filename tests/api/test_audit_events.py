@@ -7,6 +7,7 @@ from django.test import Client
 
 from asndigital.accounts import tokens
 from asndigital.accounts.models import Role
+from tests.factories import READ_SCOPES
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def auditor(make_staff, agency):
     client = Client(raise_request_exception=False)  # a 500 is an answer to assert on
     client.force_login(make_staff(Role.AUDITOR))
     admin = make_staff(Role.AGENCY_ADMIN, agency)
-    tokens.create_token(actor=admin, name="SIMPEG", agency=agency, scope="read")  # audited
+    tokens.create_token(actor=admin, name="SIMPEG", agency=agency, scopes=READ_SCOPES)  # audited
     return client
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from asndigital.accounts import tokens
 from asndigital.accounts.models import Role
-from tests.factories import EmployeeFactory
+from tests.factories import READ_SCOPES, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 def api(agency, make_staff):
     EmployeeFactory(agency=agency)
     _token, value = tokens.create_token(
-        actor=make_staff(Role.AGENCY_ADMIN, agency), name="SIMPEG", agency=agency, scope="read"
+        actor=make_staff(Role.AGENCY_ADMIN, agency),
+        name="SIMPEG",
+        agency=agency,
+        scopes=READ_SCOPES,
     )
     # Not re-raised: a 500 must be seen as the answer it gives, not as the test's exception.
     return Client(HTTP_AUTHORIZATION=f"Bearer {value}", raise_request_exception=False)

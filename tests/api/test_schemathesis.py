@@ -45,7 +45,15 @@ from asndigital.wsgi import application
 from tests.accounts.test_security import enrol
 from tests.documents.files import pdf_bytes
 from tests.documents.test_upload import upload
-from tests.factories import AgencyFactory, EmployeeFactory, UnitFactory, UserFactory, grant
+from tests.factories import (
+    READ_SCOPES,
+    WRITE_SCOPES,
+    AgencyFactory,
+    EmployeeFactory,
+    UnitFactory,
+    UserFactory,
+    grant,
+)
 
 # Generated requests per operation, after the coverage phase's (which do not count here). With
 # five callers, the whole file takes about a minute on 2 cores; more finds more, slowly.
@@ -149,9 +157,13 @@ def build_world() -> SimpleNamespace:
     documents.accept_document(actor=verifier, document=accepted)
     elsewhere = upload(theirs.user, theirs).document
 
-    _token, read = tokens.create_token(actor=admin, name="read", agency=agency, scope="read")
-    _token, write = tokens.create_token(actor=admin, name="write", agency=agency, scope="write")
-    _token, national = tokens.create_token(actor=bkn, name="national", agency=None, scope="read")
+    _token, read = tokens.create_token(actor=admin, name="read", agency=agency, scopes=READ_SCOPES)
+    _token, write = tokens.create_token(
+        actor=admin, name="write", agency=agency, scopes=WRITE_SCOPES
+    )
+    _token, national = tokens.create_token(
+        actor=bkn, name="national", agency=None, scopes=READ_SCOPES
+    )
     # caller: (headers, cookies)
     callers = {
         "write token of KOTA-A": ({"Authorization": f"Bearer {write}"}, {}),

@@ -58,3 +58,16 @@ def test_who_sees_which_dashboard(client, archive, agency, other_agency, make_st
     assert client.get(url).status_code == 404
     client.force_login(make_staff(Role.OPERATOR, agency))
     assert client.get(reverse("dashboards:national")).status_code == 404
+
+
+@pytest.mark.parametrize("national", [True, False])
+def test_a_monitor_starts_on_the_dashboard(client, make_staff, agency, national):
+    """A monitor's work is figures: home leads to their dashboard, not to an employee list."""
+    client.force_login(make_staff(Role.MONITOR, None if national else agency))
+    expected = (
+        reverse("dashboards:national")
+        if national
+        else reverse("dashboards:agency", kwargs={"agency_id": agency.pk})
+    )
+    assert client.get(reverse("core:home"))["Location"] == expected
+    assert client.get(reverse("personnel:employee_list")).status_code == 404

@@ -61,6 +61,19 @@ def test_report_lists_missing_and_rejected_for_the_agency_only(client, world):
         assert hidden not in page
 
 
+def test_a_monitor_sees_who_has_gaps_but_opens_no_personal_page(client, world, agency, make_staff):
+    _, gap = world
+    client.force_login(make_staff(Role.MONITOR, agency))
+    page = client.get(URL).content.decode()
+    assert "Belum Lengkap" in page and gap.nip_grouped in page
+    detail = reverse("personnel:employee_detail", args=[gap.pk])
+    assert detail not in page  # no link to a page they may not open
+    assert client.get(detail).status_code == 404
+    assert gap.email not in page  # names, NIPs and gaps; no e-mail, no birth date
+    rows = b"".join(client.get(URL, {"export": "csv"}).streaming_content).decode("utf-8-sig")
+    assert "Belum Lengkap" in rows
+
+
 def test_exports_csv_and_xlsx_neutralise_formulas(client, world):
     operator, _ = world
     client.force_login(operator)

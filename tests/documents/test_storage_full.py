@@ -16,7 +16,7 @@ from asndigital.documents import storage
 from asndigital.documents.models import Document, DocumentVersion
 from tests.documents.files import pdf_bytes
 from tests.documents.test_upload import META, stored_files, upload
-from tests.factories import EmployeeFactory
+from tests.factories import WRITE_SCOPES, EmployeeFactory
 
 
 @pytest.fixture
@@ -111,7 +111,10 @@ def test_the_api_answers_507_with_a_stable_code(
     employee, agency, make_staff, files_in_tmp, disk_full_while_receiving
 ):
     _token, value = tokens.create_token(
-        actor=make_staff(Role.AGENCY_ADMIN, agency), name="SIMPEG", agency=agency, scope="write"
+        actor=make_staff(Role.AGENCY_ADMIN, agency),
+        name="SIMPEG",
+        agency=agency,
+        scopes=WRITE_SCOPES,
     )
     response = Client(HTTP_AUTHORIZATION=f"Bearer {value}").post(
         f"/api/v1/employees/{employee.nip}/documents",

@@ -10,7 +10,7 @@ from django.db import transaction
 from asndigital.accounts import tokens
 from asndigital.accounts.models import Role
 from asndigital.documents import services, thumbnails
-from tests.factories import AgencyFactory, EmployeeFactory, UserFactory, grant
+from tests.factories import WRITE_SCOPES, AgencyFactory, EmployeeFactory, UserFactory, grant
 from tests.hostile.helpers import NIP
 
 
@@ -45,7 +45,7 @@ def people(django_db_setup, django_db_blocker):
         grant(admin, Role.AGENCY_ADMIN, agency)
         grant(operator, Role.OPERATOR, agency)
         _token, value = tokens.create_token(
-            actor=admin, name="SIMPEG", agency=agency, scope="write"
+            actor=admin, name="SIMPEG", agency=agency, scopes=WRITE_SCOPES
         )
         yield SimpleNamespace(
             agency=agency,

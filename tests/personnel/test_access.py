@@ -17,10 +17,10 @@ MATRIX = [
     ("verifier_same", True, False, True),
     ("agency_admin_same", True, False, True),
     ("records_officer_same", True, False, True),
-    ("monitor_same", True, False, True),
+    ("monitor_same", False, False, False),  # figures and the report only (UU PDP)
     ("agency_admin_other", False, True, True),
     ("auditor_national", False, False, False),
-    ("monitor_national", True, True, True),
+    ("monitor_national", False, False, False),
     ("bkn_admin", True, True, True),
 ]
 
@@ -80,6 +80,31 @@ def test_pages_follow_the_matrix_and_forbidden_looks_missing(
     listing = client.get(reverse("personnel:employee_list"))
     expected = 302 if people[who] is None else (200 if lists else 404)
     assert listing.status_code == expected
+
+
+# Who finds the employees in the missing-documents report (NIP, name, unit and gaps only):
+# everyone who reads employee records, and monitors.
+REPORT = {
+    "operator_same": (True, False),
+    "agency_admin_other": (False, True),
+    "monitor_same": (True, False),
+    "monitor_national": (True, True),
+    "auditor_national": (False, False),
+    "the_employee": (False, False),
+}
+
+
+@pytest.mark.parametrize("who", sorted(REPORT))
+def test_the_report_scope_adds_monitors_and_nobody_else(client, world, who):
+    target, foreign, people = world
+    visible = set(Employee.objects.visible_to(people[who], "report").values_list("pk", flat=True))
+    sees_target, sees_foreign = REPORT[who]
+    if who == "the_employee":  # one's own record is always one's own to read
+        sees_target = True
+    assert ((target.pk in visible), (foreign.pk in visible)) == (sees_target, sees_foreign)
+    client.force_login(people[who])
+    page = client.get(reverse("personnel:missing_report"), {"agency": target.agency_id})
+    assert page.status_code == (200 if any(REPORT[who]) else 404)
 
 
 def test_disabled_account_sees_nothing(world):

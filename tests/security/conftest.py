@@ -66,10 +66,23 @@ PEOPLE = [
 ]
 # Service accounts, for the API only: API tokens of agency A (read, write) and a national one.
 TOKENS = [
-    ("tR", "read token of A"),
-    ("tW", "write token of A"),
-    ("tN", "national read token"),
+    ("tE", "token of A: employees:read"),
+    ("tD", "token of A: documents:read"),
+    ("tU", "token of A: documents:write"),
+    ("tV", "token of A: decisions:write"),
+    ("tP", "token of A: reports:read"),
+    ("tA", "token of A: audit:read"),
+    ("tN", "national token: employees:read documents:read reports:read"),
 ]
+# The scope each one-scope token of A holds (the national token's are in build_world).
+TOKEN_SCOPES = {
+    "tE": "employees:read",
+    "tD": "documents:read",
+    "tU": "documents:write",
+    "tV": "decisions:write",
+    "tP": "reports:read",
+    "tA": "audit:read",
+}
 STAFF = {
     "oA": (Role.OPERATOR, "A"),
     "vA": (Role.VERIFIER, "A"),
@@ -168,18 +181,30 @@ def build_world() -> World:
     }
     proposals = {where: _gone_employee(agencies[where], users[f"r{where}"]) for where in "AB"}
     api_tokens = {
-        "A": tokens.create_token(
-            actor=users["aA"], name="SIMPEG A", agency=agencies["A"], scope="read"
-        ),
-        "B": tokens.create_token(
-            actor=users["aB"], name="SIMPEG B", agency=agencies["B"], scope="read"
-        ),
+        where: tokens.create_token(
+            actor=users[f"a{where}"],
+            name=f"SIMPEG {where}",
+            agency=agencies[where],
+            scopes=["employees:read"],
+        )
+        for where in "AB"
     }
-    write_token = tokens.create_token(
-        actor=users["aA"], name="SIMPEG A (tulis)", agency=agencies["A"], scope="write"
-    )
+    # Who creates the one-scope tokens of A: an agency admin of A who is also its auditor (a
+    # token is never more than its creator, and only an auditor may give audit:read).
+    creator = UserFactory(username="staf-token")
+    grant(creator, Role.AGENCY_ADMIN, agencies["A"])
+    grant(creator, Role.AUDITOR, agencies["A"])
+    one_scope = {
+        code: tokens.create_token(
+            actor=creator, name=f"Sistem {code}", agency=agencies["A"], scopes=[scope]
+        )[1]
+        for code, scope in TOKEN_SCOPES.items()
+    }
     national_token = tokens.create_token(
-        actor=users["bk"], name="Dasbor nasional", agency=None, scope="read"
+        actor=users["bk"],
+        name="Dasbor nasional",
+        agency=None,
+        scopes=["employees:read", "documents:read", "reports:read"],
     )
 
     unit = UnitFactory(agency=agencies["A"], code="DISDIK", name="Dinas Pendidikan")
@@ -224,8 +249,7 @@ def build_world() -> World:
         users=users,
         admin_objects=admin_objects,
         bearer={
-            "tR": api_tokens["A"][1],
-            "tW": write_token[1],
+            **one_scope,
             "tN": national_token[1],
         },
     )

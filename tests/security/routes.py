@@ -206,7 +206,7 @@ POST_DATA = {
     "accounts:api_tokens": lambda w, t: {
         "agency": w.agency[t].pk,
         "name": "SIMPEG",
-        "scope": "read",
+        "scopes": ["employees:read", "documents:read"],
     },
     "accounts:rename_device": lambda w, t: {"name": "HP kantor"},
     "personnel:correct_email": lambda w, t: {

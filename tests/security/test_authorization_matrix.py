@@ -20,7 +20,10 @@ employee of an agency to an actor who may not see that agency's employees (SEES 
 Actors (conftest.PEOPLE): an anonymous, em the employee (ASN of A), co a colleague (another ASN
 of A); operator, verifier, records officer, agency admin, monitor, auditor of A (oA vA rA aA mA
 uA); the same roles of B but monitor and auditor (oB vB rB aB); bk BKN admin, mN national
-monitor, uN national auditor. API only: tR / tW read / write token of A, tN national token.
+monitor, uN national auditor. API only, tokens of A with one scope each: tE employees:read,
+tD documents:read, tU documents:write, tV decisions:write, tP reports:read, tA audit:read; tN a
+national token with employees:read, documents:read and reports:read. A token without the
+operation's scope gets 403 (F) whatever the object, before anything is read.
 """
 
 from __future__ import annotations
@@ -96,18 +99,19 @@ POST accounts:api_tokens              B   L  -  -  -  -  -  -  -  -  -  -  -  + 
 GET  accounts:revoke_api_token        A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST accounts:revoke_api_token        A   L  -  -  -  -  -  +  -  -  -  -  -  -  +  -  -
 POST accounts:revoke_api_token        B   L  -  -  -  -  -  -  -  -  -  -  -  +  +  -  -
-# Employees: staff of the agency and national readers; the employee sees their own page
-GET  personnel:employee_list          -   L  -  -  +  +  +  +  +  -  +  +  +  +  +  +  -
+# Employees: staff of the agency and national readers; the employee sees their own page.
+# Monitors see figures and the missing-documents report, never a personal page or a document.
+GET  personnel:employee_list          -   L  -  -  +  +  +  +  -  -  +  +  +  +  +  -  -
 GET  personnel:missing_report         -   L  -  -  +  +  +  +  +  -  +  +  +  +  +  +  -
 GET  records:schedules                -   L  -  -  +  +  +  +  +  -  +  +  +  +  +  +  -
-GET  personnel:employee_detail        A   L  +  -  +  +  +  +  +  -  -  -  -  -  +  +  -
-GET  personnel:employee_detail        B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -
+GET  personnel:employee_detail        A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
+GET  personnel:employee_detail        B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
 GET  personnel:correct_email          A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST personnel:correct_email          A   L  0  -  0  0  0  +  0  -  -  -  -  -  +  0  -
-POST personnel:correct_email          B   L  -  -  -  -  -  -  -  -  0  0  0  +  +  0  -
+POST personnel:correct_email          A   L  0  -  0  0  0  +  -  -  -  -  -  -  +  -  -
+POST personnel:correct_email          B   L  -  -  -  -  -  -  -  -  0  0  0  +  +  -  -
 GET  personnel:reset_mfa              A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST personnel:reset_mfa              A   L  0  -  0  0  0  +  0  -  -  -  -  -  +  0  -
-POST personnel:reset_mfa              B   L  -  -  -  -  -  -  -  -  0  0  0  +  +  0  -
+POST personnel:reset_mfa              A   L  0  -  0  0  0  +  -  -  -  -  -  -  +  -  -
+POST personnel:reset_mfa              B   L  -  -  -  -  -  -  -  -  0  0  0  +  +  -  -
 # Uploads: the employee to their own dossier, operators and agency admins to their agency's
 GET  personnel:upload_document        A   L  +  -  +  -  -  +  -  -  -  -  -  -  +  -  -
 GET  personnel:upload_document        B   L  -  -  -  -  -  -  -  -  +  -  -  +  +  -  -
@@ -117,27 +121,27 @@ GET  personnel:bulk_upload            -   L  -  -  +  -  -  +  -  -  +  -  -  + 
 POST personnel:bulk_upload            A   L  -  -  +  -  -  +  -  -  0  -  -  0  +  -  -
 POST personnel:bulk_upload            B   L  -  -  0  -  -  0  -  -  +  -  -  +  +  -  -
 # Documents: whoever sees the employee reads them; verifiers and agency admins decide
-GET  documents:detail                 A   L  +  -  +  +  +  +  +  -  -  -  -  -  +  +  -
-GET  documents:detail                 B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -
-GET  documents:view                   A   L  +  -  +  +  +  +  +  -  -  -  -  -  +  +  -
-GET  documents:view                   B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -
-GET  documents:download               A   L  +  -  +  +  +  +  +  -  -  -  -  -  +  +  -
-GET  documents:download               B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -
-GET  documents:thumbnail              A   L  +  -  +  +  +  +  +  -  -  -  -  -  +  +  -
-GET  documents:thumbnail              B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -
+GET  documents:detail                 A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
+GET  documents:detail                 B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
+GET  documents:view                   A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
+GET  documents:view                   B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
+GET  documents:download               A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
+GET  documents:download               B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
+GET  documents:thumbnail              A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
+GET  documents:thumbnail              B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
 GET  documents:accept                 A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST documents:accept                 A   L  0  -  0  +  0  +  0  -  -  -  -  -  0  0  -
-POST documents:accept                 B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  0  -
+POST documents:accept                 A   L  0  -  0  +  0  +  -  -  -  -  -  -  0  -  -
+POST documents:accept                 B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  -  -
 GET  documents:reject                 A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST documents:reject                 A   L  0  -  0  +  0  +  0  -  -  -  -  -  0  0  -
-POST documents:reject                 B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  0  -
+POST documents:reject                 A   L  0  -  0  +  0  +  -  -  -  -  -  -  0  -  -
+POST documents:reject                 B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  -  -
 # Records: holds by records officers, transfers by BKN, the dossier for its owner and archivists
 GET  records:place_hold               A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST records:place_hold               A   L  0  -  0  0  +  0  0  -  -  -  -  -  +  0  -
-POST records:place_hold               B   L  -  -  -  -  -  -  -  -  0  0  +  0  +  0  -
+POST records:place_hold               A   L  0  -  0  0  +  0  -  -  -  -  -  -  +  -  -
+POST records:place_hold               B   L  -  -  -  -  -  -  -  -  0  0  +  0  +  -  -
 GET  records:lift_hold                A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST records:lift_hold                A   L  -  -  0  0  +  0  0  -  -  -  -  -  +  0  -
-POST records:lift_hold                B   L  -  -  -  -  -  -  -  -  0  0  +  0  +  0  -
+POST records:lift_hold                A   L  -  -  0  0  +  0  -  -  -  -  -  -  +  -  -
+POST records:lift_hold                B   L  -  -  -  -  -  -  -  -  0  0  +  0  +  -  -
 GET  records:transfer                 A   L  -  -  -  -  -  -  -  -  -  -  -  -  +  -  -
 GET  records:transfer                 B   L  -  -  -  -  -  -  -  -  -  -  -  -  +  -  -
 POST records:transfer                 A   L  -  -  -  -  -  -  -  -  -  -  -  -  +  -  -
@@ -197,32 +201,33 @@ django_tasks_database.dbtaskresult F          F   F       F      F      F    F  
 """
 
 API = """
-method operation                  on  an em co oA vA rA aA mA uA oB vB rB aB bk mN uN tR tW tN
-GET  /catalogue                     -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
-GET  /employees                     -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
-GET  /employees/{}                  A   L  +  -  +  +  +  +  +  -  -  -  -  -  +  +  -  +  +  +
-GET  /employees/{}                  B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -  -  -  +
-GET  /employees/{}/documents        A   L  +  -  +  +  +  +  +  -  -  -  -  -  +  +  -  +  +  +
-GET  /employees/{}/documents        B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -  -  -  +
-POST /employees/{}/documents        A   L  +  -  +  -  -  +  -  -  -  -  -  -  +  -  -  -  +  -
-POST /employees/{}/documents        B   L  -  -  -  -  -  -  -  -  +  -  -  +  +  -  -  -  -  -
-GET  /documents/{}/versions/{}/file A   L  +  -  +  +  +  +  +  -  -  -  -  -  +  +  -  +  +  +
-GET  /documents/{}/versions/{}/file B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -  -  -  +
-GET  /documents/{}/accept           A   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST /documents/{}/accept           A   L  0  -  0  +  0  +  0  -  -  -  -  -  0  0  -  0  0  0
-POST /documents/{}/accept           B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  0  -  -  -  0
-GET  /documents/{}/reject           A   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
-POST /documents/{}/reject           A   L  0  -  0  +  0  +  0  -  -  -  -  -  0  0  -  0  0  0
-POST /documents/{}/reject           B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  0  -  -  -  0
-GET  /reports/missing               A   L  -  -  +  +  +  +  +  -  -  -  -  -  +  +  -  +  +  +
-GET  /reports/missing               B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -  -  -  +
-GET  /audit/events                  -   L  -  -  -  -  -  -  -  +  -  -  -  -  -  -  +  -  -  -
+method operation                  on  an em co oA vA rA aA mA uA oB vB rB aB bk mN uN tE tD tU tV tP tA tN
+GET  /catalogue                     -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+GET  /employees                     -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  F  F  F  F  F  +
+GET  /employees/{}                  A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -  +  F  F  F  F  F  +
+GET  /employees/{}                  B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -  -  F  F  F  F  F  +
+GET  /employees/{}/documents        A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -  F  +  F  F  F  F  +
+GET  /employees/{}/documents        B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -  F  -  F  F  F  F  +
+POST /employees/{}/documents        A   L  +  -  +  -  -  +  -  -  -  -  -  -  +  -  -  F  F  +  F  F  F  F
+POST /employees/{}/documents        B   L  -  -  -  -  -  -  -  -  +  -  -  +  +  -  -  F  F  -  F  F  F  F
+GET  /documents/{}/versions/{}/file A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -  F  +  F  F  F  F  +
+GET  /documents/{}/versions/{}/file B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -  F  -  F  F  F  F  +
+GET  /documents/{}/accept           A   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST /documents/{}/accept           A   L  0  -  0  +  0  +  -  -  -  -  -  -  0  -  -  F  F  F  +  F  F  F
+POST /documents/{}/accept           B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  -  -  F  F  F  -  F  F  F
+GET  /documents/{}/reject           A   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST /documents/{}/reject           A   L  0  -  0  +  0  +  -  -  -  -  -  -  0  -  -  F  F  F  +  F  F  F
+POST /documents/{}/reject           B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  -  -  F  F  F  -  F  F  F
+GET  /reports/missing               A   L  -  -  +  +  +  +  +  -  -  -  -  -  +  +  -  F  F  F  F  +  F  +
+GET  /reports/missing               B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -  F  F  F  F  -  F  +
+GET  /audit/events                  -   L  -  -  -  -  -  -  -  +  -  -  -  -  -  -  +  F  F  F  F  F  +  F
 """
 
 # Who may see each agency's employee (here: the employee whose dossier is probed) anywhere:
 # in pages, lists, reports, exports and API answers. Everyone else must never see their NIP.
 SEES = {
-    "A": {"em", "oA", "vA", "rA", "aA", "mA", "uA", "bk", "mN", "uN", "tR", "tW", "tN"},
+    "A": {"em", "oA", "vA", "rA", "aA", "mA", "uA", "bk", "mN", "uN", "tN"}
+    | {"tE", "tD", "tU", "tV", "tP", "tA"},
     "B": {"oB", "vB", "rB", "aB", "bk", "mN", "uN", "tN"},
 }
 
@@ -433,6 +438,10 @@ def test_authorization(world, db, row):
             wrong.append(f"{where} refused ({got}) but wrote {answer.audited} audit event(s)")
         if row.method == "GET" and 200 <= answer.status < 300:
             wrong += [f"{where} {leak}" for leak in _leaks(world, actor, answer.body)]
+            # Nothing with personal data stays in a browser's or a proxy's cache.
+            cache_control = answer.headers.get("Cache-Control", "")
+            if "no-store" not in cache_control or "private" not in cache_control:
+                wrong.append(f"{where} may be cached: Cache-Control {cache_control!r}")
         if got == "-" and row.target in ("A", "B") and row.surface != "admin":
             # Another agency's object must look exactly like one that does not exist.
             missing = _missing(world, row, actor)

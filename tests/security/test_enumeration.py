@@ -31,7 +31,7 @@ from asndigital.accounts.models import ApiToken, Role
 from tests.accounts.test_mfa_reset_self import solved_captcha
 from tests.accounts.test_security import enrol
 from tests.documents.files import pdf_bytes
-from tests.factories import EmployeeFactory, UserFactory, grant
+from tests.factories import READ_SCOPES, EmployeeFactory, UserFactory, grant
 from tests.security.conftest import PASSWORD, masked
 
 pytestmark = pytest.mark.django_db
@@ -208,9 +208,11 @@ def test_the_reset_throttle_answers_alike_for_known_and_unknown_accounts(
 def test_a_wrong_token_says_nothing_about_which_tokens_exist(accounts, agency):
     admin = UserFactory()
     grant(admin, Role.AGENCY_ADMIN, agency)
-    _token, value = tokens.create_token(actor=admin, name="SIMPEG", agency=agency, scope="read")
+    _token, value = tokens.create_token(
+        actor=admin, name="SIMPEG", agency=agency, scopes=READ_SCOPES
+    )
     revoked, revoked_value = tokens.create_token(
-        actor=admin, name="Lama", agency=agency, scope="read"
+        actor=admin, name="Lama", agency=agency, scopes=READ_SCOPES
     )
     tokens.revoke_token(actor=admin, token=ApiToken.objects.get(pk=revoked.pk))
     key_id = value.split("_")[1]

@@ -30,7 +30,7 @@ ANSWERS = [
     ("an API refusal", "an", lambda w: "/api/v1/employees", 401),
     (
         "an API download",
-        "tR",
+        "tD",
         lambda w: f"/api/v1/documents/{w.document['A'].pk}/versions/1/file",
         200,
     ),
