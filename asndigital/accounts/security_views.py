@@ -20,9 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from asndigital.accounts import mfa, services, throttle
+from asndigital.accounts import mfa, policies, services, throttle
 from asndigital.accounts.forms import ActivationForm, ReauthForm
-from asndigital.accounts.models import AuthenticatorDevice
+from asndigital.accounts.models import AuthenticatorDevice, Passkey
 from asndigital.accounts.views import CLOCK_HINT, FRESH_CODES, session_secret, try_activate
 from asndigital.core.errors import DomainError
 
@@ -46,8 +46,13 @@ def _require_reauth(request):
 @login_required
 def security_view(request):
     user = request.user
+    devices = list(AuthenticatorDevice.objects.filter(user=user).order_by("created_at"))
+    keys = list(Passkey.objects.filter(user=user).order_by("created_at"))
     context = {
-        "devices": AuthenticatorDevice.objects.filter(user=user).order_by("created_at"),
+        "devices": devices,
+        "passkeys": keys,
+        "factor_count": len(devices) + len(keys),
+        "passkey_required": policies.must_use_passkey(user),
         "recovery_left": mfa.remaining_recovery_codes(user),
         "reauth_form": ReauthForm(),
         "reauthenticated": _reauthenticated(request),

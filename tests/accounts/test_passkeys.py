@@ -5,6 +5,7 @@ import json
 import time
 
 import pytest
+from django.urls import reverse
 
 from asndigital.accounts import mfa, passkeys, policies
 from asndigital.accounts.models import Passkey, Role
@@ -309,3 +310,213 @@ def test_the_last_passkey_of_someone_who_must_use_one_stays(settings, agency, us
     with pytest.raises(DomainError):
         passkeys.remove_passkey(user=user, passkey_id=passkey.pk)
     assert Passkey.objects.filter(pk=passkey.pk).exists()
+
+
+# --- Pages: signing in ----------------------------------------------------------------------
+
+PASSWORD = "Kata-sandi-uji-123"
+LOGIN = reverse("accounts:login")
+CODE = reverse("accounts:code")
+PASSKEY_LOGIN = reverse("accounts:passkey_login")
+PASSKEY_OPTIONS = reverse("accounts:passkey_login_options")
+ENROL = reverse("accounts:passkey_enrol")
+ENROL_OPTIONS = reverse("accounts:passkey_enrol_options")
+
+
+@pytest.fixture
+def person(db):
+    user = UserFactory()
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def password_step(client, user):
+    return client.post(LOGIN, {"username": user.username, "password": PASSWORD})
+
+
+def passkey_step(client, key, **answer):
+    options = client.post(PASSKEY_OPTIONS)
+    assert options.status_code == 200, options.content
+    return client.post(PASSKEY_LOGIN, {"credential": key.get(options.content.decode(), **answer)})
+
+
+def totp_code():
+    from tests.accounts.test_mfa import code_at
+
+    return code_at(time.time())
+
+
+def test_password_then_passkey_signs_in(client, person):
+    _passkey, key = add(person)
+    response = password_step(client, person)
+    assert response["Location"] == reverse("accounts:activate")  # login_view asks for an app...
+    assert client.get(response["Location"])["Location"] == CODE  # ...which the passkey answers
+    page = client.get(CODE).content.decode()
+    assert 'data-passkey="get"' in page and "js/passkey.js" in page
+    response = passkey_step(client, key)
+    assert response.status_code == 302 and signed_in(client)
+    assert data_of("login.succeeded")["data"]["method"] == "passkey"
+
+
+def test_the_code_page_offers_no_passkey_to_someone_without_one(client, person):
+    enrol(person)
+    password_step(client, person)
+    assert 'data-passkey="get"' not in client.get(CODE).content.decode()
+    assert client.post(PASSKEY_OPTIONS).status_code == 403
+
+
+def test_a_refused_passkey_does_not_sign_in_and_counts_in_the_code_throttle(
+    client, person, settings
+):
+    settings.ASN_THROTTLE_CODE_FREE = 2
+    enrol(person)
+    _passkey, key = add(person)
+    password_step(client, person)
+    for _ in range(3):  # two free failures, then a wait
+        response = passkey_step(client, key, origin="https://evil.example.com")
+        assert response["Location"] == CODE and not signed_in(client)
+    assert client.post(PASSKEY_OPTIONS).status_code == 429
+    response = client.post(PASSKEY_LOGIN, {"credential": "{}"})
+    assert not signed_in(client)
+    assert actions().count("login.passkey_failed") == 3
+    # The TOTP form is refused as well while the wait lasts.
+    assert client.post(CODE, {"code": totp_code()}).status_code == 429
+
+
+def test_the_passkey_step_follows_the_pending_login_rules(client, person, settings):
+    _passkey, key = add(person)
+    password_step(client, person)
+    options = client.post(PASSKEY_OPTIONS).content.decode()
+    settings.ASN_LOGIN_PENDING_SECONDS = 0
+    time.sleep(0.01)
+    response = client.post(PASSKEY_LOGIN, {"credential": key.get(options)})
+    assert response["Location"] == LOGIN and not signed_in(client)
+    assert Passkey.objects.get().sign_count == 0
+
+
+def test_passkey_endpoints_refuse_anonymous_people_and_change_nothing(client, person):
+    add(person)
+    before = actions()
+    assert client.post(PASSKEY_OPTIONS).status_code == 403
+    assert client.post(ENROL_OPTIONS).status_code == 403
+    assert client.post(PASSKEY_LOGIN, {"credential": "{}"})["Location"] == LOGIN
+    assert client.get(ENROL)["Location"] == LOGIN
+    for name in ("add_passkey", "add_passkey_options"):
+        assert client.post(reverse(f"accounts:{name}"))["Location"].startswith(LOGIN)
+    assert not signed_in(client) and actions() == before
+
+
+# --- Pages: the required-roles policy -------------------------------------------------------
+
+
+@pytest.fixture
+def admin(person, agency, settings):
+    grant(person, Role.AGENCY_ADMIN, agency)
+    settings.ASN_PASSKEY_REQUIRED_ROLES = frozenset({"bkn_admin", "agency_admin"})
+    return person
+
+
+def test_totp_alone_no_longer_signs_in_someone_who_must_use_a_passkey(client, admin):
+    enrol(admin)
+    _passkey, key = add(admin)
+    password_step(client, admin)
+    page = client.get(CODE).content.decode()
+    assert 'name="code"' not in page and "passkey" in page
+    response = client.post(CODE, {"code": totp_code()})
+    assert response.status_code == 200 and not signed_in(client)
+    assert "login.succeeded" not in actions()
+    assert passkey_step(client, key).status_code == 302 and signed_in(client)
+
+
+def test_someone_who_must_use_a_passkey_adds_one_after_the_code(client, admin):
+    enrol(admin)
+    password_step(client, admin)
+    assert client.get(ENROL)["Location"] == LOGIN  # not before the code
+    response = client.post(CODE, {"code": totp_code()})
+    assert response["Location"] == ENROL and not signed_in(client)
+    assert "login.succeeded" not in actions()
+    page = client.get(ENROL).content.decode()
+    assert 'data-passkey="create"' in page
+    options = client.post(ENROL_OPTIONS).content.decode()
+    key = SoftAuthenticator(ORIGIN)
+    response = client.post(ENROL, {"credential": key.create(options), "name": "Laptop"})
+    assert response.status_code == 302 and signed_in(client)
+    assert actions()[-2:] == ["mfa.passkey_added", "login.succeeded"]
+    assert data_of("login.succeeded")["data"]["method"] == "passkey_enrolment"
+
+
+def test_a_refused_enrolment_does_not_sign_in(client, admin):
+    enrol(admin)
+    password_step(client, admin)
+    client.post(CODE, {"code": totp_code()})
+    options = client.post(ENROL_OPTIONS).content.decode()
+    credential = SoftAuthenticator(ORIGIN).create(options, origin="https://evil.example.com")
+    response = client.post(ENROL, {"credential": credential, "name": "Laptop"})
+    assert response.status_code == 200 and not signed_in(client)
+    assert not Passkey.objects.exists()
+
+
+def test_first_activation_of_someone_who_must_use_a_passkey_ends_with_the_recovery_codes(
+    client, admin
+):
+    from tests.accounts.test_login import activate
+
+    _totp, response = activate(client, admin)
+    assert response["Location"] == ENROL and not signed_in(client)
+    options = client.post(ENROL_OPTIONS).content.decode()
+    credential = SoftAuthenticator(ORIGIN).create(options)
+    response = client.post(ENROL, {"credential": credential, "name": "Laptop"})
+    assert response["Location"] == reverse("accounts:recovery_codes") and signed_in(client)
+    assert client.get(response["Location"]).status_code == 200
+
+
+# --- Pages: account security ----------------------------------------------------------------
+
+
+def reauthenticate(client):
+    session = client.session
+    session["asn_reauth_until"] = time.time() + 300
+    session.save()
+
+
+def test_the_security_page_adds_lists_renames_and_removes_passkeys(client, person):
+    enrol(person)
+    client.force_login(person)
+    page = client.get(reverse("accounts:security")).content.decode()
+    assert "passkey" in page.lower() and reverse("accounts:add_passkey") not in page
+    assert client.get(reverse("accounts:add_passkey"))["Location"] == reverse("accounts:security")
+
+    reauthenticate(client)
+    page = client.get(reverse("accounts:add_passkey")).content.decode()
+    assert 'data-passkey="create"' in page
+    options = client.post(reverse("accounts:add_passkey_options")).content.decode()
+    response = client.post(
+        reverse("accounts:add_passkey"),
+        {"credential": SoftAuthenticator(ORIGIN).create(options), "name": "Laptop kantor"},
+    )
+    assert response["Location"] == reverse("accounts:security")
+    passkey = Passkey.objects.get(user=person)
+    assert "Laptop kantor" in client.get(reverse("accounts:security")).content.decode()
+
+    client.post(reverse("accounts:rename_passkey", args=[passkey.pk]), {"name": "Laptop rumah"})
+    passkey.refresh_from_db()
+    assert passkey.name == "Laptop rumah"
+    client.post(reverse("accounts:remove_passkey", args=[passkey.pk]))
+    assert not Passkey.objects.exists()
+    assert actions()[-3:] == ["mfa.passkey_added", "mfa.passkey_renamed", "mfa.passkey_removed"]
+
+
+def test_removing_a_passkey_needs_the_re_authentication(client, person):
+    enrol(person)
+    passkey, _key = add(person)
+    client.force_login(person)
+    before = actions()
+    response = client.post(reverse("accounts:remove_passkey", args=[passkey.pk]))
+    assert response["Location"] == reverse("accounts:security")
+    assert Passkey.objects.filter(pk=passkey.pk).exists() and actions() == before
+    assert client.post(reverse("accounts:add_passkey_options")).status_code == 302
