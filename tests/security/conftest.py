@@ -24,7 +24,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from asndigital.accounts import passkeys, tokens
+from asndigital.accounts import tokens
 from asndigital.accounts.models import Role
 from asndigital.accounts.security_views import REAUTH
 from asndigital.audit.models import AuditEvent
@@ -33,11 +33,11 @@ from asndigital.documents import storage
 from asndigital.records import destruction
 from asndigital.records import services as records
 from asndigital.records.models import FixityRun, RetentionSchedule
+from tests.accounts.test_passkeys import add as add_passkey
 from tests.accounts.test_security import enrol
 from tests.documents.files import pdf_bytes
 from tests.documents.test_upload import upload
 from tests.factories import AgencyFactory, EmployeeFactory, UnitFactory, UserFactory, grant
-from tests.softkey import SoftAuthenticator
 
 PASSWORD = "Kata-sandi-uji-123"  # every factory-made user's password
 # The CSRF secret every matrix client carries as its cookie and sends back (32 characters).
@@ -148,13 +148,7 @@ def build_world() -> World:
     for user in users.values():
         enrol(user)  # every person has passed MFA: a session exists only after the code
     second_device = enrol(employee_a.user, name="HP kedua")
-    session: dict = {}
-    answer = SoftAuthenticator().create(
-        passkeys.registration_options(user=employee_a.user, session=session)
-    )
-    passkey = passkeys.add_passkey(
-        user=employee_a.user, session=session, credential=answer, name="Laptop"
-    )
+    passkey, _key = add_passkey(employee_a.user)
 
     # Each dossier holds a document waiting for the verifier (uploaded by the employee: four
     # eyes let the verifier and the agency admin decide) and, in A, an accepted one whose
