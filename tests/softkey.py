@@ -15,6 +15,7 @@ import os
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from fido2 import cbor
 from fido2.cose import ES256
 from fido2.webauthn import (
     AttestationObject,
@@ -46,6 +47,20 @@ class SoftAuthenticator:
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(32)
         self.rp_id = ""
+
+    @classmethod
+    def from_seed(cls, seed: str, origin: str, rp_id: str) -> SoftAuthenticator:
+        """The same key and credential id for the same seed (bench/login.py prepares the
+        passkeys in one process and signs with them in another)."""
+        made = cls(origin)
+        digest = hashlib.sha256(f"asn-bench-passkey:{seed}".encode()).digest()
+        made.key = ec.derive_private_key(int.from_bytes(digest, "big") >> 8, ec.SECP256R1())
+        made.credential_id, made.rp_id = hashlib.sha256(digest).digest(), rp_id
+        return made
+
+    def public_key_cose(self) -> bytes:
+        """The public key as a COSE_Key (what the server keeps), encoded by fido2."""
+        return cbor.encode(ES256.from_cryptography_key(self.key.public_key()))
 
     def clone(self, sign_count: int) -> SoftAuthenticator:
         """A copy of the same key with another counter (a cloned authenticator)."""
