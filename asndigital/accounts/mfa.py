@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django_otp.oath import hotp
 
 from asndigital.accounts import passkeys
-from asndigital.accounts.models import AuthenticatorDevice, RecoveryCode, User
+from asndigital.accounts.models import AuthenticatorDevice, Passkey, RecoveryCode, User
 from asndigital.audit.services import record
 from asndigital.core.crypto import seal, unseal
 from asndigital.core.errors import DomainError
@@ -301,11 +301,14 @@ def reset_mfa(*, actor: User | None, user: User, reason: str, ip: str = "") -> N
 
 
 def device_summary(user: User | None) -> dict:
-    """What an agency admin sees of someone's MFA: how many apps, when last used, locked?"""
+    """What an agency admin sees of someone's MFA: how many apps and passkeys, when last used,
+    locked?"""
     devices = list(AuthenticatorDevice.objects.filter(user=user)) if user is not None else []
-    used = [d.last_used_at for d in devices if d.last_used_at]
+    keys = list(Passkey.objects.filter(user=user)) if user is not None else []
+    used = [d.last_used_at for d in [*devices, *keys] if d.last_used_at]
     return {
         "count": len(devices),
+        "passkeys": len(keys),
         "last_used_at": max(used) if used else None,
         "locked": any(d.locked_at for d in devices),
     }

@@ -12,7 +12,7 @@ from asndigital.accounts.models import Passkey, Role
 from asndigital.audit.models import AuditEvent
 from asndigital.core.errors import DomainError
 from tests.accounts.test_mfa import enrol
-from tests.factories import UserFactory, grant
+from tests.factories import EmployeeFactory, UserFactory, grant
 from tests.softkey import SoftAuthenticator
 
 ORIGIN = "http://localhost:8000"
@@ -520,3 +520,14 @@ def test_removing_a_passkey_needs_the_re_authentication(client, person):
     assert response["Location"] == reverse("accounts:security")
     assert Passkey.objects.filter(pk=passkey.pk).exists() and actions() == before
     assert client.post(reverse("accounts:add_passkey_options")).status_code == 302
+
+
+def test_the_agency_admin_resets_someone_who_has_only_a_passkey(client, agency, agency_admin):
+    employee = EmployeeFactory(agency=agency)
+    add(employee.user)
+    client.force_login(agency_admin)
+    page = client.get(reverse("personnel:employee_detail", args=[employee.pk])).content.decode()
+    assert "1 passkey." in page and reverse("personnel:reset_mfa", args=[employee.pk]) in page
+    client.post(reverse("personnel:reset_mfa", args=[employee.pk]), {"reason": "HP hilang"})
+    assert not Passkey.objects.filter(user=employee.user).exists()
+    assert data_of("mfa.reset")["data"]["passkeys"] == 1
