@@ -8,6 +8,8 @@ The browser's part is asndigital/static/js/passkey.js: it fetches the options (J
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from asndigital.accounts import passkeys, throttle
-from asndigital.accounts.security_views import _require_reauth
+from asndigital.accounts.security_views import REAUTH, REAUTH_SECONDS, _require_reauth
 from asndigital.accounts.views import (
     FRESH_CODES,
     PENDING,
@@ -147,6 +150,48 @@ def enrol_options_view(request):
 
 
 # --- Account security -------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_POST
+def reauth_options_view(request):
+    """Options for confirming it is you with a passkey (instead of a code)."""
+    if not passkeys.has_passkey(request.user):
+        return JsonResponse({"error": _("You have no passkey yet.")}, status=403)
+    return _options(passkeys.authentication_options(user=request.user, session=request.session))
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def reauth_view(request):
+    """Re-authentication with the password and a passkey: what the code does in
+    security_views.reauth_view, for people who sign in with a passkey."""
+    user = request.user
+    per_user, by_address = _code_throttles(request, user)
+    wait, _dirty = throttle.check(per_user, by_address)
+    if wait:
+        messages.error(request, _wait_message(wait))
+    elif not user.check_password(request.POST.get("password", "")):
+        per_user.failure()
+        messages.error(request, _("The password is not right."))
+    else:
+        result = passkeys.check_assertion(
+            user=user,
+            session=request.session,
+            credential=request.POST.get("credential", ""),
+            ip=throttle.client_ip(request),
+        )
+        if result.ok:
+            request.session[REAUTH] = time.time() + REAUTH_SECONDS
+            messages.success(request, _("Confirmed. You can now change your security settings."))
+        else:
+            per_user.failure()
+            by_address.failure()
+            messages.error(request, _refusal(result.reason))
+    return redirect("accounts:security")
 
 
 @never_cache

@@ -49,6 +49,12 @@ urlpatterns = [
         security_views.remove_device_view,
         name="remove_device",
     ),
+    path("keamanan/konfirmasi/passkey/", passkey_views.reauth_view, name="reauth_passkey"),
+    path(
+        "keamanan/konfirmasi/passkey/opsi/",
+        passkey_views.reauth_options_view,
+        name="reauth_passkey_options",
+    ),
     path("keamanan/passkey/tambah/", passkey_views.add_view, name="add_passkey"),
     path("keamanan/passkey/opsi/", passkey_views.add_options_view, name="add_passkey_options"),
     path(

@@ -5,6 +5,7 @@ import json
 import time
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from asndigital.accounts import mfa, passkeys, policies
@@ -531,3 +532,33 @@ def test_the_agency_admin_resets_someone_who_has_only_a_passkey(client, agency, 
     client.post(reverse("personnel:reset_mfa", args=[employee.pk]), {"reason": "HP hilang"})
     assert not Passkey.objects.filter(user=employee.user).exists()
     assert data_of("mfa.reset")["data"]["passkeys"] == 1
+
+
+def test_re_authentication_with_the_password_and_a_passkey(client, person, settings):
+    settings.ASN_THROTTLE_CODE_FREE = 1
+    _passkey, key = add(person)
+    client.force_login(person)
+    assert 'data-passkey="get"' in client.get(reverse("accounts:security")).content.decode()
+    reauth, options_url = (
+        reverse("accounts:reauth_passkey"),
+        reverse("accounts:reauth_passkey_options"),
+    )
+
+    def confirm(password, **answer):
+        options = client.post(options_url).content.decode()
+        data = {"password": password, "credential": key.get(options, **answer)}
+        client.post(reauth, data)
+        return client.session.get("asn_reauth_until", 0) > time.time()
+
+    assert not confirm("salah")  # the wrong password: the passkey is not even checked
+    assert Passkey.objects.get().sign_count == 0
+    assert not confirm(PASSWORD, origin="https://evil.example.com")
+    assert actions()[-1] == "login.passkey_failed"
+    assert not confirm(PASSWORD)  # two failures: now a wait, even with everything right
+    cache.clear()
+    assert confirm(PASSWORD)
+
+
+def test_re_authentication_options_need_a_passkey(client, person):
+    client.force_login(person)
+    assert client.post(reverse("accounts:reauth_passkey_options")).status_code == 403

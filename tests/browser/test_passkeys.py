@@ -181,3 +181,17 @@ def test_a_browser_without_passkeys_is_told_so_and_the_code_still_works(
     page.fill("#id_code", TOTP.now())
     page.click("main form:not([data-passkey]) button:has-text('Masuk')")
     page.wait_for_url(f"**/pegawai/{employee.pk}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_someone_with_only_a_passkey_confirms_it_is_them_with_it(page, live_server, employee, cdp):
+    known_passkey(cdp, add_authenticator(cdp), employee.user)
+    sign_in_with_password(page, live_server.url, employee)
+    passkey_button(page).click()
+    page.wait_for_url(f"**/pegawai/{employee.pk}/")
+    page.goto(f"{live_server.url}/akun/keamanan/")
+    assert page.locator("#passkeys a:has-text('Tambah passkey')").count() == 0
+    page.fill("#passkey-password", PASSWORD)
+    page.click("main button:has-text('Konfirmasi dengan passkey')")
+    page.wait_for_selector("#passkeys a:has-text('Tambah passkey')")
+    assert Passkey.objects.get().sign_count == 2

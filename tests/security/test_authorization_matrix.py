@@ -88,6 +88,10 @@ GET  accounts:password_upgrade        -   L  +  +  +  +  +  +  +  +  +  +  +  + 
 POST accounts:password_upgrade        -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
 GET  accounts:reauth                  -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST accounts:reauth                  -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  accounts:reauth_passkey          -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:reauth_passkey          -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  accounts:reauth_passkey_options  -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:reauth_passkey_options  -   L  0  F  F  F  F  F  F  F  F  F  F  F  F  F  F
 GET  accounts:add_device              -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
 POST accounts:add_device              -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
 GET  accounts:rename_device           A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
