@@ -84,19 +84,13 @@ class SoftAuthenticator:
             attested,
         )
         attestation = AttestationObject.create("none", auth_data, {})
-        return json.dumps(
+        return self._answer(
             {
-                "id": b64(self.credential_id),
-                "rawId": b64(self.credential_id),
-                "type": "public-key",
-                "response": {
-                    "clientDataJSON": b64(client_data),
-                    "attestationObject": b64(attestation),
-                    "transports": ["internal"],
-                },
-                "clientExtensionResults": {},
-                "authenticatorAttachment": "platform",
-            }
+                "clientDataJSON": b64(client_data),
+                "attestationObject": b64(attestation),
+                "transports": ["internal"],
+            },
+            authenticatorAttachment="platform",
         )
 
     def get(
@@ -124,17 +118,24 @@ class SoftAuthenticator:
         signature = self.key.sign(
             bytes(auth_data) + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256())
         )
+        return self._answer(
+            {
+                "clientDataJSON": b64(client_data),
+                "authenticatorData": b64(auth_data),
+                "signature": b64(signature),
+                "userHandle": None,
+            }
+        )
+
+    def _answer(self, response: dict, **extra) -> str:
+        """The PublicKeyCredential as JSON, as passkey.js posts it."""
         return json.dumps(
             {
                 "id": b64(self.credential_id),
                 "rawId": b64(self.credential_id),
                 "type": "public-key",
-                "response": {
-                    "clientDataJSON": b64(client_data),
-                    "authenticatorData": b64(auth_data),
-                    "signature": b64(signature),
-                    "userHandle": None,
-                },
+                "response": response,
                 "clientExtensionResults": {},
+                **extra,
             }
         )

@@ -22,7 +22,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from asndigital.accounts import passkeys, throttle
-from asndigital.accounts.security_views import REAUTH, REAUTH_SECONDS, _require_reauth
+from asndigital.accounts.security_views import (
+    REAUTH,
+    REAUTH_SECONDS,
+    _require_reauth,
+    change_and_report,
+)
 from asndigital.accounts.views import (
     FRESH_CODES,
     PENDING,
@@ -100,6 +105,23 @@ def login_passkey_view(request):
     return redirect(_complete_login(request, user, "passkey", dirty))
 
 
+def _add_from_form(request, user) -> bool:
+    """Add the passkey the form carries; say how it went."""
+    try:
+        passkey = passkeys.add_passkey(
+            user=user,
+            session=request.session,
+            credential=request.POST.get("credential", ""),
+            name=request.POST.get("name", ""),
+            ip=throttle.client_ip(request),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, _("“%(name)s” was added.") % {"name": passkey.name})
+    return True
+
+
 def _enrolling_user(request):
     user = _pending_user(request)
     if user is None or not request.session.get(PENDING, {}).get("factor"):
@@ -114,25 +136,13 @@ def enrol_view(request):
     if user is None:
         messages.info(request, _("Please sign in again."))
         return redirect("accounts:login")
-    if request.method == "POST":
-        try:
-            passkey = passkeys.add_passkey(
-                user=user,
-                session=request.session,
-                credential=request.POST.get("credential", ""),
-                name=request.POST.get("name", ""),
-                ip=throttle.client_ip(request),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            target = _complete_login(request, user, ENROL_METHOD)
-            messages.success(request, _("“%(name)s” was added.") % {"name": passkey.name})
-            fresh = request.session.get(FRESH_CODES)
-            if fresh:  # activated an app just before: its recovery codes are shown first
-                request.session[FRESH_CODES] = {**fresh, "next": target}
-                return redirect("accounts:recovery_codes")
-            return redirect(target)
+    if request.method == "POST" and _add_from_form(request, user):
+        target = _complete_login(request, user, ENROL_METHOD)
+        fresh = request.session.get(FRESH_CODES)
+        if fresh:  # activated an app just before: its recovery codes are shown first
+            request.session[FRESH_CODES] = {**fresh, "next": target}
+            return redirect("accounts:recovery_codes")
+        return redirect(target)
     return render(
         request,
         "accounts/passkey_enrol.html",
@@ -200,20 +210,8 @@ def add_view(request):
     """Add a passkey (after re-authentication, like adding an authenticator app)."""
     if (refused := _require_reauth(request)) is not None:
         return refused
-    if request.method == "POST":
-        try:
-            passkey = passkeys.add_passkey(
-                user=request.user,
-                session=request.session,
-                credential=request.POST.get("credential", ""),
-                name=request.POST.get("name", ""),
-                ip=throttle.client_ip(request),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("“%(name)s” was added.") % {"name": passkey.name})
-            return redirect("accounts:security")
+    if request.method == "POST" and _add_from_form(request, request.user):
+        return redirect("accounts:security")
     return render(
         request,
         "accounts/passkey_add.html",
@@ -233,18 +231,13 @@ def add_options_view(request):
 @login_required
 @require_POST
 def rename_view(request, passkey_id):
-    try:
-        passkeys.rename_passkey(
-            user=request.user,
-            passkey_id=passkey_id,
-            name=request.POST.get("name", ""),
-            ip=throttle.client_ip(request),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The passkey was renamed."))
-    return redirect("accounts:security")
+    return change_and_report(
+        request,
+        passkeys.rename_passkey,
+        _("The passkey was renamed."),
+        passkey_id=passkey_id,
+        name=request.POST.get("name", ""),
+    )
 
 
 @login_required
@@ -252,12 +245,6 @@ def rename_view(request, passkey_id):
 def remove_view(request, passkey_id):
     if (refused := _require_reauth(request)) is not None:
         return refused
-    try:
-        passkeys.remove_passkey(
-            user=request.user, passkey_id=passkey_id, ip=throttle.client_ip(request)
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The passkey was removed."))
-    return redirect("accounts:security")
+    return change_and_report(
+        request, passkeys.remove_passkey, _("The passkey was removed."), passkey_id=passkey_id
+    )

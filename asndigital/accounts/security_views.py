@@ -117,21 +117,27 @@ def add_device_view(request):
     )
 
 
-@login_required
-@require_POST
-def rename_device_view(request, device_id):
+def change_and_report(request, service, done: str, **arguments):
+    """Call a service on one's own authenticator or passkey; say how it went on the page."""
     try:
-        mfa.rename_device(
-            user=request.user,
-            device_id=device_id,
-            name=request.POST.get("name", ""),
-            ip=throttle.client_ip(request),
-        )
+        service(user=request.user, ip=throttle.client_ip(request), **arguments)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The device was renamed."))
+        messages.success(request, done)
     return redirect("accounts:security")
+
+
+@login_required
+@require_POST
+def rename_device_view(request, device_id):
+    return change_and_report(
+        request,
+        mfa.rename_device,
+        _("The device was renamed."),
+        device_id=device_id,
+        name=request.POST.get("name", ""),
+    )
 
 
 @login_required
@@ -139,13 +145,9 @@ def rename_device_view(request, device_id):
 def remove_device_view(request, device_id):
     if (refused := _require_reauth(request)) is not None:
         return refused
-    try:
-        mfa.remove_device(user=request.user, device_id=device_id, ip=throttle.client_ip(request))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The device was removed."))
-    return redirect("accounts:security")
+    return change_and_report(
+        request, mfa.remove_device, _("The device was removed."), device_id=device_id
+    )
 
 
 @login_required
