@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -111,7 +112,7 @@ def _clean_name(name: str) -> str:
 # --- Adding a passkey -------------------------------------------------------------------------
 
 
-def registration_options(*, user: User, session) -> str:
+def registration_options(*, user: User, session: MutableMapping) -> str:
     """The options for navigator.credentials.create() as JSON; the challenge stays in the
     session. The user handle is the account's UUID (no name, no NIP)."""
     options = generate_registration_options(
@@ -132,7 +133,9 @@ def registration_options(*, user: User, session) -> str:
 
 
 @transaction.atomic
-def add_passkey(*, user: User, session, credential: str, name: str, ip: str = "") -> Passkey:
+def add_passkey(
+    *, user: User, session: MutableMapping, credential: str, name: str, ip: str = ""
+) -> Passkey:
     """Verify the browser's answer to registration_options and keep the new passkey."""
     name = _clean_name(name)
     challenge = _take_challenge(session, REGISTER, user)
@@ -194,7 +197,7 @@ def has_passkey(user: User) -> bool:
     return Passkey.objects.filter(user=user).exists()
 
 
-def authentication_options(*, user: User, session) -> str:
+def authentication_options(*, user: User, session: MutableMapping) -> str:
     """The options for navigator.credentials.get(): only this user's passkeys are allowed."""
     options = generate_authentication_options(
         rp_id=settings.ASN_WEBAUTHN_RP_ID,
@@ -207,7 +210,9 @@ def authentication_options(*, user: User, session) -> str:
 
 
 @transaction.atomic
-def check_assertion(*, user: User, session, credential: str, ip: str = "") -> PasskeyCheck:
+def check_assertion(
+    *, user: User, session: MutableMapping, credential: str, ip: str = ""
+) -> PasskeyCheck:
     """Verify the browser's answer to authentication_options. A refusal is recorded (and the
     caller counts it in the code throttles); a signature counter that did not grow means the
     key may have been copied: refused and recorded as mfa.passkey_clone_suspected."""
