@@ -172,11 +172,9 @@ def code_view(request):
     status = 200
     has_passkey = passkeys.has_passkey(user)
     passkey_only = has_passkey and policies.must_use_passkey(user)
-    if request.method == "POST" and passkey_only:
-        # Checked before the code: a right code must not look like progress.
-        form.is_valid()
-        form.add_error(None, str(PASSKEY_ONLY))
-    elif request.method == "POST" and form.is_valid():
+    # Only a passkey will do: a posted code is refused unchecked (a right code must not look
+    # like progress), and the page says why.
+    if request.method == "POST" and not passkey_only and form.is_valid():
         ip = throttle.client_ip(request)
         per_user = throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE)
         by_address = throttle.for_address(ip)
