@@ -302,6 +302,33 @@ ASN_AUDIT_VERIFY_WORKERS = max(1, env_int("ASN_AUDIT_VERIFY_WORKERS", 2))
 ASN_MFA_ISSUER = env("ASN_MFA_ISSUER", "ASN Digital")
 ASN_MFA_LOCK_AFTER = env_int("ASN_MFA_LOCK_AFTER", 100)  # consecutive wrong codes
 ASN_LOGIN_PENDING_SECONDS = env_int("ASN_LOGIN_PENDING_SECONDS", 600)  # password done, code not yet
+# Passkeys (WebAuthn), docs/authentication.md. The RP id is the site's domain (never an IP
+# address: browsers refuse one); the origins are the exact https URLs people use. Outside
+# production an empty ASN_WEBAUTHN_ORIGINS accepts the RP id's host on any port (http or https),
+# so `make run` (http://localhost:8000) and pytest's live server (a random port) work.
+ASN_WEBAUTHN_RP_ID = env("ASN_WEBAUTHN_RP_ID", "" if IS_PRODUCTION else "localhost")
+ASN_WEBAUTHN_RP_NAME = env("ASN_WEBAUTHN_RP_NAME", "ASN Digital")
+ASN_WEBAUTHN_ORIGINS = env_list("ASN_WEBAUTHN_ORIGINS", [])
+ASN_WEBAUTHN_CHALLENGE_SECONDS = env_int("ASN_WEBAUTHN_CHALLENGE_SECONDS", 300)
+if IS_PRODUCTION:
+    if not ASN_WEBAUTHN_RP_ID or not ASN_WEBAUTHN_ORIGINS:
+        raise ImproperlyConfigured(
+            "Production needs ASN_WEBAUTHN_RP_ID (the site's domain) and ASN_WEBAUTHN_ORIGINS "
+            "(its https origins) for passkeys."
+        )
+    for _origin in ASN_WEBAUTHN_ORIGINS:
+        _host = _origin.removeprefix("https://").split(":")[0]
+        if not _origin.startswith("https://") or not (
+            _host == ASN_WEBAUTHN_RP_ID or _host.endswith("." + ASN_WEBAUTHN_RP_ID)
+        ):
+            raise ImproperlyConfigured(
+                f"ASN_WEBAUTHN_ORIGINS: {_origin!r} must be https:// on ASN_WEBAUTHN_RP_ID "
+                "or one of its subdomains."
+            )
+# Roles (codes, comma-separated) that must sign in with a passkey: TOTP alone no longer does.
+ASN_PASSKEY_REQUIRED_ROLES = frozenset(
+    env_list("ASN_PASSKEY_REQUIRED_ROLES", ["bkn_admin", "agency_admin"] if IS_PRODUCTION else [])
+)
 # Throttles: free failures before waits start, then waits double up to the cap (seconds).
 ASN_THROTTLE_ACCOUNT_FREE = env_int("ASN_THROTTLE_ACCOUNT_FREE", 5)
 ASN_THROTTLE_IP_FREE = env_int("ASN_THROTTLE_IP_FREE", 50)  # offices share one address (NAT)

@@ -242,6 +242,8 @@ def app_env(work: Path) -> dict[str, str]:
         ASN_UPLOAD_TMP=str(work / "upload-tmp"),
         ALLOWED_HOSTS=HOST,
         CSRF_TRUSTED_ORIGINS=f"https://{HOST}:{PORT}",
+        ASN_WEBAUTHN_RP_ID=HOST,
+        ASN_WEBAUTHN_ORIGINS=f"https://{HOST}:{PORT}",
         REDIS_URL=REDIS_URL,
         TRUST_X_FORWARDED_PROTO="1",
         TRUST_X_FORWARDED_FOR="1",

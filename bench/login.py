@@ -8,7 +8,10 @@ In the same run, raw Argon2id verifications with the same parameters are timed.
 
 Reported: logins/s, p50/p95 latency of a login (the two POSTs), and the server's CPU time per
 login, read from the gunicorn workers' own accounting (/proc), against the CPU time of one raw
-verification. Run: `make bench-login` or `.venv/bin/python bench/login.py [--seconds 30]`.
+verification. Then the same users sign in with a passkey instead of the code (password, the
+passkey options, the signed answer from a software authenticator in this process: tests/softkey.py)
+for --passkey-seconds: the server's CPU per passkey sign-in, against one raw assertion check by
+py_webauthn. Run: `make bench-login` or `.venv/bin/python bench/login.py [--seconds 30]`.
 """
 
 from __future__ import annotations
@@ -33,16 +36,22 @@ sys.path.insert(0, str(ROOT))
 
 from common import PG_SERVER, django_env, manage, recreate_database  # noqa: E402
 
+from tests.softkey import SoftAuthenticator  # noqa: E402
+
 PG_DATABASE = "asn_bench_login"
 PASSWORD = "Bench-Kata-Sandi-2026!"  # noqa: S105 - a benchmark fixture
 HOST, PORT = "127.0.0.1", 8079
+# WebAuthn refuses an IP address as RP id: the clients say they are on localhost (passkeys are
+# checked by the server against these settings, not by a browser here).
+RP_ID, ORIGIN = "localhost", f"http://localhost:{PORT}"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 SETUP = """
 import base64, hashlib
 from django.contrib.auth.hashers import make_password
-from asndigital.accounts.models import AuthenticatorDevice, User
+from asndigital.accounts.models import AuthenticatorDevice, Passkey, User
 from asndigital.core.crypto import seal
+from tests.softkey import SoftAuthenticator
 hashed = make_password({password!r})
 users = [User(username=f"bench{{i:05d}}", password=hashed) for i in range({count})]
 User.objects.bulk_create(users, batch_size=1000)
@@ -53,6 +62,12 @@ for user in User.objects.filter(username__startswith="bench"):
     device.sealed_key = seal(secret, context=f"totp:{{device.pk}}")
     devices.append(device)
 AuthenticatorDevice.objects.bulk_create(devices, batch_size=1000)
+keys = []
+for user in User.objects.filter(username__startswith="bench"):
+    soft = SoftAuthenticator.from_seed(user.username, {origin!r}, {rp_id!r})
+    keys.append(Passkey(user=user, name="bench", credential_id=soft.credential_id,
+                        public_key=soft.public_key_cose()))
+Passkey.objects.bulk_create(keys, batch_size=1000)
 print("users", len(users), "hash", hashed.split("$")[1:3])
 """
 
@@ -62,14 +77,20 @@ def log(message: str) -> None:
 
 
 def env() -> dict[str, str]:
-    return django_env(f"{PG_SERVER}/{PG_DATABASE}", ALLOWED_HOSTS=HOST)
+    return django_env(
+        f"{PG_SERVER}/{PG_DATABASE}",
+        ALLOWED_HOSTS=HOST,
+        ASN_WEBAUTHN_RP_ID=RP_ID,
+        ASN_WEBAUTHN_ORIGINS=ORIGIN,
+    )
 
 
 def prepare(users: int) -> None:
     recreate_database(PG_DATABASE)
     manage(["migrate", "-v", "0"], env())
     manage(["createcachetable"], env())
-    manage(["shell", "--no-imports", "-c", SETUP.format(password=PASSWORD, count=users)], env())
+    setup = SETUP.format(password=PASSWORD, count=users, origin=ORIGIN, rp_id=RP_ID)
+    manage(["shell", "--no-imports", "-c", setup], env())
 
 
 def code_for(username: str, at: float) -> str:
@@ -87,8 +108,13 @@ class Client:
         self.conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+    def request(
+        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, str]:
+        headers = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **(headers or {}),
+        }
         body = None
         if form is not None:
             body = urlencode(form)
@@ -99,15 +125,14 @@ class Client:
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
                 self.cookies[key] = rest.split(";", 1)[0]
-        response.read()
+        self.body = response.read()
         return response.status, response.getheader("Location", "")
 
-    def login(self, username: str, used_steps: dict) -> float:
-        """One full login; returns the seconds of the two POSTs (password, code)."""
+    def password(self, username: str) -> str:
+        """The login page and the password; the CSRF token for the next step."""
         self.cookies.clear()
         self.request("GET", "/akun/masuk/")
         token = self.cookies.get("csrftoken", "")
-        start = time.perf_counter()
         status, location = self.request(
             "POST",
             "/akun/masuk/",
@@ -115,7 +140,12 @@ class Client:
         )
         if status != 302 or not location.endswith("/masuk/kode/"):
             raise RuntimeError(f"password step failed: {status} {location}")
-        token = self.cookies.get("csrftoken", token)
+        return self.cookies.get("csrftoken", token)
+
+    def login(self, username: str, used_steps: dict) -> float:
+        """One full login; returns the seconds of the two POSTs (password, code)."""
+        start = time.perf_counter()
+        token = self.password(username)
         now = time.time()
         step = int(now) // 30
         if used_steps.get(username) == step:  # one code per step per user: take the next step
@@ -128,6 +158,23 @@ class Client:
         )
         if status != 302 or "/masuk/" in location:
             raise RuntimeError(f"code step failed: {status} {location}")
+        return time.perf_counter() - start
+
+    def login_passkey(self, username: str, keys: dict) -> float:
+        """Password, then the passkey (options, signed answer); the seconds of the three POSTs."""
+        start = time.perf_counter()
+        token = self.password(username)
+        status, _location = self.request(
+            "POST", "/akun/masuk/passkey/opsi/", headers={"X-CSRFToken": token}
+        )
+        if status != 200:
+            raise RuntimeError(f"passkey options failed: {status}")
+        answer = keys[username].get(self.body.decode())
+        status, location = self.request(
+            "POST", "/akun/masuk/passkey/", {"csrfmiddlewaretoken": token, "credential": answer}
+        )
+        if status != 302 or "/masuk/" in location:
+            raise RuntimeError(f"passkey step failed: {status} {location}")
         return time.perf_counter() - start
 
 
@@ -157,13 +204,42 @@ def raw_argon2(count: int) -> float:
     return (time.process_time() - start) / count
 
 
-def run_load(users: int, clients: int, seconds: float) -> tuple[list[float], int]:
+def raw_passkey_check(count: int) -> float:
+    """CPU seconds of one assertion check by py_webauthn (ES256), without the web around it."""
+    from webauthn import verify_authentication_response
+
+    soft = SoftAuthenticator.from_seed("raw", ORIGIN, RP_ID)
+    challenge = os.urandom(32)
+    options = json.dumps({"challenge": base64.urlsafe_b64encode(challenge).decode().rstrip("=")})
+    public_key = soft.public_key_cose()
+    answers = [soft.get(options, rp_id=RP_ID) for _ in range(count)]
+    start = time.process_time()
+    for number, answer in enumerate(answers, 1):
+        verify_authentication_response(
+            credential=answer,
+            expected_challenge=challenge,
+            expected_rp_id=RP_ID,
+            expected_origin=ORIGIN,
+            credential_public_key=public_key,
+            credential_current_sign_count=number - 1,
+        )
+    return (time.process_time() - start) / count
+
+
+def run_load(
+    users: int, clients: int, seconds: float, passkey: bool = False
+) -> tuple[list[float], int]:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     deadline = time.time() + seconds
     counter = iter(range(10**9))
     used_steps: dict[str, int] = {}
+    keys = {}
+    if passkey:  # each user's software authenticator, with its counter, shared by the clients
+        for i in range(users):
+            name = f"bench{i:05d}"
+            keys[name] = SoftAuthenticator.from_seed(name, ORIGIN, RP_ID)
 
     def loop() -> None:
         client = Client()
@@ -171,7 +247,10 @@ def run_load(users: int, clients: int, seconds: float) -> tuple[list[float], int
             with lock:
                 username = f"bench{next(counter) % users:05d}"
             try:
-                took = client.login(username, used_steps)
+                if passkey:
+                    took = client.login_passkey(username, keys)
+                else:
+                    took = client.login(username, used_steps)
             except Exception as exc:  # counted and shown; the run goes on
                 with lock:
                     errors[0] += 1
@@ -196,6 +275,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (16)")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--passkey-seconds", type=float, default=10, help="passkey sign-ins (10; 0: none)"
+    )
     args = parser.parse_args()
 
     log(f"preparing {args.users} users with devices in {PG_DATABASE}")
@@ -230,10 +312,18 @@ def main() -> None:
         latencies, errors = run_load(args.users - 10, args.clients, args.seconds)
         wall = time.perf_counter() - start
         cpu_per_login = (cpu_seconds(pids) - cpu_before) / max(1, len(latencies))
+        # Passkey sign-ins by other users (their codes' steps stay untouched).
+        cpu_before = cpu_seconds(pids)
+        passkey_latencies, passkey_errors = run_load(
+            args.users - 10, args.clients, args.passkey_seconds, passkey=True
+        )
+        passkey_count = len(passkey_latencies)
+        cpu_per_passkey = (cpu_seconds(pids) - cpu_before) / max(1, passkey_count)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     verify = raw_argon2(50)
+    assertion = raw_passkey_check(200)
     logins = len(latencies)
     quantiles = statistics.quantiles(latencies, n=100) if logins > 1 else [0.0] * 99
     result = {
@@ -249,6 +339,13 @@ def main() -> None:
         "server_cpu_ms_per_login": round(cpu_per_login * 1000, 2),
         "argon2_verify_cpu_ms": round(verify * 1000, 2),
         "verify_share_of_login_cpu": round(verify / cpu_per_login, 3) if cpu_per_login else None,
+        "passkey_logins": passkey_count,
+        "passkey_errors": passkey_errors,
+        "passkey_p50_ms": (
+            round(statistics.median(passkey_latencies) * 1000, 1) if passkey_latencies else None
+        ),
+        "server_cpu_ms_per_passkey_login": round(cpu_per_passkey * 1000, 2),
+        "passkey_check_cpu_ms": round(assertion * 1000, 3),
         "cpus": os.cpu_count(),
     }
     rows = [
@@ -258,6 +355,13 @@ def main() -> None:
         ("server CPU per login", f"{result['server_cpu_ms_per_login']} ms (page + 2 POSTs)"),
         ("one Argon2id verification", f"{result['argon2_verify_cpu_ms']} ms CPU"),
         ("verification / login CPU", f"{result['verify_share_of_login_cpu']} (goal >= 0.8)"),
+        ("logins (password + passkey)", f"{passkey_count}, {passkey_errors} errors"),
+        ("latency p50 (passkey)", f"{result['passkey_p50_ms']} ms (3 POSTs)"),
+        (
+            "server CPU per passkey login",
+            f"{result['server_cpu_ms_per_passkey_login']} ms (page + 3 POSTs)",
+        ),
+        ("one passkey assertion check", f"{result['passkey_check_cpu_ms']} ms CPU (py_webauthn)"),
     ]
     width = max(len(r[0]) for r in rows)
     for name, value in rows:

@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.oath import hotp
 
-from asndigital.accounts.models import AuthenticatorDevice, RecoveryCode, User
+from asndigital.accounts import passkeys
+from asndigital.accounts.models import AuthenticatorDevice, Passkey, RecoveryCode, User
 from asndigital.audit.services import record
 from asndigital.core import qr
 from asndigital.core.crypto import seal, unseal
@@ -114,6 +115,11 @@ def usable_devices(user: User):
 
 def has_device(user: User) -> bool:
     return AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_second_factor(user: User) -> bool:
+    """An authenticator app or a passkey: someone with either is not sent to activation."""
+    return has_device(user) or passkeys.has_passkey(user)
 
 
 @transaction.atomic
@@ -270,10 +276,11 @@ def rename_device(*, user: User, device_id, name: str, ip: str = "") -> Authenti
 
 @transaction.atomic
 def remove_device(*, user: User, device_id, ip: str = "") -> None:
-    """Remove one of the user's authenticators; never the last one (sign-in needs one)."""
+    """Remove one of the user's authenticators; never the last factor (apps and passkeys count
+    together: sign-in needs one)."""
     device = own_device(user, device_id)
     others = AuthenticatorDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
-    if not others.exists():
+    if not others.exists() and not passkeys.has_passkey(user):
         raise DomainError(_("This is your only authenticator: add another one before removing it."))
     record(user, "mfa.device_removed", device, name=device.name, ip=ip)
     device.delete()
@@ -281,22 +288,27 @@ def remove_device(*, user: User, device_id, ip: str = "") -> None:
 
 @transaction.atomic
 def reset_mfa(*, actor: User | None, user: User, reason: str, ip: str = "") -> None:
-    """Clear every authenticator and recovery code of ``user`` and end their sessions; the next
-    sign-in goes to activation. Callers check who may do this (policies / the reset flow)."""
+    """Clear every authenticator, passkey and recovery code of ``user`` and end their sessions;
+    the next sign-in goes to activation. Callers check who may do this (policies / the reset
+    flow)."""
     devices = AuthenticatorDevice.objects.filter(user=user)
     count = devices.count()
     devices.delete()
+    removed_passkeys = passkeys.remove_all(user)
     RecoveryCode.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
-    record(actor, "mfa.reset", user, reason=reason, devices=count, ip=ip)
+    record(actor, "mfa.reset", user, reason=reason, devices=count, passkeys=removed_passkeys, ip=ip)
 
 
 def device_summary(user: User | None) -> dict:
-    """What an agency admin sees of someone's MFA: how many apps, when last used, locked?"""
+    """What an agency admin sees of someone's MFA: how many apps and passkeys, when last used,
+    locked?"""
     devices = list(AuthenticatorDevice.objects.filter(user=user)) if user is not None else []
-    used = [d.last_used_at for d in devices if d.last_used_at]
+    keys = list(Passkey.objects.filter(user=user)) if user is not None else []
+    used = [d.last_used_at for d in [*devices, *keys] if d.last_used_at]
     return {
         "count": len(devices),
+        "passkeys": len(keys),
         "last_used_at": max(used) if used else None,
         "locked": any(d.locked_at for d in devices),
     }

@@ -175,6 +175,39 @@ class AuthenticatorDevice(OtpDevice):
         return f"{self.name} ({self.user})"
 
 
+class Passkey(models.Model):
+    """A passkey (WebAuthn credential): the public key of a key pair that stays on the person's
+    phone, computer or security key. Nothing secret is stored; asndigital.accounts.passkeys is
+    the only writer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(_("name"), max_length=64)
+    credential_id = models.BinaryField(_("credential id"), max_length=1023)
+    public_key = models.BinaryField(_("public key"))  # COSE_Key, as the authenticator gave it
+    # The authenticator's signature counter: it must grow, or a copy of the key may exist.
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)  # hints for the browser
+    aaguid = models.CharField(max_length=36, blank=True)  # the authenticator's model
+    is_backed_up = models.BooleanField(_("synced"), default=False)  # e.g. in a phone's cloud
+    is_multi_device = models.BooleanField(default=False)  # may be synced at all
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["credential_id"], name="passkey_credential_unique"),
+            models.CheckConstraint(condition=~Q(name=""), name="passkey_has_name"),
+            models.CheckConstraint(condition=Q(sign_count__gte=0), name="passkey_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+
 class RecoveryCode(models.Model):
     """A single-use code that replaces the one-time code once; only its hash is kept."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 from asndigital.accounts.models import Role
 from asndigital.core.errors import NotFound
 
@@ -118,6 +120,16 @@ def can_correct_registered_email(user: User | None, employee: Employee) -> bool:
     return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or employee.agency_id in g.agencies_with(
         frozenset({Role.AGENCY_ADMIN})
     )
+
+
+def must_use_passkey(user: User | None) -> bool:
+    """Whether the user holds (anywhere) a role of ASN_PASSKEY_REQUIRED_ROLES: then only a
+    passkey completes their sign-in, and they are led to add one when they have none."""
+    required = frozenset(settings.ASN_PASSKEY_REQUIRED_ROLES)
+    if not required:
+        return False
+    g = grants(user)
+    return g.holds_nationally(required) or bool(g.agencies_with(required))
 
 
 def can_use_django_admin(user: User | None) -> bool:

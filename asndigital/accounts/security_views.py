@@ -19,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from asndigital.accounts import mfa, services, throttle
+from asndigital.accounts import mfa, policies, services, throttle
 from asndigital.accounts.forms import ActivationForm, ReauthForm
-from asndigital.accounts.models import AuthenticatorDevice
+from asndigital.accounts.models import AuthenticatorDevice, Passkey
 from asndigital.accounts.views import (
     CLOCK_HINT,
     FRESH_CODES,
@@ -51,8 +51,13 @@ def _require_reauth(request):
 @login_required
 def security_view(request):
     user = request.user
+    devices = list(AuthenticatorDevice.objects.filter(user=user).order_by("created_at"))
+    keys = list(Passkey.objects.filter(user=user).order_by("created_at"))
     context = {
-        "devices": AuthenticatorDevice.objects.filter(user=user).order_by("created_at"),
+        "devices": devices,
+        "passkeys": keys,
+        "factor_count": len(devices) + len(keys),
+        "passkey_required": policies.must_use_passkey(user),
         "recovery_left": mfa.remaining_recovery_codes(user),
         "reauth_form": ReauthForm(),
         "reauthenticated": _reauthenticated(request),
@@ -108,21 +113,27 @@ def add_device_view(request):
     )
 
 
-@login_required
-@require_POST
-def rename_device_view(request, device_id):
+def change_and_report(request, service, done: str, **arguments):
+    """Call a service on one's own authenticator or passkey; say how it went on the page."""
     try:
-        mfa.rename_device(
-            user=request.user,
-            device_id=device_id,
-            name=request.POST.get("name", ""),
-            ip=throttle.client_ip(request),
-        )
+        service(user=request.user, ip=throttle.client_ip(request), **arguments)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The device was renamed."))
+        messages.success(request, done)
     return redirect("accounts:security")
+
+
+@login_required
+@require_POST
+def rename_device_view(request, device_id):
+    return change_and_report(
+        request,
+        mfa.rename_device,
+        _("The device was renamed."),
+        device_id=device_id,
+        name=request.POST.get("name", ""),
+    )
 
 
 @login_required
@@ -130,13 +141,9 @@ def rename_device_view(request, device_id):
 def remove_device_view(request, device_id):
     if (refused := _require_reauth(request)) is not None:
         return refused
-    try:
-        mfa.remove_device(user=request.user, device_id=device_id, ip=throttle.client_ip(request))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The device was removed."))
-    return redirect("accounts:security")
+    return change_and_report(
+        request, mfa.remove_device, _("The device was removed."), device_id=device_id
+    )
 
 
 @login_required

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from asndigital.accounts import mfa, throttle
+from asndigital.accounts import mfa, passkeys, policies, throttle
 from asndigital.accounts.forms import ActivationForm, CodeForm, LoginForm
 from asndigital.accounts.models import User
 from asndigital.audit.services import record
@@ -41,6 +41,12 @@ MUST_CHANGE = "asn_must_change_password"  # see password_views
 CLOCK_HINT = gettext_lazy(
     "The code is not right. Most often the phone's clock is off: set date and time to "
     "automatic in the phone's settings, then type the code that is shown now."
+)
+
+PASSKEY_ONLY = gettext_lazy(
+    "Your role must sign in with a passkey: a code from the app or a recovery code is no longer "
+    "enough. Press “Sign in with a passkey”. Lost your passkey? Your agency's HR office "
+    "(BKPSDM / Biro SDM) can reset your MFA."
 )
 
 
@@ -87,6 +93,20 @@ def _complete_login(request, user: User, method: str, dirty=()) -> str:
             spent.reset()
     record(user, "login.succeeded", user, method=method, ip=throttle.client_ip(request))
     return _safe_next(request, target)
+
+
+def after_second_factor(request, user, method: str, dirty=()) -> str:
+    """Where to go once the code (or activation) was right: the sign-in completes, unless the
+    person's role must use a passkey and they have none yet: then they add one first."""
+    if policies.must_use_passkey(user) and not passkeys.has_passkey(user):
+        for spent in dirty:
+            if spent.scope != "ip":
+                spent.reset()
+        pending = request.session[PENDING]
+        pending["factor"] = method
+        request.session[PENDING] = pending
+        return reverse("accounts:passkey_enrol")
+    return _complete_login(request, user, method, dirty)
 
 
 @never_cache
@@ -146,11 +166,15 @@ def code_view(request):
     if user is None:
         messages.info(request, _("Please sign in again."))
         return redirect("accounts:login")
-    if request.method != "POST" and not mfa.has_device(user):
+    if request.method != "POST" and not mfa.has_second_factor(user):
         return redirect("accounts:activate")
     form = CodeForm(request.POST or None)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    has_passkey = passkeys.has_passkey(user)
+    passkey_only = has_passkey and policies.must_use_passkey(user)
+    # Only a passkey will do: a posted code is refused unchecked (a right code must not look
+    # like progress), and the page says why.
+    if request.method == "POST" and not passkey_only and form.is_valid():
         ip = throttle.client_ip(request)
         per_user = throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE)
         by_address = throttle.for_address(ip)
@@ -166,7 +190,7 @@ def code_view(request):
                 by_address.failure()
                 form.add_error("code", _("That recovery code is not valid or was already used."))
             else:
-                target = _complete_login(request, user, "recovery_code", dirty)
+                target = after_second_factor(request, user, "recovery_code", dirty)
                 messages.warning(
                     request,
                     ngettext(
@@ -182,7 +206,7 @@ def code_view(request):
         else:
             result = mfa.check_code(user=user, code=raw, ip=ip)
             if result.ok:
-                return redirect(_complete_login(request, user, "totp", dirty))
+                return redirect(after_second_factor(request, user, "totp", dirty))
             if result.reason == "no_device":
                 return redirect("accounts:activate")
             per_user.failure()
@@ -209,7 +233,14 @@ def code_view(request):
     return render(
         request,
         "accounts/code.html",
-        {"form": form, "pending_user": user, "server_time": timezone.now()},
+        {
+            "form": form,
+            "pending_user": user,
+            "server_time": timezone.now(),
+            "has_passkey": has_passkey,
+            "passkey_only": passkey_only,
+            "passkey_only_text": PASSKEY_ONLY,
+        },
         status=status,
     )
 
@@ -263,14 +294,17 @@ def activate_view(request):
     if user is None:
         messages.info(request, _("Please sign in again."))
         return redirect("accounts:login")
-    if mfa.has_device(user):
+    if mfa.has_second_factor(user):
         return redirect("accounts:code")
     secret = session_secret(request, ACTIVATION, f"activation:{user.pk}")
     form = ActivationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         activated = try_activate(request, user, secret, form)
         if activated is not None:
-            target = _complete_login(request, user, "activation")
+            request.session[FRESH_CODES] = {"codes": activated[1], "next": ""}
+            target = after_second_factor(request, user, "activation")
+            if target == reverse("accounts:passkey_enrol"):
+                return redirect(target)  # the codes are shown once the passkey is added
             request.session[FRESH_CODES] = {"codes": activated[1], "next": target}
             return redirect("accounts:recovery_codes")
     context = {"form": form, "pending_user": user, **enrolment_context(user, secret)}

@@ -145,7 +145,7 @@ def test_existing_tokens_keep_their_roles_access_but_monitors_lose_documents(age
     """The migration: a read token (monitor) keeps records and the report, not documents; a
     write token (monitor + operator) keeps documents through its operator role."""
     executor = MigrationExecutor(connection)
-    before, after = [("accounts", "0008_api_tokens")], [("accounts", "0009_api_token_scopes")]
+    before, after = [("accounts", "0009_passkeys")], [("accounts", "0010_api_token_scopes")]
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     old_user = old.get_model("accounts", "User")

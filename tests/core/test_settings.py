@@ -35,6 +35,8 @@ def production_env(**extra):
         "ASN_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "asndigital.example.go.id",
+        "ASN_WEBAUTHN_RP_ID": "asndigital.example.go.id",
+        "ASN_WEBAUTHN_ORIGINS": "https://asndigital.example.go.id",
         "DATABASE_URL": "sqlite:///:memory:",
         "ASN_SECRETS_KEYS": "1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "ASN_AUDIT_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
@@ -63,6 +65,10 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"DEBUG": "perhaps"}, "must be true or false"),
         ({"ASN_SECRETS_KEYS": ""}, "needs ASN_SECRETS_KEYS"),
         ({"ASN_AUDIT_SIGNING_KEY": ""}, "needs ASN_AUDIT_SIGNING_KEY"),
+        ({"ASN_WEBAUTHN_RP_ID": ""}, "needs ASN_WEBAUTHN_RP_ID"),
+        ({"ASN_WEBAUTHN_ORIGINS": ""}, "ASN_WEBAUTHN_ORIGINS"),
+        ({"ASN_WEBAUTHN_ORIGINS": "http://asndigital.example.go.id"}, "must be https://"),
+        ({"ASN_WEBAUTHN_ORIGINS": "https://evil.example.com"}, "must be https://"),
     ],
 )
 def test_production_refuses_unsafe_configuration(change, message):

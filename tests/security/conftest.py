@@ -33,6 +33,7 @@ from asndigital.documents import storage
 from asndigital.records import destruction
 from asndigital.records import services as records
 from asndigital.records.models import FixityRun, RetentionSchedule
+from tests.accounts.test_passkeys import add as add_passkey
 from tests.accounts.test_security import enrol
 from tests.documents.files import pdf_bytes
 from tests.documents.test_upload import upload
@@ -112,6 +113,7 @@ class World:
     proposal: dict
     token: dict
     device: dict
+    passkey: dict
     verification_code: dict
     users: dict = field(default_factory=dict)
     admin_objects: dict = field(default_factory=dict)  # {"app.model": a pk} for the admin
@@ -159,6 +161,7 @@ def build_world() -> World:
     for user in users.values():
         enrol(user)  # every person has passed MFA: a session exists only after the code
     second_device = enrol(employee_a.user, name="HP kedua")
+    passkey, _key = add_passkey(employee_a.user)
 
     # Each dossier holds a document waiting for the verifier (uploaded by the employee: four
     # eyes let the verifier and the agency admin decide) and, in A, an accepted one whose
@@ -242,6 +245,7 @@ def build_world() -> World:
         proposal={**proposals, "missing": missing},
         token={"A": api_tokens["A"][0], "B": api_tokens["B"][0], "missing": missing},
         device={"A": second_device, "missing": SimpleNamespace(pk=uuid.uuid4())},
+        passkey={"A": passkey, "missing": SimpleNamespace(pk=uuid.uuid4())},
         verification_code={
             "A": accepted.current_version.verification_code,
             "missing": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",

@@ -90,6 +90,8 @@ URL_KWARGS = {
     "accounts:revoke_api_token": lambda w, t: {"pk": w.token[t].pk},
     "accounts:rename_device": lambda w, t: {"device_id": w.device[t].pk},
     "accounts:remove_device": lambda w, t: {"device_id": w.device[t].pk},
+    "accounts:rename_passkey": lambda w, t: {"passkey_id": w.passkey[t].pk},
+    "accounts:remove_passkey": lambda w, t: {"passkey_id": w.passkey[t].pk},
     "personnel:employee_detail": _employee,
     "personnel:correct_email": _employee,
     "personnel:reset_mfa": _employee,
@@ -209,6 +211,7 @@ POST_DATA = {
         "scopes": ["employees:read", "documents:read"],
     },
     "accounts:rename_device": lambda w, t: {"name": "HP kantor"},
+    "accounts:rename_passkey": lambda w, t: {"name": "Laptop kantor"},
     "personnel:correct_email": lambda w, t: {
         "email": "baru@example.go.id",
         "reason": "Salah ketik",

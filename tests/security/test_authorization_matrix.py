@@ -12,7 +12,8 @@ Answers:
      form with errors (API: 400 with an error code)
   L  sign in first: a redirect to the sign-in page (API: 401)
   -  not found: 404, exactly the answer for an object that does not exist
-  F  forbidden: 403 (the Django admin's own model permissions)
+  F  forbidden: 403 (the Django admin's own model permissions; a passkey's options asked
+     without a sign-in in progress)
   M  method not allowed: 405
 Whatever the answer, L, -, F and M write nothing to the audit trail; and no answer shows the
 employee of an agency to an actor who may not see that agency's employees (SEES below).
@@ -53,6 +54,15 @@ GET  accounts:code                    -   L  L  L  L  L  L  L  L  L  L  L  L  L 
 POST accounts:code                    -   L  L  L  L  L  L  L  L  L  L  L  L  L  L  L  L
 GET  accounts:activate                -   L  L  L  L  L  L  L  L  L  L  L  L  L  L  L  L
 POST accounts:activate                -   L  L  L  L  L  L  L  L  L  L  L  L  L  L  L  L
+# Passkeys at sign-in: only with a sign-in in progress (options: 403 JSON for the script)
+GET  accounts:passkey_login           -   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:passkey_login           -   L  L  L  L  L  L  L  L  L  L  L  L  L  L  L  L
+GET  accounts:passkey_login_options   -   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:passkey_login_options   -   F  F  F  F  F  F  F  F  F  F  F  F  F  F  F  F
+GET  accounts:passkey_enrol           -   L  L  L  L  L  L  L  L  L  L  L  L  L  L  L  L
+POST accounts:passkey_enrol           -   L  L  L  L  L  L  L  L  L  L  L  L  L  L  L  L
+GET  accounts:passkey_enrol_options   -   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:passkey_enrol_options   -   F  F  F  F  F  F  F  F  F  F  F  F  F  F  F  F
 GET  accounts:mfa_reset               -   +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
 POST accounts:mfa_reset               -   0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
 GET  accounts:mfa_reset_email         -   +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
@@ -81,12 +91,24 @@ GET  accounts:password_upgrade        -   L  +  +  +  +  +  +  +  +  +  +  +  + 
 POST accounts:password_upgrade        -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
 GET  accounts:reauth                  -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST accounts:reauth                  -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  accounts:reauth_passkey          -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:reauth_passkey          -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  accounts:reauth_passkey_options  -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:reauth_passkey_options  -   L  0  F  F  F  F  F  F  F  F  F  F  F  F  F  F
 GET  accounts:add_device              -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
 POST accounts:add_device              -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
 GET  accounts:rename_device           A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST accounts:rename_device           A   L  +  0  0  0  0  0  0  0  0  0  0  0  0  0  0
 GET  accounts:remove_device           A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST accounts:remove_device           A   L  +  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  accounts:add_passkey             -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+POST accounts:add_passkey             -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  accounts:add_passkey_options     -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:add_passkey_options     -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  accounts:rename_passkey          A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:rename_passkey          A   L  +  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  accounts:remove_passkey          A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST accounts:remove_passkey          A   L  +  0  0  0  0  0  0  0  0  0  0  0  0  0  0
 GET  accounts:regenerate_codes        -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST accounts:regenerate_codes        -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
 GET  accounts:logout_everywhere       -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M

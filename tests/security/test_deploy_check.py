@@ -31,6 +31,8 @@ def documented_production(tmp_path, **extra) -> dict[str, str]:
         "SECRET_KEY_FILE": str(secret_key),
         "ALLOWED_HOSTS": "asndigital.example.go.id",
         "CSRF_TRUSTED_ORIGINS": "https://asndigital.example.go.id",
+        "ASN_WEBAUTHN_RP_ID": "asndigital.example.go.id",
+        "ASN_WEBAUTHN_ORIGINS": "https://asndigital.example.go.id",
         "DATABASE_URL_FILE": str(database_url),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "EMAIL_HOST": "smtp.example.go.id",

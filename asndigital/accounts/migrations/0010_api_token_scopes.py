@@ -42,7 +42,7 @@ def to_scope(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0008_api_tokens"),
+        ("accounts", "0009_passkeys"),
     ]
 
     operations = [
