@@ -99,3 +99,22 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.position} {self.hash[:12]}"
+
+
+class ReadSubject(models.Model):
+    """An employee whose data one recorded read of many people included (an export, a list in
+    the API): the audit event says who read, when and what; these rows say whom, so that each
+    employee's access history finds it. The event's data holds the count and the SHA-256 of the
+    sorted ids (``audit.reads``), so the rows can be checked against the chain."""
+
+    event_id = models.BigIntegerField()
+    employee_id = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "employee_id"], name="read_subject_once")
+        ]
+        indexes = [models.Index(fields=["employee_id", "event_id"], name="read_subject_newest")]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}: {self.employee_id}"

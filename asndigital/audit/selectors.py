@@ -11,7 +11,15 @@ from django.utils import timezone
 from asndigital.accounts import policies
 from asndigital.audit.models import AuditEvent
 
-ACCESS_ACTIONS = ("document.viewed", "document.downloaded", "document.previewed")
+# Reads of one employee's data that name them (audit.reads.one, and the document views).
+ACCESS_ACTIONS = (
+    "document.viewed",
+    "document.downloaded",
+    "document.previewed",
+    "employee.viewed",
+    "dossier.read",
+    "dossier.exported",
+)
 
 
 def visible_events(user) -> QuerySet[AuditEvent]:
@@ -109,10 +117,19 @@ def actions_starting_with(prefix: str) -> list[str]:
         return [a for (a,) in cursor.fetchall() if a.startswith(prefix)]
 
 
-def access_history(employee) -> QuerySet[AuditEvent]:
-    """Who viewed, previewed or downloaded this employee's documents (UU 27/2022 access)."""
-    return (
-        AuditEvent.objects.filter(employee_id=employee.pk, action__in=ACCESS_ACTIONS)
-        .select_related("actor")
-        .order_by("-id")
+def access_history(employee, *, before_id: int | None = None) -> QuerySet[AuditEvent]:
+    """Who read this employee's data (UU 27/2022), newest first: their page, documents,
+    previews, files, dossier, and every export or list that included them (ReadSubject). The
+    employee's own reads are left out."""
+    from asndigital.audit.models import ReadSubject
+
+    included = ReadSubject.objects.filter(employee_id=employee.pk).values("event_id")
+    events = AuditEvent.objects.filter(
+        Q(employee_id=employee.pk, action__in=ACCESS_ACTIONS) | Q(pk__in=included)
     )
+    if employee.user_id is not None:
+        events = events.exclude(actor_id=employee.user_id)
+    if before_id is not None:
+        events = events.filter(pk__lt=before_id)
+    # The actor's name comes from their employee record when they have one.
+    return events.select_related("actor", "actor__employee").order_by("-id")

@@ -9,11 +9,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from asndigital.accounts import policies
-from asndigital.audit import selectors
+from asndigital.audit import reads, selectors
 from asndigital.audit.forms import AuditSearchForm
 from asndigital.core.spreadsheet import csv_response
 
 PAGE = 100
+HISTORY_PAGE = 50
 HEADER = ["Waktu", "Pelaku", "Tindakan", "Objek", "ID objek", "Pegawai (ID)", "Data", "Posisi"]
 
 
@@ -30,6 +31,9 @@ def search_view(request):
             before_id = None
         query = selectors.search(request.user, **form.cleaned_data, before_id=before_id)
         if request.GET.get("export") == "csv":
+            # Whose events are in the file: each of them finds the export in their history.
+            people = query.exclude(employee_id=None).values_list("employee_id", flat=True)
+            reads.many(request.user, "audit.exported", people.distinct().order_by())
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             rows = (
                 [
@@ -58,13 +62,19 @@ def search_view(request):
 
 @login_required
 def my_access_view(request):
-    """The signed-in employee's document access history."""
+    """The signed-in employee's access history: who read their data, newest first, paged."""
     from asndigital.documents.models import Document
 
     employee = getattr(request.user, "employee", None)
     if employee is None:
         raise Http404
-    events = list(selectors.access_history(employee)[:200])
+    try:
+        before_id = int(request.GET.get("sebelum") or 0) or None
+    except ValueError:
+        before_id = None
+    events = list(selectors.access_history(employee, before_id=before_id)[: HISTORY_PAGE + 1])
+    older = events[HISTORY_PAGE - 1].pk if len(events) > HISTORY_PAGE else None
+    events = events[:HISTORY_PAGE]
     documents = {
         str(d.pk): d
         for d in Document.objects.filter(
@@ -72,4 +82,5 @@ def my_access_view(request):
         ).select_related("doc_type")
     }
     rows = [(event, documents.get(event.target_id)) for event in events]
-    return render(request, "audit/my_access.html", {"employee": employee, "rows": rows})
+    context = {"employee": employee, "rows": rows, "older": older, "first_page": not before_id}
+    return render(request, "audit/my_access.html", context)

@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from asndigital.api.core import errors, needs_scope
+from asndigital.audit import reads
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import selectors, services, storage
@@ -135,6 +136,7 @@ def upload(
 @needs_scope("documents:read")
 def list_documents(request, nip: str):
     employee = employee_by_nip(request.auth, nip)
+    reads.one(request.auth, "dossier.read", employee, api=True)
     result = []
     for document in selectors.dossier(employee):
         version = document.current_version
@@ -254,6 +256,15 @@ def missing_report(
     more = len(page) > limit
     page = page[:limit]
     rows = sorted(gaps(employees.filter(nip__in=page)), key=lambda g: g.nip)
+    if rows:
+        reads.many(
+            request.auth,
+            "report.exported",
+            [g.employee_id for g in rows],
+            report="missing",
+            agency=found.code,
+            api=True,
+        )
     return {
         "results": [
             {

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
+from asndigital.audit import reads
 from asndigital.core.spreadsheet import csv_response, spreadsheet_safe
 from asndigital.documents.report import gaps
 from asndigital.personnel import selectors
@@ -43,6 +44,17 @@ def _lines(gap):
 HEADER = ["NIP", "Nama", "Jenis pegawai", "Unit", "Belum ada", "Ditolak (alasan)"]
 
 
+def _record(request, shown, form: str) -> None:
+    if shown:
+        reads.many(
+            request.user,
+            "report.exported" if form != "page" else "report.viewed",
+            [gap.employee_id for gap in shown],
+            report="missing",
+            format=form,
+        )
+
+
 @login_required
 def report_view(request):
     agencies, agency_id, unit_id, employees = _scope(request)
@@ -50,8 +62,13 @@ def report_view(request):
         return render(request, "documents/report.html", {"agencies": agencies, "rows": None})
     export = request.GET.get("export")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if export in ("csv", "xlsx"):
+        # Who is in the file is known before it is sent: each of them finds the export in
+        # their access history.
+        found = list(gaps(employees))
+        _record(request, found, export)
     if export == "csv":
-        rows = (_lines(gap) for gap in gaps(employees))
+        rows = (_lines(gap) for gap in found)
         return csv_response(f"kekurangan-berkas-{stamp}.csv", HEADER, rows)
     if export == "xlsx":
         from openpyxl import Workbook
@@ -59,7 +76,7 @@ def report_view(request):
         book = Workbook(write_only=True)
         sheet = book.create_sheet(_("Missing documents"))
         sheet.append(HEADER)
-        for gap in gaps(employees):
+        for gap in found:
             sheet.append([spreadsheet_safe(v) for v in _lines(gap)])
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
         book.save(handle)
@@ -67,6 +84,7 @@ def report_view(request):
         return FileResponse(handle, as_attachment=True, filename=f"kekurangan-berkas-{stamp}.xlsx")
     page = int(request.GET.get("page") or 1) if (request.GET.get("page") or "1").isdigit() else 1
     rows = list(islice(gaps(employees), (page - 1) * PAGE, page * PAGE + 1))
+    _record(request, rows[:PAGE], "page")
     context = {
         "agencies": agencies,
         "agency_id": agency_id,

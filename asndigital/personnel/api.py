@@ -9,11 +9,23 @@ from ninja.pagination import paginate
 
 from asndigital.api.core import errors, needs_scope
 from asndigital.api.pagination import CheckedCursorPagination
+from asndigital.audit import reads
 from asndigital.core.errors import NotFound
 from asndigital.personnel import selectors
 from asndigital.personnel.models import Employee
 
 router = Router(tags=["employees"])
+
+
+class RecordedEmployeePages(CheckedCursorPagination):
+    """The employee list's pages: each page's people are a recorded read of their data."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        people = [employee.pk for employee in page[self.items_attribute]]
+        if people:
+            reads.many(request.auth, "employees.listed", people, api=True)
+        return page
 
 
 class EmployeeOut(Schema):
@@ -66,7 +78,7 @@ def employee_by_nip(user, nip: str) -> Employee:
 @router.get(
     "/employees", response={200: list[EmployeeOut], **errors(422)}, summary="Search employees"
 )
-@paginate(CheckedCursorPagination, ordering=("nip",), page_size=100, max_page_size=500)
+@paginate(RecordedEmployeePages, ordering=("nip",), page_size=100, max_page_size=500)
 @needs_scope("employees:read")
 def list_employees(request, q: str = "", status: str = ""):
     """Employees the caller may see, by NIP (prefix) or name; cursor-paginated by NIP."""
@@ -76,7 +88,9 @@ def list_employees(request, q: str = "", status: str = ""):
 @router.get("/employees/{nip}", response={200: EmployeeOut, **errors(404)}, summary="One employee")
 @needs_scope("employees:read")
 def get_employee(request, nip: str):
-    return employee_by_nip(request.auth, nip)
+    employee = employee_by_nip(request.auth, nip)
+    reads.one(request.auth, "employee.viewed", employee, api=True)
+    return employee
 
 
 @router.get("/catalogue", response={200: list[DocumentTypeOut], **errors()}, tags=["catalogue"])

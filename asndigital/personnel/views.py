@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from asndigital.accounts import mfa, policies
 from asndigital.accounts import services as account_services
 from asndigital.accounts.throttle import client_ip
+from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents.selectors import checklist, dossier
 from asndigital.personnel import selectors, services
@@ -91,6 +92,7 @@ def employee_detail(request, pk):
     }
     if context["can_reset_mfa"]:
         context["mfa_devices"] = mfa.device_summary(employee.user)
+    reads.one(request.user, "employee.viewed", employee)
     return render(request, "personnel/employee_detail.html", context)
 
 

@@ -1,0 +1,113 @@
+"""Every read of personal data is recorded, and the employee sees who read theirs (UU 27/2022):
+their page, their documents, an export or an API list that included them; never their own."""
+
+import hashlib
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from asndigital.accounts import tokens
+from asndigital.accounts.models import Role
+from asndigital.audit import reads, selectors
+from asndigital.audit.models import AuditEvent, ReadSubject
+from asndigital.documents import services
+from asndigital.personnel.models import Employee
+from tests.documents.files import pdf_bytes
+from tests.documents.test_upload import upload
+from tests.factories import EmployeeFactory
+
+HISTORY = reverse("audit:my_access")
+
+
+@pytest.fixture
+def people(agency, make_staff, files_in_tmp):
+    services.load_catalogue()
+    gap = EmployeeFactory(agency=agency, name="Rina Kekurangan", nip="199001012015031001")
+    upload(gap.user, gap, pdf_bytes(1))  # one document, so still missing mandatory ones
+    other = EmployeeFactory(agency=agency, name="Budi Lain")
+    admin = make_staff(Role.AGENCY_ADMIN, agency, full_name="Sari Admin")
+    return {"gap": gap, "other": other, "admin": admin}
+
+
+def history_of(employee) -> list[str]:
+    return list(selectors.access_history(employee).values_list("action", flat=True))
+
+
+def test_opening_a_page_is_recorded_for_others_only(client, people):
+    gap = people["gap"]
+    client.force_login(gap.user)
+    client.get(reverse("personnel:employee_detail", args=[gap.pk]))
+    assert not AuditEvent.objects.filter(action="employee.viewed").exists()
+    client.force_login(people["admin"])
+    client.get(reverse("personnel:employee_detail", args=[gap.pk]))
+    assert history_of(gap) == ["employee.viewed"]
+    client.force_login(gap.user)
+    page = client.get(HISTORY).content.decode()
+    assert "Sari Admin" in page and "membuka halaman data pribadi Anda" in page
+
+
+def test_an_export_is_found_by_each_person_in_it_and_by_nobody_else(client, people, agency):
+    client.force_login(people["admin"])
+    response = client.get(
+        reverse("personnel:missing_report"), {"agency": agency.pk, "export": "csv"}
+    )
+    exported = b"".join(response.streaming_content).decode("utf-8-sig")
+    event = AuditEvent.objects.get(action="report.exported")
+    in_it = set(ReadSubject.objects.filter(event_id=event.pk).values_list("employee_id", flat=True))
+    assert people["gap"].pk in in_it and people["gap"].nip_grouped in exported
+    ids = sorted(str(pk) for pk in in_it)
+    assert event.data["subjects"] == len(ids)
+    assert event.data["subjects_sha256"] == hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    assert history_of(people["gap"]) == ["report.exported"]
+    client.force_login(people["gap"].user)
+    assert "mengekspor laporan kekurangan berkas" in client.get(HISTORY).content.decode()
+    outsider = EmployeeFactory(name="Tidak Diekspor")  # another agency: not in the file
+    assert history_of(outsider) == []
+
+
+def test_api_reads_are_recorded_with_their_people(people, agency):
+    _token, value = tokens.create_token(
+        actor=people["admin"],
+        name="SIMPEG",
+        agency=agency,
+        scopes=["employees:read", "documents:read"],
+    )
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {value}")
+    listed = api.get("/api/v1/employees", {"page_size": 1}).json()
+    first = listed["results"][0]["nip"]
+    api.get(f"/api/v1/employees/{people['gap'].nip}")
+    api.get(f"/api/v1/employees/{people['gap'].nip}/documents")
+    listed_event = AuditEvent.objects.get(action="employees.listed")
+    subjects = ReadSubject.objects.filter(event_id=listed_event.pk)
+    assert [s.employee_id for s in subjects] == [Employee.objects.get(nip=first).pk]
+    assert {"employee.viewed", "dossier.read"} <= set(history_of(people["gap"]))
+    assert all(e.data.get("api") for e in AuditEvent.objects.filter(action__in=["dossier.read"]))
+
+
+def test_an_audit_export_is_found_by_the_people_whose_events_it_holds(client, people, make_staff):
+    client.force_login(people["admin"])
+    client.get(reverse("personnel:employee_detail", args=[people["gap"].pk]))
+    auditor = make_staff(Role.AUDITOR, full_name="Inspektur")
+    client.force_login(auditor)
+    response = client.get(reverse("audit:search"), {"action": "employee.", "export": "csv"})
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert history_of(people["gap"])[0] == "audit.exported"
+    assert "audit.exported" not in history_of(people["other"])  # none of their events in it
+
+
+def test_the_history_is_paged_newest_first(client, people, django_assert_max_num_queries):
+    gap, admin = people["gap"], people["admin"]
+    for _ in range(53):
+        reads.one(admin, "employee.viewed", gap)
+    reads.many(admin, "report.exported", [gap.pk, people["other"].pk], report="missing")
+    client.force_login(gap.user)
+    with django_assert_max_num_queries(12):
+        first = client.get(HISTORY)
+    rows = first.context["rows"]
+    assert len(rows) == 50 and rows[0][0].action == "report.exported"
+    second = client.get(HISTORY, {"sebelum": first.context["older"]})
+    assert len(second.context["rows"]) == 4 and second.context["older"] is None
+    seen = [e.pk for e, _d in rows] + [e.pk for e, _d in second.context["rows"]]
+    assert seen == sorted(seen, reverse=True) and len(set(seen)) == 54
