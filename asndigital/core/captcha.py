@@ -56,8 +56,16 @@ def captcha_field(**kwargs) -> AltchaField:
         "expired": _("The check expired. Tick the box again."),
         "waitAlert": _("Checking... please wait."),
     }
+    again = _("The check failed. Tick the box “I am not a robot” again.")
+    errors = {  # the package's own messages are English only
+        "required": _("Tick the box “I am not a robot” first."),
+        "invalid": again,
+        "error": again,
+        "replay": again,
+    }
     return AltchaField(
         label=_("Anti-robot check"),
+        error_messages=errors,
         maxnumber=settings.ASN_CAPTCHA_MAX_NUMBER,
         hidefooter=True,
         hidelogo=True,
