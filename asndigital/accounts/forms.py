@@ -36,8 +36,11 @@ class LoginForm(forms.Form):
         """Check the posted captcha, only when the throttle asks for it (throttle.py); if it is
         not solved, the form says why and shows a new one."""
         self.ask_captcha()
+        solution = self.data.get("captcha")
+        self.data = self.data.copy()  # a solution works once: the page shows a new challenge
+        self.data.pop("captcha", None)
         try:
-            self.fields["captcha"].clean(self.data.get("captcha"))
+            self.fields["captcha"].clean(solution)
         except forms.ValidationError as exc:
             self.add_error("captcha", exc)
             return False
