@@ -17,7 +17,6 @@ import argparse
 import base64
 import hashlib
 import http.client
-import json
 import os
 import signal
 import statistics
@@ -31,7 +30,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import PG_SERVER, django_env, manage, recreate_database  # noqa: E402
+from common import PG_SERVER, django_env, manage, print_report, recreate_database  # noqa: E402
 
 PG_DATABASE = "asn_bench_login"
 PASSWORD = "Bench-Kata-Sandi-2026!"  # noqa: S105 - a benchmark fixture
@@ -259,10 +258,7 @@ def main() -> None:
         ("one Argon2id verification", f"{result['argon2_verify_cpu_ms']} ms CPU"),
         ("verification / login CPU", f"{result['verify_share_of_login_cpu']} (goal >= 0.8)"),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name.ljust(width)}  {value}")
-    print(json.dumps(result))
+    print_report(rows, result)
 
 
 if __name__ == "__main__":
