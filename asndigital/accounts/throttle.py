@@ -193,9 +193,3 @@ def forget_failures(*, username: str) -> None:
     """The password was set anew (reset, change, or by the agency admin): untrusted browsers
     may try again."""
     cache.delete(_untrusted_key(username))
-
-
-def address_needs_captcha(ip: str) -> bool:
-    """Whether the sign-in page shows the captcha before a username is typed (an address that
-    many accounts failed from)."""
-    return cache.get(_address_key(ip), 0) >= settings.ASN_THROTTLE_ADDRESS_ACCOUNTS

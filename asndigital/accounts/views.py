@@ -149,8 +149,6 @@ def login_view(request):
             verdict, _trusted = attempt.judge()  # what the next attempt will need
         if verdict is throttle.Verdict.CAPTCHA:
             form.ask_captcha()
-    elif request.method != "POST" and throttle.address_needs_captcha(ip):
-        form.ask_captcha()
     captcha = "captcha" in form.fields
     context = {"form": form, "next": request.GET.get("next", ""), "captcha": captcha}
     response = render(request, "accounts/login.html", context, status=status)
