@@ -106,7 +106,7 @@ def client_ip(request) -> str:
 #   judged by how many distinct accounts failed from it (a spray), and from
 #   ASN_THROTTLE_ADDRESS_ACCOUNTS on its untrusted browsers must solve the captcha. One
 #   person's typos are one account: colleagues behind the same NAT address are not touched.
-# A full sign-in (password and second factor) clears the account's and the pair's counts.
+# A full sign-in (password and second factor) clears the account's count.
 # Unknown usernames are counted exactly like existing ones.
 
 
@@ -182,14 +182,9 @@ class SignInAttempt:
         return reached
 
 
-def signed_in(*, username: str, ip: str) -> None:
-    """A full sign-in (password and second factor): the account's untrusted failures and this
-    address's failures for it are forgotten. The address's count of accounts is not one
-    person's to clear."""
-    cache.delete_many([_untrusted_key(username), _pair_key(ip, username)])
-
-
 def forget_failures(*, username: str) -> None:
-    """The password was set anew (reset, change, or by the agency admin): untrusted browsers
-    may try again."""
+    """A full sign-in (password and second factor), or a new password: the account's failures
+    from untrusted browsers are forgotten. An address's count of accounts is not one person's
+    to clear, and the (address, account) count stays too, so that one person who mistypes and
+    then signs in, again and again, still counts as one account for the address."""
     cache.delete(_untrusted_key(username))

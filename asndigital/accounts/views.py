@@ -93,7 +93,7 @@ def _complete_login(request, user: User, method: str, dirty=()) -> str:
         if spent.scope != "ip":  # an address's count is not one person's to clear
             spent.reset()
     ip = throttle.client_ip(request)
-    throttle.signed_in(username=user.username, ip=ip)
+    throttle.forget_failures(username=user.username)
     known_browser.remember(request, user)
     record(user, "login.succeeded", user, method=method, ip=ip)
     return _safe_next(request, target)

@@ -250,6 +250,16 @@ def test_colleagues_behind_one_address_are_not_touched_by_one_person_s_20_typos(
     assert not shows_captcha(wrong_password(browser(office), colleagues[0].username))
 
 
+@override_settings(ASN_THROTTLE_ADDRESS_ACCOUNTS=3)
+def test_one_person_who_mistypes_then_signs_in_again_and_again_is_one_account(owner, agency):
+    office = "36.80.2.2"
+    for _ in range(3):
+        wrong_password(browser(office), owner.username)
+        full_sign_in(browser(office), owner)
+    colleague = UserFactory()
+    assert right_password(browser(office), colleague).status_code == 302  # no captcha
+
+
 @override_settings(ASN_THROTTLE_ADDRESS_ACCOUNTS=20)
 @FAST_CAPTCHA
 def test_a_spray_over_many_accounts_steps_the_address_up_to_the_captcha(owner):
