@@ -84,6 +84,12 @@ def for_address(ip: str) -> Throttle:
     return Throttle("ip", ip, settings.ASN_THROTTLE_IP_FREE)
 
 
+def for_address_and_account(ip: str, account: str) -> Throttle:
+    """An address's failures for one account only: one person's wrong codes behind a shared
+    (NAT) address do not make colleagues wait."""
+    return Throttle("ip-account", f"{ip}\x00{account}", settings.ASN_THROTTLE_IP_FREE)
+
+
 def client_ip(request) -> str:
     """The client's address; behind a trusted proxy, the last hop it added."""
     if settings.ASN_TRUST_X_FORWARDED_FOR:

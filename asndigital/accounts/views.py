@@ -171,7 +171,7 @@ def code_view(request):
     if request.method == "POST" and form.is_valid():
         ip = throttle.client_ip(request)
         per_user = throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE)
-        by_address = throttle.for_address(ip)
+        by_address = throttle.for_address_and_account(ip, str(user.pk))
         wait, dirty = throttle.check(per_user, by_address)
         raw = form.cleaned_data["code"]
         if wait:

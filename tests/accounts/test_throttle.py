@@ -306,3 +306,18 @@ def test_existing_and_unknown_accounts_answer_alike_at_every_step(owner, agency)
         (429, False),
     ]
     assert unknown == existing
+
+
+@override_settings(ASN_THROTTLE_IP_FREE=3, ASN_THROTTLE_CODE_FREE=100)
+def test_one_person_s_wrong_codes_do_not_make_colleagues_behind_the_address_wait(owner, agency):
+    office = "36.80.3.3"
+    clumsy = browser(office)
+    assert right_password(clumsy, owner).status_code == 302
+    for _ in range(5):
+        clumsy.post(CODE, {"code": "000000"})
+    colleague = EmployeeFactory(agency=agency).user
+    colleague.set_password(PASSWORD)
+    colleague.save()
+    enrol(colleague)
+    full_sign_in(browser(office), colleague)  # no wait at the code step
+    assert clumsy.post(CODE, {"code": "000000"}).status_code == 429  # the one who mistyped waits
