@@ -175,6 +175,15 @@ def test_the_cookie_names_no_account_in_clear_and_is_locked_down(owner):
     assert owner.username.encode() not in decoded and owner.username not in cookie.value
 
 
+@override_settings(ASN_KNOWN_BROWSER_COOKIE="__Host-asn_known", SESSION_COOKIE_SECURE=True)
+def test_in_production_the_cookie_is_secure_and_bound_to_this_host(owner):
+    client = browser()
+    full_sign_in(client, owner)
+    cookie = client.cookies["__Host-asn_known"]
+    assert cookie["secure"] and cookie["httponly"] and cookie["path"] == "/"
+    assert not cookie["domain"]
+
+
 @override_settings(ASN_THROTTLE_KNOWN_BROWSER_ACCOUNTS=2)
 def test_one_shared_computer_is_known_for_a_bounded_number_of_accounts(agency):
     users = [EmployeeFactory(agency=agency).user for _ in range(3)]
