@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "asndigital.core.middleware.SessionPolicyMiddleware",
+    "asndigital.accounts.known_browser.KnownBrowserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "asndigital.core.middleware.SecurityHeadersMiddleware",
@@ -141,6 +142,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "asn_cache",
+            # Django culls a third of the table beyond 300 entries by default: anyone could
+            # then wipe the sign-in counters by filling the cache with new keys.
+            "OPTIONS": {"MAX_ENTRIES": env_int("ASN_CACHE_MAX_ENTRIES", 1_000_000)},
         }
     }
 
@@ -278,6 +282,8 @@ if IS_PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_NAME = "__Host-asn_session"
     CSRF_COOKIE_NAME = "__Host-asn_csrf"
+# The known-browser cookie of sign-in (accounts/known_browser.py): Secure like the session's.
+ASN_KNOWN_BROWSER_COOKIE = "__Host-asn_known" if IS_PRODUCTION else "asn_known"
 # W021 asks for HSTS preload. Preloading is a commitment browsers ship for months and that covers
 # every subdomain of the (government) domain, which is the domain owner's decision, not this
 # application's: it is off unless SECURE_HSTS_PRELOAD=1, and then the check runs again.
@@ -334,6 +340,18 @@ ASN_THROTTLE_ACCOUNT_FREE = env_int("ASN_THROTTLE_ACCOUNT_FREE", 5)
 ASN_THROTTLE_IP_FREE = env_int("ASN_THROTTLE_IP_FREE", 50)  # offices share one address (NAT)
 ASN_THROTTLE_MAX_WAIT = env_int("ASN_THROTTLE_MAX_WAIT", 900)
 ASN_THROTTLE_CODE_FREE = env_int("ASN_THROTTLE_CODE_FREE", 5)
+# Sign-in's password step (docs/authentication.md, "Throttling"): wrong passwords on an account
+# from browsers it does not know, before the captcha and before a refusal (NIST: at most 100),
+# kept this many days after the last; distinct accounts failing from one address before its
+# unknown browsers need the captcha; the known-browser cookie's life, its own failures before it
+# is no longer trusted, and how many accounts one browser can be known for.
+ASN_THROTTLE_CAPTCHA_AFTER = env_int("ASN_THROTTLE_CAPTCHA_AFTER", 5)
+ASN_THROTTLE_ACCOUNT_LIMIT = env_int("ASN_THROTTLE_ACCOUNT_LIMIT", 100)
+ASN_THROTTLE_ACCOUNT_KEEP_DAYS = env_int("ASN_THROTTLE_ACCOUNT_KEEP_DAYS", 90)
+ASN_THROTTLE_ADDRESS_ACCOUNTS = env_int("ASN_THROTTLE_ADDRESS_ACCOUNTS", 20)
+ASN_THROTTLE_KNOWN_BROWSER_DAYS = env_int("ASN_THROTTLE_KNOWN_BROWSER_DAYS", 90)
+ASN_THROTTLE_KNOWN_BROWSER_FAILURES = env_int("ASN_THROTTLE_KNOWN_BROWSER_FAILURES", 10)
+ASN_THROTTLE_KNOWN_BROWSER_ACCOUNTS = env_int("ASN_THROTTLE_KNOWN_BROWSER_ACCOUNTS", 5)
 # API: requests per minute per token or person.
 ASN_API_RATE = env_int("ASN_API_RATE", 600)
 # Public verification page: unknown codes, and uploaded copies compared, per address.

@@ -59,3 +59,11 @@ def shell_result(script: str, env: dict[str, str], timeout: float | None = None)
     if result is None:
         raise SystemExit("the benchmark's script printed no result")
     return result
+
+
+def print_report(rows: list[tuple[str, str]], result: dict) -> None:
+    """The readable table (name, value), then the one JSON line with every figure."""
+    width = max(len(name) for name, _value in rows)
+    for name, value in rows:
+        print(f"{name.ljust(width)}  {value}")
+    print(json.dumps(result))

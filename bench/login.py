@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import PG_SERVER, django_env, manage, recreate_database  # noqa: E402
+from common import PG_SERVER, django_env, manage, print_report, recreate_database  # noqa: E402
 
 from tests.softkey import SoftAuthenticator  # noqa: E402
 
@@ -363,10 +363,7 @@ def main() -> None:
         ),
         ("one passkey assertion check", f"{result['passkey_check_cpu_ms']} ms CPU (py_webauthn)"),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name.ljust(width)}  {value}")
-    print(json.dumps(result))
+    print_report(rows, result)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,9 @@ Run: `make bench-reset` or `.venv/bin/python bench/reset.py [--requests 500]`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from common import django_env, manage, recreate_database, shell_result
+from common import django_env, manage, print_report, recreate_database, shell_result
 
 PG_DATABASE = "asn_bench_reset"
 
@@ -125,10 +124,7 @@ def main() -> None:
         ("requests before the account's limit", str(result["limit_reached_after"])),
         ("password hashes during refused requests", str(result["password_hashes_during_refused"])),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name.ljust(width)}  {value}")
-    print(json.dumps(result))
+    print_report(rows, result)
 
 
 if __name__ == "__main__":

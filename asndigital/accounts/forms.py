@@ -25,6 +25,27 @@ class LoginForm(forms.Form):
         # An NIP typed in its grouped form (with spaces) is the same username.
         return compact if compact.isdigit() else raw.strip()
 
+    def ask_captcha(self) -> None:
+        """Show the captcha (a fresh challenge) when the form is rendered."""
+        from asndigital.core.captcha import captcha_field
+
+        if "captcha" not in self.fields:
+            self.fields["captcha"] = captcha_field()
+
+    def captcha_solved(self) -> bool:
+        """Check the posted captcha, only when the throttle asks for it (throttle.py); if it is
+        not solved, the form says why and shows a new one."""
+        self.ask_captcha()
+        solution = self.data.get("captcha")
+        self.data = self.data.copy()  # a solution works once: the page shows a new challenge
+        self.data.pop("captcha", None)
+        try:
+            self.fields["captcha"].clean(solution)
+        except forms.ValidationError as exc:
+            self.add_error("captcha", exc)
+            return False
+        return True
+
 
 class CodeForm(forms.Form):
     code = forms.CharField(label=_("Code from your authenticator app"), max_length=40)

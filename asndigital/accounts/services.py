@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from asndigital.accounts import policies
+from asndigital.accounts import policies, throttle
 from asndigital.accounts.models import (
     AGENCY_ONLY_ROLES,
     NATIONAL_ONLY_ROLES,
@@ -108,12 +108,14 @@ def set_password(
     *, actor: User | None, user: User, password: str, reason: str, ip: str = ""
 ) -> None:
     """Set a new password (already checked against the policy by the caller's form), end every
-    session of the account, record it and tell the person by e-mail."""
+    session of the account, record it and tell the person by e-mail. Browsers the account does
+    not know may sign in again (the wrong guesses were at the old password)."""
     user.set_password(password)
     user.session_epoch = F("session_epoch") + 1
     user.save(update_fields=["password", "session_epoch"])
     user.refresh_from_db(fields=["session_epoch"])
     record(actor, "password.changed", user, reason=reason, ip=ip)
+    transaction.on_commit(lambda: throttle.forget_failures(username=user.username))
     employee = getattr(user, "employee", None)
     queue_email(
         to=user.registered_email,

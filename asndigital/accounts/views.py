@@ -25,10 +25,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from asndigital.accounts import mfa, passkeys, policies, throttle
+from asndigital.accounts import known_browser, mfa, passkeys, policies, throttle
 from asndigital.accounts.forms import ActivationForm, CodeForm, LoginForm
 from asndigital.accounts.models import User
 from asndigital.audit.services import record
+from asndigital.core.captcha import CAPTCHA_CSP
 from asndigital.core.crypto import SealError, seal, unseal
 from asndigital.core.errors import DomainError
 
@@ -41,6 +42,11 @@ MUST_CHANGE = "asn_must_change_password"  # see password_views
 CLOCK_HINT = gettext_lazy(
     "The code is not right. Most often the phone's clock is off: set date and time to "
     "automatic in the phone's settings, then type the code that is shown now."
+)
+REFUSED = gettext_lazy(
+    "Too many wrong passwords for this account from browsers it does not know, so this browser "
+    "cannot sign in to it for now. Sign in from a browser where you signed in before (with your "
+    "code), or use Reset Password below."
 )
 
 PASSKEY_ONLY = gettext_lazy(
@@ -79,7 +85,8 @@ def _meets_policy(password: str, user: User) -> bool:
 
 
 def _complete_login(request, user: User, method: str, dirty=()) -> str:
-    """Sign in for real (new session key) and say where to go; ``dirty``: throttles to clear."""
+    """Sign in for real (new session key) and say where to go; ``dirty``: throttles to clear.
+    The browser becomes a known browser for the account, whose failures are forgotten."""
     pending = request.session.get(PENDING, {})
     target = pending.get("next", "")
     login(request, user, backend=BACKEND)
@@ -91,7 +98,10 @@ def _complete_login(request, user: User, method: str, dirty=()) -> str:
     for spent in dirty:
         if spent.scope != "ip":  # an address's count is not one person's to clear
             spent.reset()
-    record(user, "login.succeeded", user, method=method, ip=throttle.client_ip(request))
+    ip = throttle.client_ip(request)
+    throttle.forget_failures(username=user.username)
+    known_browser.remember(request, user)
+    record(user, "login.succeeded", user, method=method, ip=ip)
     return _safe_next(request, target)
 
 
@@ -109,54 +119,62 @@ def after_second_factor(request, user, method: str, dirty=()) -> str:
     return _complete_login(request, user, method, dirty)
 
 
+def _password_ok(request, form: LoginForm, user: User, ip: str):
+    """The right password: on to the second factor (Django's login() waits for it)."""
+    request.session.cycle_key()
+    request.session[PENDING] = {
+        "user": str(user.pk),
+        "at": time.time(),
+        "next": request.POST.get("next", "") or request.GET.get("next", ""),
+        # Judged now, while the password is at hand: a weak one must be replaced
+        # right after the full sign-in ("Reset Password Lemah").
+        "weak": not _meets_policy(form.cleaned_data["password"], user),
+    }
+    record(user, "login.password_ok", user, ip=ip)
+    return redirect("accounts:code" if mfa.has_second_factor(user) else "accounts:activate")
+
+
+def _password_wrong(form: LoginForm, attempt: throttle.SignInAttempt, trusted: bool) -> None:
+    """Count the failure and say so, the same way whether or not the account exists."""
+    known = User.objects.filter(username=attempt.username).first()
+    record(None, "login.failed", known, reason="password", ip=attempt.ip)
+    for limit in attempt.failed(trusted):  # once per limit reached, not per attempt
+        record(None, "login.throttled", known, limit=limit, ip=attempt.ip)
+    form.add_error(None, _("The NIP/username or password is wrong, or the account cannot sign in."))
+
+
 @never_cache
 @sensitive_post_parameters("password")
 def login_view(request):
+    """The password step. Throttling (throttle.py) decides, before any password hash, whether
+    the password is checked, checked once the captcha is solved, or not checked at all."""
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = LoginForm(request.POST or None)
+    ip = throttle.client_ip(request)
     status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        ip = throttle.client_ip(request)
-        by_account, by_address = throttle.for_account(username), throttle.for_address(ip)
-        # Before any password hash: a refused attempt costs the server almost nothing.
-        wait, dirty = throttle.check(by_account, by_address)
-        if wait:
-            form.add_error(None, _wait_message(wait))
+        nonce = known_browser.nonce_for(request, username)
+        attempt = throttle.SignInAttempt(username=username, ip=ip, nonce=nonce)
+        verdict, trusted = attempt.judge()
+        if verdict is throttle.Verdict.REFUSED:
+            form.add_error(None, REFUSED)
             status = 429
-        else:
+        elif verdict is throttle.Verdict.OPEN or form.captcha_solved():
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is None:
-                by_account.failure()
-                by_address.failure()
-                known = User.objects.filter(username=username).first()
-                record(None, "login.failed", known, reason="password", ip=ip)
-                form.add_error(
-                    None,
-                    _("The NIP/username or password is wrong, or the account cannot sign in."),
-                )
-            else:
-                if by_account in dirty:
-                    by_account.reset()
-                request.session.cycle_key()
-                request.session[PENDING] = {
-                    "user": str(user.pk),
-                    "at": time.time(),
-                    "next": request.POST.get("next", "") or request.GET.get("next", ""),
-                    # Judged now, while the password is at hand: a weak one must be replaced
-                    # right after the full sign-in ("Reset Password Lemah").
-                    "weak": not _meets_policy(form.cleaned_data["password"], user),
-                }
-                record(user, "login.password_ok", user, ip=ip)
-                target = "accounts:code" if mfa.has_device(user) else "accounts:activate"
-                return redirect(target)
-    return render(
-        request,
-        "accounts/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
-        status=status,
-    )
+            if user is not None:
+                return _password_ok(request, form, user, ip)
+            _password_wrong(form, attempt, trusted)
+            verdict, _trusted = attempt.judge()  # what the next attempt will need
+        if verdict is throttle.Verdict.CAPTCHA:
+            form.ask_captcha()
+    captcha = "captcha" in form.fields
+    context = {"form": form, "next": request.GET.get("next", ""), "captcha": captcha}
+    response = render(request, "accounts/login.html", context, status=status)
+    if captcha:
+        response["Content-Security-Policy"] = CAPTCHA_CSP
+    return response
 
 
 @never_cache
@@ -177,7 +195,7 @@ def code_view(request):
     if request.method == "POST" and not passkey_only and form.is_valid():
         ip = throttle.client_ip(request)
         per_user = throttle.Throttle("code", str(user.pk), settings.ASN_THROTTLE_CODE_FREE)
-        by_address = throttle.for_address(ip)
+        by_address = throttle.for_address_and_account(ip, str(user.pk))
         wait, dirty = throttle.check(per_user, by_address)
         raw = form.cleaned_data["code"]
         if wait:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from asndigital.accounts import mfa
 from asndigital.accounts.models import AuthenticatorDevice, RecoveryCode
 from asndigital.audit.models import AuditEvent
+from tests.accounts.test_mfa_reset_self import solved_captcha
 from tests.factories import EmployeeFactory
 
 LOGIN = reverse("accounts:login")
@@ -201,10 +202,24 @@ def test_authenticator_locks_after_consecutive_wrong_codes(client, enrolled):
     assert AuditEvent.objects.filter(action="mfa.device_locked").count() == 1
 
 
-@override_settings(ASN_THROTTLE_ACCOUNT_FREE=3)
-def test_throttle_refuses_before_hashing_and_shows_the_wait(client, civil_servant, monkeypatch):
-    for _ in range(4):
-        client.post(LOGIN, {"username": civil_servant.nip, "password": "salah-sekali-123"})
+def wrong_password(client, username: str, times: int = 1, page: str = ""):
+    """Type a wrong password ``times`` times, solving the captcha whenever the last page shows
+    one (as a person, or a patient robot, would); the last response."""
+    response = None
+    for _ in range(times):
+        form = {"username": username, "password": "salah-sekali-123"}
+        if "altcha-widget" in page:
+            form["captcha"] = solved_captcha(page)
+        response = client.post(LOGIN, form)
+        page = response.content.decode()
+    return response
+
+
+@override_settings(ASN_THROTTLE_CAPTCHA_AFTER=2, ASN_THROTTLE_ACCOUNT_LIMIT=4)
+def test_throttle_refuses_before_hashing_and_points_to_the_way_in(
+    client, civil_servant, monkeypatch
+):
+    assert wrong_password(client, civil_servant.nip, 4).status_code == 200
     hashed = []
     from django.contrib.auth import hashers
 
@@ -217,18 +232,21 @@ def test_throttle_refuses_before_hashing_and_shows_the_wait(client, civil_servan
     monkeypatch.setattr(User, "check_password", lambda self, raw: hashed.append(1) or False)
     response = client.post(LOGIN, {"username": civil_servant.nip, "password": PASSWORD})
     assert response.status_code == 429
-    assert "detik" in response.content.decode()  # the wait, in seconds
+    assert "peramban tempat Anda pernah masuk" in response.content.decode()  # the way in
     assert hashed == []
     assert not authenticated(client)
 
 
-@override_settings(ASN_THROTTLE_ACCOUNT_FREE=3)
+@override_settings(ASN_THROTTLE_CAPTCHA_AFTER=3)
 def test_throttle_counts_unknown_accounts_the_same_way(client, db):
-    statuses = [
-        client.post(LOGIN, {"username": "199001012015011999", "password": "x" * 12}).status_code
-        for _ in range(5)
+    pages = [
+        client.post(LOGIN, {"username": "199001012015011999", "password": "x" * 12})
+        for _ in range(4)
     ]
-    assert statuses[:4] == [200, 200, 200, 200] and statuses[4] == 429
+    assert [p.status_code for p in pages] == [200, 200, 200, 200]
+    # The third failure asks for the captcha; the fourth attempt, without it, is not judged.
+    assert ["altcha-widget" in p.content.decode() for p in pages] == [False, False, True, True]
+    assert AuditEvent.objects.filter(action="login.failed").count() == 3
 
 
 ARGON2_ONLY = ["asndigital.accounts.hashers.ConfiguredArgon2PasswordHasher"]

@@ -103,21 +103,25 @@ def test_the_password_step_answers_alike_for_every_kind_of_account(accounts):
     assert {name for name, answer in answers.items() if answer != reference} == set()
 
 
-@override_settings(ASN_THROTTLE_ACCOUNT_FREE=2)
+@override_settings(
+    ASN_THROTTLE_CAPTCHA_AFTER=2, ASN_THROTTLE_ACCOUNT_LIMIT=3, ASN_CAPTCHA_MAX_NUMBER=2000
+)
 def test_the_sign_in_throttle_answers_alike_for_known_and_unknown_accounts(accounts):
     def attempts(username):
-        client = fresh_client()
-        return [
-            fingerprint(
-                client.post(LOGIN, {"username": username, "password": "Salah-sekali-123"}),
-                username,
-                digits=True,
-            )
-            for _ in range(4)
-        ]
+        client, page, answers = fresh_client(), "", []
+        for _ in range(5):
+            form = {"username": username, "password": "Salah-sekali-123"}
+            if "altcha-widget" in page:  # the step-up, solved like a patient robot would
+                form["captcha"] = solved_captcha(page)
+            response = client.post(LOGIN, form)
+            page = response.content.decode()
+            answers.append(fingerprint(response, username))
+        return answers
 
     known = attempts(accounts["employee"].nip)
-    assert [status for status, *_ in known] == [200, 200, 200, 429]  # 2 free, then a wait
+    # 2 free, the captcha, then refused (the limit) before any password is checked.
+    assert [status for status, *_ in known] == [200, 200, 200, 429, 429]
+    assert b"altcha-widget" not in known[0][3] and b"altcha-widget" in known[1][3]
     assert attempts(UNKNOWN_NIP) == known
     assert attempts("operator.kota-z") == attempts("operator.kota-a")
 
