@@ -9,6 +9,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device as OtpDevice
 
+from asndigital.core.scoping import AgencyScopedQuerySet
+
 
 class Role(models.TextChoices):
     """Roles of DOMAIN.md §2; the civil servant (asn) role comes from having an employee record."""
@@ -249,6 +251,12 @@ class EmailChallenge(models.Model):
         return f"{self.purpose} for {self.user}"
 
 
+class ApiTokenQuerySet(AgencyScopedQuerySet):
+    """Tokens are managed by their agency's admins (national tokens by national admins)."""
+
+    agency_path = "agency_id"
+
+
 class ApiToken(models.Model):
     """A service account's key for the API: scoped to one agency (or national) and to a set of
     scopes, never more than its creator may do; stored hashed; revocable; last use recorded.
@@ -277,6 +285,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")

@@ -81,9 +81,7 @@ def grants(user: User | None) -> Grants:
 def employee_scope(user: User | None, action: str = "read") -> tuple[bool, frozenset[int]]:
     """(every agency, agency ids) where ``user`` may do ``action`` (EMPLOYEE_ACCESS) with
     employee records; one's own record is extra."""
-    roles = EMPLOYEE_ACCESS[action]
-    g = grants(user)
-    return g.holds_nationally(roles), g.agencies_with(roles)
+    return scope(user, "personnel.employee", action)
 
 
 def employee_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
@@ -211,8 +209,7 @@ AUDIT_READ_ROLES = frozenset({Role.AUDITOR, Role.SERVICE})
 
 def audit_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
     """(reads every event, agency ids whose employees' events it reads)."""
-    g = grants(user)
-    return g.holds_nationally(AUDIT_READ_ROLES), g.agencies_with(AUDIT_READ_ROLES)
+    return scope(user, "audit.auditevent", "read")
 
 
 def can_read_audit(user: User | None) -> bool:
@@ -242,10 +239,7 @@ def can_edit_retention(user: User | None) -> bool:
 
 def can_propose_destruction(user: User | None, agency) -> bool:
     """Records officers of the agency (or national ones) build destruction proposals."""
-    g = grants(user)
-    return g.holds_nationally(HOLD_ROLES) or (
-        agency is not None and agency.pk in g.agencies_with(HOLD_ROLES)
-    )
+    return _covers(scope(user, "personnel.agency", "propose_destruction"), agency)
 
 
 APPRAISAL_ROLES = frozenset({Role.RECORDS_OFFICER, Role.AGENCY_ADMIN})
@@ -284,8 +278,7 @@ DESTRUCTION_VIEW_ROLES = frozenset(
 
 def destruction_scope(user: User | None) -> tuple[bool, frozenset[int]]:
     """(sees every agency's proposals, agency ids whose proposals it sees)."""
-    g = grants(user)
-    return g.holds_nationally(DESTRUCTION_VIEW_ROLES), g.agencies_with(DESTRUCTION_VIEW_ROLES)
+    return scope(user, "records.destructionproposal", "read")
 
 
 def can_view_destruction(user: User | None, proposal) -> bool:
@@ -315,14 +308,11 @@ def can_export_dossier(user: User | None, employee: Employee) -> bool:
 
 def can_manage_api_tokens(user: User | None, agency) -> bool:
     """National admins create any token; agency admins tokens for their own agency."""
-    g = grants(user)
-    if g.holds_nationally(frozenset({Role.BKN_ADMIN})):
-        return True
-    return agency is not None and agency.pk in g.agencies_with(frozenset({Role.AGENCY_ADMIN}))
+    return _covers(scope(user, "accounts.apitoken", "manage"), agency)
 
 
-def _covers(scope: tuple[bool, frozenset[int]], agency) -> bool:
-    everywhere, agencies = scope
+def _covers(where: tuple[bool, frozenset[int]], agency) -> bool:
+    everywhere, agencies = where
     return everywhere or (agency is not None and agency.pk in agencies)
 
 
@@ -351,5 +341,35 @@ DASHBOARD_ROLES = frozenset({Role.MONITOR, Role.BKN_ADMIN, Role.AGENCY_ADMIN})
 
 def dashboard_scope(user: User | None) -> tuple[bool, frozenset[int]]:
     """(the national dashboard, agency ids whose dashboards it sees)."""
+    return scope(user, "dashboards.agencyfigures", "read")
+
+
+TOKEN_ROLES = frozenset({Role.BKN_ADMIN, Role.AGENCY_ADMIN})
+
+# Which roles may do which action on each agency-scoped model: the one table behind every
+# ``Model.objects.visible_to(user, action)`` (core/scoping.py) and the ``can_*`` answers above.
+# A role held in an agency covers that agency's rows; held nationally, every row.
+ACCESS: dict[tuple[str, str], frozenset[str]] = {
+    ("personnel.employee", "read"): EMPLOYEE_ACCESS["read"],
+    ("personnel.employee", "report"): EMPLOYEE_ACCESS["report"],
+    ("personnel.agency", "read"): EMPLOYEE_ACCESS["read"],  # agencies whose staff one lists
+    ("personnel.agency", "report"): EMPLOYEE_ACCESS["report"],
+    ("personnel.agency", "dashboard"): DASHBOARD_ROLES,
+    ("personnel.agency", "manage_tokens"): TOKEN_ROLES,
+    ("personnel.agency", "propose_destruction"): HOLD_ROLES,
+    ("documents.document", "read"): EMPLOYEE_ACCESS["read"],  # whoever reads the employee
+    ("records.legalhold", "read"): EMPLOYEE_ACCESS["read"],
+    ("records.destructionproposal", "read"): DESTRUCTION_VIEW_ROLES,
+    ("accounts.apitoken", "manage"): TOKEN_ROLES,
+    ("dashboards.agencyfigures", "read"): DASHBOARD_ROLES,
+    ("audit.auditevent", "read"): AUDIT_READ_ROLES,
+}
+
+
+def scope(user: User | None, model, action: str) -> tuple[bool, frozenset[int]]:
+    """(every agency, agency ids) where ``user`` may ``action`` rows of ``model`` (a model
+    class or its ``app.model`` label), from ACCESS."""
+    label = model if isinstance(model, str) else model._meta.label_lower
+    roles = ACCESS[(label, action)]
     g = grants(user)
-    return g.holds_nationally(DASHBOARD_ROLES), g.agencies_with(DASHBOARD_ROLES)
+    return g.holds_nationally(roles), g.agencies_with(roles)

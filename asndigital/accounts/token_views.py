@@ -17,9 +17,7 @@ from asndigital.personnel.models import Agency
 
 
 def _agencies(user):
-    if policies.can_manage_api_tokens(user, None):
-        return list(Agency.objects.order_by("name"))
-    return [a for a in Agency.objects.order_by("name") if policies.can_manage_api_tokens(user, a)]
+    return list(Agency.objects.visible_to(user, "manage_tokens").order_by("name"))
 
 
 @never_cache
@@ -29,9 +27,9 @@ def tokens_view(request):
     agencies = _agencies(request.user)
     if not national and not agencies:
         raise Http404
-    shown = ApiToken.objects.select_related("agency", "created_by")
-    if not national:
-        shown = shown.filter(agency__in=agencies)
+    shown = ApiToken.objects.visible_to(request.user, "manage").select_related(
+        "agency", "created_by"
+    )
     created = None
     if request.method == "POST":
         agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
@@ -65,8 +63,8 @@ def tokens_view(request):
 @login_required
 @require_POST
 def revoke_view(request, pk):
-    token = ApiToken.objects.select_related("agency").filter(pk=pk).first()
-    if token is None or not policies.can_manage_api_tokens(request.user, token.agency):
+    token = ApiToken.objects.visible_to(request.user, "manage").filter(pk=pk).first()
+    if token is None:
         raise Http404
     tokens.revoke_token(actor=request.user, token=token)
     messages.success(request, _("The token was revoked; it no longer works."))

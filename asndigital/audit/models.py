@@ -7,7 +7,18 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from asndigital.core.scoping import AgencyScopedQuerySet
+
 GENESIS = "0" * 64
+
+
+class AuditEventQuerySet(AgencyScopedQuerySet):
+    """Auditors read the trail nationally, or the events about their agency's employees."""
+
+    def _in_agencies(self, agencies) -> Q:
+        from asndigital.personnel.models import Employee
+
+        return Q(employee_id__in=Employee.objects.filter(agency_id__in=agencies).values("pk"))
 
 
 class AuditEvent(models.Model):
@@ -45,6 +56,8 @@ class AuditEvent(models.Model):
     position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")

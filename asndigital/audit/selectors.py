@@ -8,7 +8,6 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from asndigital.accounts import policies
 from asndigital.audit.models import AuditEvent
 
 # Reads of one employee's data that name them (audit.reads.one, and the document views).
@@ -24,16 +23,7 @@ ACCESS_ACTIONS = (
 
 def visible_events(user) -> QuerySet[AuditEvent]:
     """National auditors read everything; agency auditors the events about their employees."""
-    from asndigital.personnel.models import Employee
-
-    everywhere, agencies = policies.audit_read_scope(user)
-    if everywhere:
-        return AuditEvent.objects.all()
-    if agencies:
-        return AuditEvent.objects.filter(
-            employee_id__in=Employee.objects.filter(agency_id__in=agencies).values("pk")
-        )
-    return AuditEvent.objects.none()
+    return AuditEvent.objects.visible_to(user)
 
 
 # The trail holds no event outside these days; a day beyond them (year 1, 9999) would overflow

@@ -77,9 +77,9 @@ def my_access_view(request):
     events = events[:HISTORY_PAGE]
     documents = {
         str(d.pk): d
-        for d in Document.objects.filter(
-            pk__in={e.target_id for e in events if e.target_type == "documents.document"}
-        ).select_related("doc_type")
+        for d in Document.objects.visible_to(request.user)
+        .filter(pk__in={e.target_id for e in events if e.target_type == "documents.document"})
+        .select_related("doc_type")
     }
     rows = [(event, documents.get(event.target_id)) for event in events]
     context = {"employee": employee, "rows": rows, "older": older, "first_page": not before_id}

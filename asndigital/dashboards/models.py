@@ -1,6 +1,14 @@
 from django.db import models
 from django.utils import timezone
 
+from asndigital.core.scoping import AgencyScopedQuerySet
+
+
+class AgencyFiguresQuerySet(AgencyScopedQuerySet):
+    """An agency's figures, for its monitors and admins."""
+
+    agency_path = "agency_id"
+
 
 class AgencyFigures(models.Model):
     """One agency's dashboard figures as of ``computed_at`` (refreshed by ``figures.refresh``,
@@ -19,6 +27,8 @@ class AgencyFigures(models.Model):
     uploads_by_day = models.JSONField(default=dict)  # {"2026-11-27": n} for the last 30 days
     destruction = models.JSONField(default=dict)  # {status: proposals}
     computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyFiguresQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"figures {self.agency_id}"

@@ -56,11 +56,7 @@ def national_view(request):
             return agency_view(request, next(iter(agencies)))
         if not agencies:
             raise Http404
-    rows = list(
-        AgencyFigures.objects.select_related("agency").filter(
-            **({} if everywhere else {"agency_id__in": agencies})
-        )
-    )
+    rows = list(AgencyFigures.objects.visible_to(request.user).select_related("agency"))
     rows.sort(key=lambda r: r.completeness)
     return render(
         request,
@@ -71,13 +67,10 @@ def national_view(request):
 
 @login_required
 def agency_view(request, agency_id):
-    everywhere, agencies = policies.dashboard_scope(request.user)
-    if not (everywhere or agency_id in agencies):
-        raise Http404
-    agency = Agency.objects.filter(pk=agency_id).first()
+    agency = Agency.objects.visible_to(request.user, "dashboard").filter(pk=agency_id).first()
     if agency is None:
         raise Http404
-    rows = list(AgencyFigures.objects.filter(agency=agency))
+    rows = list(AgencyFigures.objects.visible_to(request.user).filter(agency=agency))
     return render(
         request,
         "dashboards/agency.html",

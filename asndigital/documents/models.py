@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asndigital.core.scoping import AgencyScopedQuerySet
+
 
 class DocumentType(models.Model):
     """One kind of personnel document (SK CPNS, ijazah, ...): data, edited by national admins."""
@@ -57,6 +59,13 @@ class DocumentType(models.Model):
         return employment_type in self.applies_to
 
 
+class DocumentQuerySet(AgencyScopedQuerySet):
+    """Documents are read by whoever reads their employee; one's own dossier is one's own."""
+
+    agency_path = "employee__agency_id"
+    owner_path = "employee__user_id"
+
+
 class Document(models.Model):
     """One document of one employee (one SK, one ijazah...), with its versions and history."""
 
@@ -79,6 +88,8 @@ class Document(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")

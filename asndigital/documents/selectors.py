@@ -12,7 +12,7 @@ from asndigital.personnel.models import Employee
 
 
 def visible_documents(user):
-    return Document.objects.filter(employee__in=Employee.objects.visible_to(user))
+    return Document.objects.visible_to(user)
 
 
 def get_document(*, user, pk) -> Document:

@@ -52,11 +52,9 @@ def _destruction_record(code):
     cleaned = selectors.normalise_code(code)
     if cleaned is None:
         return None
-    return (
-        DestructionProposal.objects.select_related("agency")
-        .filter(verification_code=cleaned)
-        .first()
-    )
+    # scoping: public: the record is found by its unguessable code, shown to anyone who has it
+    proposals = DestructionProposal.objects.select_related("agency")  # scoping: public by code
+    return proposals.filter(verification_code=cleaned).first()
 
 
 @csrf_exempt  # CSRF is checked below, once the hashing upload handler is in place

@@ -6,7 +6,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asndigital.core.scoping import AgencyScopedQuerySet
 from asndigital.personnel.nip import format_nip
+
+
+class AgencyQuerySet(AgencyScopedQuerySet):
+    """Agencies by what one may do in them (read, report, dashboard, manage_tokens)."""
+
+    agency_path = "pk"
 
 
 class Agency(models.Model):
@@ -21,6 +28,8 @@ class Agency(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     region_office = models.CharField(_("regional office (Kanreg)"), max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AgencyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agency")
@@ -74,18 +83,11 @@ DEPARTED_STATUSES = frozenset(
 )
 
 
-class EmployeeQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str = "read") -> "EmployeeQuerySet":
-        """The one scoping method for every read of employees a user can trigger; ``action``:
-        "read" (personal page, dossier, files) or "report" (the missing-documents report)."""
-        from asndigital.accounts import policies
+class EmployeeQuerySet(AgencyScopedQuerySet):
+    """``visible_to(user, action)``: "read" (personal page, dossier, files) or "report" (the
+    missing-documents report); one's own record is always one's own to read."""
 
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        everywhere, agencies = policies.employee_scope(user, action)
-        if everywhere:
-            return self
-        return self.filter(Q(user_id=user.pk) | Q(agency_id__in=agencies))
+    owner_path = "user_id"
 
 
 class Employee(models.Model):

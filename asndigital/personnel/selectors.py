@@ -7,7 +7,6 @@ import uuid
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 
-from asndigital.accounts import policies
 from asndigital.core.errors import NotFound
 from asndigital.personnel.models import Agency, Employee, EmployeeStatus, Unit
 from asndigital.personnel.nip import normalize_nip
@@ -67,9 +66,7 @@ def get_employee(*, user, pk: str | uuid.UUID) -> Employee:
 
 def agencies_for(user, action: str = "read") -> QuerySet[Agency]:
     """Agencies whose employees the user may list (or, ``action="report"``, report on)."""
-    everywhere, agencies = policies.employee_scope(user, action)
-    qs = Agency.objects.all()
-    return qs if everywhere else qs.filter(pk__in=agencies)
+    return Agency.objects.visible_to(user, action)
 
 
 def units_for(user, agency_id: int | None, action: str = "read") -> QuerySet[Unit]:

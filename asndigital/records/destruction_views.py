@@ -19,10 +19,7 @@ from asndigital.records.models import DestructionItem, DestructionProposal
 
 
 def _visible(user):
-    everywhere, agencies = policies.destruction_scope(user)
-    if everywhere:
-        return DestructionProposal.objects.all()
-    return DestructionProposal.objects.filter(agency_id__in=agencies)
+    return DestructionProposal.objects.visible_to(user)
 
 
 def _proposal(request, pk) -> DestructionProposal:
@@ -35,11 +32,7 @@ def _proposal(request, pk) -> DestructionProposal:
 @login_required
 def list_view(request):
     proposals = _visible(request.user).select_related("agency", "created_by")
-    agencies = [
-        a
-        for a in Agency.objects.order_by("name")
-        if policies.can_propose_destruction(request.user, a)
-    ]
+    agencies = list(Agency.objects.visible_to(request.user, "propose_destruction"))
     if (
         not agencies
         and not proposals.exists()
@@ -57,7 +50,12 @@ def list_view(request):
 @login_required
 @require_POST
 def create_view(request):
-    agency = Agency.objects.filter(pk=request.POST.get("agency") or 0).first()
+    chosen = request.POST.get("agency") or ""
+    agency = (
+        Agency.objects.visible_to(request.user, "propose_destruction")
+        .filter(pk=int(chosen) if chosen.isdigit() else 0)
+        .first()
+    )
     if agency is None:
         raise Http404
     try:

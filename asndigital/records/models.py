@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asndigital.core.scoping import AgencyScopedQuerySet
+
 
 class FixityRun(models.Model):
     """One pass of re-hashing stored files (all of them, or a sample)."""
@@ -111,6 +113,12 @@ class RetentionScheduleChange(models.Model):
         return f"{self.schedule_id} {self.changed_at:%Y-%m-%d}"
 
 
+class LegalHoldQuerySet(AgencyScopedQuerySet):
+    """Holds are seen by whoever reads the employee's records."""
+
+    agency_path = "employee__agency_id"
+
+
 class LegalHold(models.Model):
     """A hold on a whole dossier or on one document: while it stands, nothing held may be
     destroyed, replaced or changed, by anyone."""
@@ -134,6 +142,8 @@ class LegalHold(models.Model):
     lifted_at = models.DateTimeField(null=True, blank=True)
     lift_reason = models.CharField(_("reason for lifting"), max_length=500, blank=True)
 
+    objects = LegalHoldQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("legal hold")
         verbose_name_plural = _("legal holds")
@@ -146,6 +156,12 @@ class LegalHold(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+class DestructionProposalQuerySet(AgencyScopedQuerySet):
+    """Proposals are followed by their agency's records officers, admins and auditors."""
+
+    agency_path = "agency_id"
 
 
 class DestructionProposal(models.Model):
@@ -189,6 +205,8 @@ class DestructionProposal(models.Model):
     verification_code = models.CharField(
         max_length=32, unique=True, null=True, blank=True, editable=False
     )
+
+    objects = DestructionProposalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("destruction proposal")

@@ -52,8 +52,13 @@ def place_hold_view(request, pk):
 @login_required
 @require_POST
 def lift_hold_view(request, hold_id):
-    hold = LegalHold.objects.select_related("employee", "document").filter(pk=hold_id).first()
-    if hold is None or not policies.can_view_employee(request.user, hold.employee):
+    hold = (
+        LegalHold.objects.visible_to(request.user)
+        .select_related("employee", "document")
+        .filter(pk=hold_id)
+        .first()
+    )
+    if hold is None:
         raise Http404
     try:
         services.lift_hold(actor=request.user, hold=hold, reason=request.POST.get("reason", ""))

@@ -108,7 +108,10 @@ def test_an_unknown_browser_steps_up_to_the_captcha_and_a_solved_one_lets_the_ow
     page = wrong_password(again, owner.username).content.decode()
     token = solved_captcha(page)
     again.post(LOGIN, {**form, "password": "salah-lagi-123", "captcha": token})
-    assert "Pemeriksaan anti-robot tidak diterima" in again.post(LOGIN, {**form, "captcha": token}).content.decode()
+    assert (
+        "Pemeriksaan anti-robot tidak diterima"
+        in again.post(LOGIN, {**form, "captcha": token}).content.decode()
+    )
 
 
 @FAST_CAPTCHA
