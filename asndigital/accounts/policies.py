@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from asndigital.accounts.models import Role
 from asndigital.core.errors import NotFound
@@ -93,6 +94,34 @@ def can_list_employees(user: User | None) -> bool:
     """Staff with a reading role see an employee list; a civil servant sees only their own page."""
     everywhere, agencies = employee_read_scope(user)
     return everywhere or bool(agencies)
+
+
+# Why staff read an employee's data (UU 27/2022: purpose limitation). Each read records its
+# purpose: a role with one purpose has it recorded on its own; someone with several chooses on
+# the employee's page (the choice lasts for the session) and until then it is "not given".
+READ_PURPOSES = {
+    "upload": _("uploading and mapping documents"),
+    "verification": _("verifying documents"),
+    "hr_service": _("HR service to the employee (data, corrections)"),
+    "account_help": _("help with the account (MFA, registered e-mail)"),
+    "records": _("records management (holds, destruction, transfer)"),
+}
+ROLE_PURPOSES = {
+    Role.OPERATOR: ("upload",),
+    Role.VERIFIER: ("verification",),
+    Role.AGENCY_ADMIN: ("hr_service", "verification", "upload", "account_help"),
+    Role.RECORDS_OFFICER: ("records",),
+    Role.BKN_ADMIN: ("hr_service", "account_help", "records"),
+}
+
+
+def read_purposes(user: User | None, employee: Employee) -> list[str]:
+    """The purposes for which ``user`` may read ``employee``'s data, in READ_PURPOSES' order:
+    those of the roles held nationally or in the employee's agency."""
+    g = grants(user)
+    held = set(g.national) | set(g.by_agency.get(employee.agency_id, ()))
+    wanted = {p for role in held for p in ROLE_PURPOSES.get(role, ())}
+    return [p for p in READ_PURPOSES if p in wanted]
 
 
 def can_see_missing_report(user: User | None) -> bool:

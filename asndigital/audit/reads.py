@@ -20,10 +20,30 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from asndigital.accounts import policies
 from asndigital.audit.models import ReadSubject
 from asndigital.audit.services import record
 
 BATCH = 2000
+PURPOSE = "asn_read_purpose"  # the purpose chosen for this session (policies.READ_PURPOSES)
+
+
+def purpose(request, employee) -> str:
+    """Why ``request.user`` reads ``employee``'s data: the purpose chosen for the session when
+    their roles allow it, else their only one, else "" (not given)."""
+    allowed = policies.read_purposes(request.user, employee)
+    chosen = request.session.get(PURPOSE, "")
+    if chosen in allowed:
+        return chosen
+    return allowed[0] if len(allowed) == 1 else ""
+
+
+def choose_purpose(request, employee, chosen: str) -> bool:
+    """Keep ``chosen`` as this session's purpose when the user's roles allow it."""
+    if chosen not in policies.read_purposes(request.user, employee):
+        return False
+    request.session[PURPOSE] = chosen
+    return True
 
 
 def one(actor, action: str, target, *, employee=None, **data) -> None:

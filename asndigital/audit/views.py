@@ -81,6 +81,13 @@ def my_access_view(request):
         .filter(pk__in={e.target_id for e in events if e.target_type == "documents.document"})
         .select_related("doc_type")
     }
-    rows = [(event, documents.get(event.target_id)) for event in events]
+    rows = [
+        (
+            event,
+            documents.get(event.target_id),
+            policies.READ_PURPOSES.get(event.data.get("purpose") or ""),
+        )
+        for event in events
+    ]
     context = {"employee": employee, "rows": rows, "older": older, "first_page": not before_id}
     return render(request, "audit/my_access.html", context)

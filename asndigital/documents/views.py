@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from asndigital.accounts import policies
+from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.core.qr import qr_svg
 from asndigital.documents import selectors as document_selectors
@@ -192,7 +193,13 @@ def thumbnail_view(request, pk, version_id):
     ):
         raise Http404
     version.document = document
-    record(request.user, "document.previewed", document, version=str(version.pk))
+    record(
+        request.user,
+        "document.previewed",
+        document,
+        version=str(version.pk),
+        purpose=reads.purpose(request, document.employee),
+    )
     response = FileResponse(
         storage.open_version(version.thumbnail_key, data_key=version.data_key()),
         content_type="image/png",
@@ -220,7 +227,14 @@ def file_view(request, pk, version_id, disposition):
     if version.destroyed_at is not None:
         return render(request, "documents/destroyed.html", {"document": document}, status=410)
     action = "document.viewed" if disposition == "inline" else "document.downloaded"
-    record(request.user, action, document, version=str(version.pk), number=version.number)
+    record(
+        request.user,
+        action,
+        document,
+        version=str(version.pk),
+        number=version.number,
+        purpose=reads.purpose(request, document.employee),
+    )
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
         version.media_type
     ]

@@ -92,7 +92,13 @@ def employee_detail(request, pk):
     }
     if context["can_reset_mfa"]:
         context["mfa_devices"] = mfa.device_summary(employee.user)
-    reads.one(request.user, "employee.viewed", employee)
+    if "keperluan" in request.GET:
+        reads.choose_purpose(request, employee, request.GET["keperluan"])
+    why = reads.purpose(request, employee)
+    purposes = policies.read_purposes(request.user, employee)
+    context["purposes"] = [(p, policies.READ_PURPOSES[p]) for p in purposes]
+    context["purpose"] = why
+    reads.one(request.user, "employee.viewed", employee, purpose=why)
     return render(request, "personnel/employee_detail.html", context)
 
 

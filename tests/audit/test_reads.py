@@ -109,5 +109,29 @@ def test_the_history_is_paged_newest_first(client, people, django_assert_max_num
     assert len(rows) == 50 and rows[0][0].action == "report.exported"
     second = client.get(HISTORY, {"sebelum": first.context["older"]})
     assert len(second.context["rows"]) == 4 and second.context["older"] is None
-    seen = [e.pk for e, _d in rows] + [e.pk for e, _d in second.context["rows"]]
+    seen = [row[0].pk for row in rows] + [row[0].pk for row in second.context["rows"]]
     assert seen == sorted(seen, reverse=True) and len(set(seen)) == 54
+
+
+def test_each_read_records_why_and_the_employee_sees_it(client, people, make_staff, agency):
+    gap = people["gap"]
+    page = reverse("personnel:employee_detail", args=[gap.pk])
+    # A verifier has one purpose: it is recorded without asking.
+    client.force_login(make_staff(Role.VERIFIER, agency, full_name="Dadang Verif"))
+    assert 'name="keperluan"' not in client.get(page).content.decode()
+    # An agency admin has several: asked on the page, not given until chosen, then kept.
+    client.force_login(people["admin"])
+    asked = client.get(page).content.decode()
+    assert 'name="keperluan"' in asked and "Mengapa Anda membuka data pegawai ini?" in asked
+    client.get(page, {"keperluan": "account_help"})
+    client.get(page, {"keperluan": "destroy-everything"})  # not one of theirs: ignored
+    client.get(page)
+    purposes = [
+        e.data.get("purpose")
+        for e in AuditEvent.objects.filter(action="employee.viewed").order_by("id")
+    ]
+    assert purposes == ["verification", "", "account_help", "account_help", "account_help"]
+    client.force_login(gap.user)
+    history = client.get(HISTORY).content.decode()
+    assert "untuk: bantuan akun (MFA, e-mail terdaftar)" in history
+    assert "untuk: verifikasi dokumen" in history
