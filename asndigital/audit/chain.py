@@ -132,9 +132,9 @@ def seal_quietly() -> None:
     """After a commit: seal, unless this process sealed less than ``SEAL_INTERVAL`` ago or
     another process is sealing (either takes these events along with the next batch). Under
     load, appends then cost one transaction each and sealing happens in batches. A failure only
-    delays sealing (the next seal, ``audit_checkpoint`` or ``verify_audit`` does it), so it is
-    logged, never raised into the request. Events are immutable from the moment they are
-    written, sealed or not."""
+    delays sealing (the next seal or ``audit_checkpoint`` does it; ``verify_audit`` never
+    writes), so it is logged, never raised into the request. Events are immutable from the
+    moment they are written, sealed or not."""
     global _last_seal
     now = time.monotonic()
     if now - _last_seal < SEAL_INTERVAL:

@@ -212,6 +212,7 @@ def test_a_forged_checkpoint_signature_is_refused():
 
 def test_verify_audit_says_intact_or_names_the_first_broken_link(capsys):
     events(3)
+    chain.seal()  # the writers' and the worker's job, never the verifier's
     call_command("verify_audit")
     assert "audit trail intact: 3 events" in capsys.readouterr().out
     tamper("UPDATE audit_auditevent SET canonical = canonical || ' ' WHERE position = 2")
@@ -310,3 +311,29 @@ def test_a_broken_link_is_the_finding_not_the_checkpoints_after_it():
     )
     (problem,) = verify().problems  # nothing about the checkpoint at 5, past the break
     assert "position 3" in problem and "does not match its hash" in problem
+
+
+def test_verification_never_writes_so_a_hand_made_insert_is_not_sealed_into_the_chain(capsys):
+    """An insider INSERTs a back-dated event ("the admin downloaded it last month") while no
+    writer seals: verify_audit must report it, not chain it and call the trail intact."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    events(2)
+    chain.seal()
+    month_ago = timezone.now() - timedelta(days=30)
+    with mock.patch.object(timezone, "now", return_value=month_ago):
+        forged = record(None, "document.downloaded", None, forged=True)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert "AUDIT TRAIL BROKEN" in capsys.readouterr().err
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    assert AuditEvent.objects.get(pk=forged.pk).position is None  # still outside the chain

@@ -9,8 +9,10 @@ from asndigital.audit import chain, signing
 class Command(BaseCommand):
     help = (
         "Recompute the audit trail's hash chain, check its head, its columns and its signed "
-        "checkpoints (stored, and optionally an exported copy). Exit 0 when intact; otherwise "
-        "name the first broken link and exit 1."
+        "checkpoints (stored, and optionally an exported copy). Read-only: it never seals or "
+        "changes anything (sealing is the writers' and the worker's job), so it runs on a read "
+        "replica or with a read-only role. Exit 0 when intact; otherwise name the first broken "
+        "link and exit 1."
     )
 
     def add_arguments(self, parser):
@@ -22,11 +24,8 @@ class Command(BaseCommand):
             "--public-key",
             help="the signing key's public half (base64); default: the configured key's",
         )
-        parser.add_argument(
-            "--no-seal", action="store_true", help="do not seal pending events first"
-        )
 
-    def handle(self, *args, checkpoints=None, public_key=None, no_seal=False, **options):
+    def handle(self, *args, checkpoints=None, public_key=None, **options):
         extra = []
         if checkpoints:
             with open(checkpoints, encoding="utf-8") as source:
@@ -37,8 +36,7 @@ class Command(BaseCommand):
                         if public_key is None and entry.get("public_key"):
                             public_key = entry["public_key"]
         key = signing.load_public(public_key) if public_key else None
-        if not no_seal:
-            chain.seal()
+        # Never seal here: sealing first would chain a hand-made INSERT and then call it intact.
         report = chain.verify(public_key=key, extra_checkpoints=extra)
         if report.intact:
             self.stdout.write(
