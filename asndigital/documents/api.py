@@ -12,11 +12,11 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from asndigital.api.core import errors, needs_scope
+from asndigital.api.core import error, errors, needs_scope
 from asndigital.audit import reads
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.documents import selectors, services, storage
+from asndigital.documents import reading, selectors, services, storage
 from asndigital.documents.models import DocumentType
 from asndigital.personnel.api import employee_by_nip
 
@@ -162,7 +162,7 @@ def list_documents(request, nip: str):
 
 @router.get(
     "/documents/{document_id}/versions/{number}/file",
-    response=errors(404, 422),
+    response=errors(404, 422, 500),
     summary="Download",
     openapi_extra={"responses": {200: DOWNLOADED}},
 )
@@ -173,9 +173,23 @@ def download(request, document_id: UUID, number: int):
     version = document.versions.filter(number=number, destroyed_at=None).first()
     if version is None:
         raise NotFound()
+    try:
+        stream = reading.open_checked(
+            actor=request.auth,
+            document=document,
+            version=version,
+            action="document.downloaded",
+            api=True,
+        )
+    except reading.Damaged:
+        message = _(
+            "The stored copy of this file is damaged or missing. This was recorded and "
+            "reported to the archive's administrators; the file was not sent."
+        )
+        return error(request, 500, "damaged", message)
     record(request.auth, "document.downloaded", document, version=str(version.pk), api=True)
     response = FileResponse(
-        storage.open_version(version.storage_key, data_key=version.data_key()),
+        stream,
         content_type=version.media_type,
         as_attachment=True,
         filename=f"{document.doc_type.code}-{document.employee.nip}-v{version.number}",

@@ -12,8 +12,8 @@ from asndigital.accounts import policies
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.core.qr import qr_svg
+from asndigital.documents import reading, services
 from asndigital.documents import selectors as document_selectors
-from asndigital.documents import services
 from asndigital.documents.forms import UploadForm
 from asndigital.documents.models import DocumentType
 from asndigital.documents.uploads import ReceivingUploadHandler
@@ -227,20 +227,22 @@ def file_view(request, pk, version_id, disposition):
     if version.destroyed_at is not None:
         return render(request, "documents/destroyed.html", {"document": document}, status=410)
     action = "document.viewed" if disposition == "inline" else "document.downloaded"
+    why = reads.purpose(request, document.employee)
+    try:
+        stream = reading.open_checked(
+            actor=request.user, document=document, version=version, action=action, purpose=why
+        )
+    except reading.Damaged:
+        return render(request, "documents/damaged.html", {"document": document}, status=500)
     record(
-        request.user,
-        action,
-        document,
-        version=str(version.pk),
-        number=version.number,
-        purpose=reads.purpose(request, document.employee),
+        request.user, action, document, version=str(version.pk), number=version.number, purpose=why
     )
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
         version.media_type
     ]
     filename = f"{document.doc_type.code}-{document.employee.nip}-v{version.number}.{extension}"
     response = FileResponse(
-        storage.open_version(version.storage_key, data_key=version.data_key()),
+        stream,
         content_type=version.media_type,
         as_attachment=disposition == "attachment",
         filename=filename,

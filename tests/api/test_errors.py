@@ -52,7 +52,7 @@ OWN_ERRORS = {
     "get /api/v1/catalogue": set(),
     "post /api/v1/employees/{nip}/documents": {403, 404, 422, 507},
     "get /api/v1/employees/{nip}/documents": {404},
-    "get /api/v1/documents/{document_id}/versions/{number}/file": {404, 422},
+    "get /api/v1/documents/{document_id}/versions/{number}/file": {404, 422, 500},
     "post /api/v1/documents/{document_id}/accept": {403, 404, 422},
     "post /api/v1/documents/{document_id}/reject": {403, 404, 422},
     "get /api/v1/reports/missing": {404, 422},
