@@ -308,6 +308,9 @@ def upload_document(
                 document,
                 version=str(version.pk),
                 sha256=received.sha256,
+                # The fingerprint of the bytes as stored, in the chained trail too: fixity then
+                # need not trust the version's column alone (records/fixity.py).
+                stored_sha256=version.stored_sha256,
                 type=doc_type.code,
             )
             # The upload is stored once this commits: failing to queue its preview (the

@@ -2,7 +2,11 @@
 
 What is checked is the bytes as stored (for encrypted files: the ciphertext, against the hash
 taken when it was written, so no key is needed); ``deep`` also decrypts and checks the original's
-SHA-256. Files are read in 1 MB blocks by two threads (hashing releases the GIL, so reading one file
+SHA-256. The expected hashes come from the audit trail's upload event (chained, so changing it
+breaks the chain), not from the version's columns alone: a file and its hash column altered
+together are found (``record_changed``). A version whose upload event holds no stored hash
+(uploaded before it was recorded) is checked deep, against the original's hash in the event.
+Files are read in 1 MB blocks by two threads (hashing releases the GIL, so reading one file
 overlaps hashing another); every result is kept (``FixityCheck``), and mismatched or missing
 files are recorded in the audit trail and reported loudly.
 """
@@ -18,12 +22,14 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from asndigital.audit.models import AuditEvent
 from asndigital.audit.services import record
 from asndigital.documents import encryption, storage
 from asndigital.documents.models import DocumentVersion
 from asndigital.records.models import FixityCheck, FixityRun
 
 BATCH = 500
+UPLOAD_ACTIONS = ("document.uploaded", "document.replaced")
 
 
 @dataclass
@@ -40,10 +46,52 @@ class Summary:
     failures: list[tuple[DocumentVersion, str, str]] = field(default_factory=list)
 
 
-def _hash(version: DocumentVersion, deep: bool = False) -> Outcome:
-    """The stored bytes against the hash taken when they were stored (no key needed); with
-    ``deep``, the decrypted bytes against the original's SHA-256 as well."""
-    expected = version.stored_sha256 if version.is_encrypted else version.sha256
+@dataclass(frozen=True)
+class Anchor:
+    """What the chained upload event recorded of a version."""
+
+    sha256: str
+    stored_sha256: str  # "" when the event predates it
+
+
+def anchors(versions: Iterable[DocumentVersion]) -> dict[str, Anchor]:
+    """{version id: Anchor} from the upload events of these versions' documents (one query)."""
+    documents = {str(v.document_id) for v in versions}
+    found = {}
+    events = AuditEvent.objects.filter(
+        target_type="documents.document",
+        target_id__in=documents,
+        action__in=UPLOAD_ACTIONS,
+    ).only("canonical")
+    for event in events:
+        data = event.data
+        if data.get("version") and data.get("sha256"):
+            found[data["version"]] = Anchor(data["sha256"], data.get("stored_sha256") or "")
+    return found
+
+
+def _hash(version: DocumentVersion, anchor: Anchor | None = None, deep: bool = False) -> Outcome:
+    """The stored bytes against the hash recorded when they were stored (no key needed); with
+    ``deep``, the decrypted bytes against the original's SHA-256 as well. With an ``anchor``
+    the recorded hashes are the trail's, and a column that differs from them is reported."""
+    original, stored = version.sha256, version.stored_sha256
+    changed_record = False
+    if anchor is not None:  # judged against what the trail says, not the columns
+        changed_record = anchor.sha256 != original or (
+            bool(anchor.stored_sha256) and anchor.stored_sha256 != stored
+        )
+        original, stored = anchor.sha256, anchor.stored_sha256 or stored
+        if not anchor.stored_sha256 and version.is_encrypted:
+            deep = True  # no stored hash in the trail: the original's hash decides
+    outcome = _rehash(version, deep, original=original, stored=stored)
+    if changed_record and outcome.outcome == FixityCheck.Outcome.OK:
+        changed = FixityCheck.Outcome.RECORD_CHANGED
+        return Outcome(version.pk, changed, outcome.observed, outcome.size)
+    return outcome
+
+
+def _rehash(version: DocumentVersion, deep: bool, *, original: str, stored: str) -> Outcome:
+    expected = stored if version.is_encrypted else original
     digest, size = hashlib.sha256(), 0
     try:
         with storage.open_stored(version.storage_key) as source:
@@ -56,9 +104,8 @@ def _hash(version: DocumentVersion, deep: bool = False) -> Outcome:
             with storage.open_version(version.storage_key, data_key=version.data_key()) as plain:
                 while block := plain.read(storage.CHUNK):
                     digest.update(block)
-            if digest.hexdigest() != version.sha256:
-                observed = digest.hexdigest()
-                expected = version.sha256
+            if digest.hexdigest() != original:
+                observed, expected = digest.hexdigest(), original
     except FileNotFoundError:
         return Outcome(version.pk, FixityCheck.Outcome.MISSING, "", 0)
     except encryption.DecryptionError:
@@ -91,7 +138,14 @@ def check(*, sample: int | None = None, threads: int = 2, deep: bool = False) ->
     summary = Summary(run=run)
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for batch in _chunks(versions, BATCH):
-            results = list(pool.map(partial(_hash, deep=deep), batch))
+            recorded = anchors(batch)
+            results = list(
+                pool.map(
+                    partial(_hash, deep=deep),
+                    batch,
+                    [recorded.get(str(v.pk)) for v in batch],
+                )
+            )
             by_id = {v.pk: v for v in batch}
             with transaction.atomic():
                 FixityCheck.objects.bulk_create(

@@ -31,6 +31,9 @@ class FixityCheck(models.Model):
         OK = "ok", _("intact")
         MISMATCH = "mismatch", _("changed (hash differs)")
         MISSING = "missing", _("missing")
+        # The database's copy of the fingerprint no longer says what the audit trail recorded
+        # at upload: the hash column was changed (the file is checked against the trail's).
+        RECORD_CHANGED = "record_changed", _("fingerprint in the database changed")
 
     run = models.ForeignKey(FixityRun, on_delete=models.PROTECT, related_name="checks")
     version = models.ForeignKey(

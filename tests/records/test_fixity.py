@@ -66,3 +66,31 @@ def test_a_sample_checks_that_many(versions):
 def test_deep_checks_decrypt_and_compare_the_original(versions, files_in_tmp):
     out, err = run("--deep")
     assert "3 file(s) checked, 0 failed" in out and err == ""
+
+
+def test_a_file_and_its_hash_column_altered_together_are_found(versions, files_in_tmp):
+    """An insider with the files and the database rewrites a stored file and, to match it,
+    the version's stored_sha256 column: the default check judges by the chained upload event."""
+    import hashlib
+
+    from asndigital.documents.models import DocumentVersion
+    from asndigital.records import fixity
+
+    altered, column_only, _fine = versions
+    path = files_in_tmp / altered.storage_key
+    stored = bytearray(path.read_bytes())
+    stored[300] ^= 0x01
+    path.write_bytes(bytes(stored))
+    new_hash = hashlib.sha256(bytes(stored)).hexdigest()
+    DocumentVersion.objects.filter(pk=altered.pk).update(stored_sha256=new_hash)
+    # Only the column changed (the file is intact): the record itself was tampered with.
+    DocumentVersion.objects.filter(pk=column_only.pk).update(sha256="0" * 64)
+    assert fixity.anchors([altered])[str(altered.pk)].stored_sha256 != new_hash
+    with pytest.raises(CommandError):
+        call_command("check_fixity", stdout=io.StringIO(), stderr=io.StringIO())
+    outcomes = dict(FixityCheck.objects.values_list("version_id", "outcome"))
+    assert outcomes == {
+        altered.pk: "mismatch",
+        column_only.pk: "record_changed",
+        _fine.pk: "ok",
+    }
