@@ -305,6 +305,14 @@ if IS_PRODUCTION and not ASN_AUDIT_SIGNING_KEY:
     )
 # PostgreSQL connections that verify the trail's slices in parallel (verify_audit).
 ASN_AUDIT_VERIFY_WORKERS = max(1, env_int("ASN_AUDIT_VERIFY_WORKERS", 2))
+# Signed checkpoints are also appended here, outside the database, and verify_audit reads them
+# by default (docs/integrity.md). Empty: not kept (the tests' default; they set their own).
+ASN_AUDIT_CHECKPOINT_FILE = env(
+    "ASN_AUDIT_CHECKPOINT_FILE",
+    "" if ASN_ENV == "test" else str(VAR_DIR / "audit" / "checkpoints.jsonl"),
+)
+# A checkpoint is signed after sealing when the last one is older than this (seconds).
+ASN_AUDIT_CHECKPOINT_SECONDS = env_int("ASN_AUDIT_CHECKPOINT_SECONDS", 300)
 ASN_MFA_ISSUER = env("ASN_MFA_ISSUER", "ASN Digital")
 ASN_MFA_LOCK_AFTER = env_int("ASN_MFA_LOCK_AFTER", 100)  # consecutive wrong codes
 ASN_LOGIN_PENDING_SECONDS = env_int("ASN_LOGIN_PENDING_SECONDS", 600)  # password done, code not yet

@@ -142,6 +142,9 @@ def seal_quietly() -> None:
     _last_seal = now
     try:
         seal(wait=False)
+        from asndigital.audit import outside
+
+        outside.checkpoint_if_due()
     except Exception:  # see the docstring: logged, and retried by the next seal
         logger.exception("sealing the audit trail failed; the next seal will do it")
 
@@ -554,7 +557,7 @@ def _verify(public_key, extra_checkpoints, *, workers: int) -> Report:
             "origin": "stored",
         }
         for c in Checkpoint.objects.order_by("position")
-    ] + [{**c, "origin": "exported"} for c in extra_checkpoints]
+    ] + [{"origin": "exported", **c} for c in extra_checkpoints]
     for entry in entries:
         if not signing.is_valid(
             entry["signature"], entry["position"], entry["hash"], entry["signed_at"], key

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from asndigital.audit import chain
+from asndigital.audit import chain, outside
 from asndigital.audit.models import AuditEvent, Checkpoint
 
 # Actions, target types and ids appear verbatim in the canonical text, which the verification
@@ -116,10 +116,13 @@ def make_checkpoint() -> Checkpoint:
     with transaction.atomic():
         head = ChainHead.objects.get_or_create(pk=1)[0]
         signed_at = timezone.now()
-        return Checkpoint.objects.create(
+        checkpoint = Checkpoint.objects.create(
             position=head.position,
             hash=head.hash,
             signed_at=signed_at,
             key_id=signing.key_id(),
             signature=signing.sign(head.position, head.hash, signed_at.isoformat()),
         )
+        # Kept outside the database too, once it is committed (audit/outside.py).
+        transaction.on_commit(lambda: outside.keep(checkpoint))
+        return checkpoint

@@ -337,3 +337,65 @@ def test_verification_never_writes_so_a_hand_made_insert_is_not_sealed_into_the_
     ]
     assert writes == []
     assert AuditEvent.objects.get(pk=forged.pk).position is None  # still outside the chain
+
+
+@pytest.fixture
+def kept_outside(settings, tmp_path):
+    settings.ASN_AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit" / "checkpoints.jsonl")
+    return Path(settings.ASN_AUDIT_CHECKPOINT_FILE)
+
+
+def test_checkpoints_are_signed_after_sealing_and_kept_outside_the_database(
+    kept_outside, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from asndigital.audit import outside
+
+    monkeypatch.setattr(outside, "_last_look", 0.0)
+    settings.ASN_AUDIT_CHECKPOINT_SECONDS = 300
+    with django_capture_on_commit_callbacks(execute=True):
+        events(2)  # sealed after commit; no checkpoint yet, so one is due
+    lines = [json.loads(line) for line in kept_outside.read_text().splitlines()]
+    assert [(c["type"], c["position"]) for c in lines] == [("checkpoint", 2)]
+    assert Checkpoint.objects.get().hash == lines[0]["hash"]
+    monkeypatch.setattr(outside, "_last_look", 0.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        events(1)  # the last checkpoint is seconds old: none due
+    assert Checkpoint.objects.count() == 1 and len(kept_outside.read_text().splitlines()) == 1
+
+
+def test_verify_audit_reads_the_checkpoints_kept_outside_by_default(
+    kept_outside, capsys, django_capture_on_commit_callbacks
+):
+    """A database insider rewrites the whole chain and deletes the stored checkpoints, or cuts
+    events off the end and rewinds the head: the copies outside the database still tell."""
+    events(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_checkpoint()
+    outside_copy = kept_outside.read_text()
+    assert outside_copy.count('"type": "checkpoint"') == 1
+    call_command("verify_audit")
+    assert "audit trail intact" in capsys.readouterr().out
+    rewrite_everything()
+    tamper("DELETE FROM audit_checkpoint")
+    assert verify().intact  # the database alone no longer shows it
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert "does not match the chain" in capsys.readouterr().err
+
+
+def test_events_cut_off_the_end_are_reported_from_the_checkpoints_kept_outside(
+    kept_outside, capsys, django_capture_on_commit_callbacks
+):
+    events(4)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_checkpoint()
+    tamper("DELETE FROM audit_auditevent WHERE position > 2")
+    tamper(
+        "UPDATE audit_chainhead SET position = 2, "
+        "hash = (SELECT hash FROM audit_auditevent WHERE position = 2)"
+    )
+    tamper("DELETE FROM audit_checkpoint")
+    assert verify().intact
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert "beyond the chain's end" in capsys.readouterr().err

@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from asndigital.audit import chain, signing
+from asndigital.audit import chain, outside, signing
 
 
 class Command(BaseCommand):
@@ -35,6 +35,8 @@ class Command(BaseCommand):
                         extra.append(entry)
                         if public_key is None and entry.get("public_key"):
                             public_key = entry["public_key"]
+        # The checkpoints kept outside the database are read by default (audit/outside.py).
+        extra += [{**entry, "origin": "kept outside"} for entry in outside.read()]
         key = signing.load_public(public_key) if public_key else None
         # Never seal here: sealing first would chain a hand-made INSERT and then call it intact.
         report = chain.verify(public_key=key, extra_checkpoints=extra)

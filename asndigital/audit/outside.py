@@ -1,0 +1,93 @@
+"""Signed checkpoints kept outside the database, where the database's administrator cannot
+rewrite them: appended as JSON lines to ``ASN_AUDIT_CHECKPOINT_FILE`` (by default
+``var/audit/checkpoints.jsonl``; in production a write-once mount, or a file made append-only
+with ``chattr +a``). ``verify_audit`` reads them by default, so a rewritten or truncated trail
+is reported without anyone having to export checkpoints by hand (docs/integrity.md).
+
+Checkpoints are signed after a seal when the last one is older than
+``ASN_AUDIT_CHECKPOINT_SECONDS`` (5 minutes): while the trail grows, it is never more than that
+behind; while nothing happens, nothing needs signing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+_last_look = 0.0  # when this process last asked whether a checkpoint is due (monotonic)
+LOOK_EVERY = 30.0  # seconds: at most one query per process for it in that time
+
+
+def entry(checkpoint) -> dict:
+    """A checkpoint as a line of the file (the format of export_audit_checkpoints)."""
+    from asndigital.audit import signing
+
+    return {
+        "type": "checkpoint",
+        "position": checkpoint.position,
+        "hash": checkpoint.hash,
+        "signed_at": checkpoint.signed_at.isoformat(),
+        "key_id": checkpoint.key_id,
+        "signature": checkpoint.signature,
+        "public_key": signing.public_text(),
+    }
+
+
+def keep(checkpoint) -> None:
+    """Append the checkpoint to the file, flushed to disk; a failure is logged (the checkpoint
+    stays in the database and the next one is kept again)."""
+    path = settings.ASN_AUDIT_CHECKPOINT_FILE
+    if not path:
+        return
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, (json.dumps(entry(checkpoint)) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        logger.exception("the audit checkpoint could not be kept outside the database")
+
+
+def read() -> list[dict]:
+    """The checkpoints kept outside the database (none when the file does not exist)."""
+    path = settings.ASN_AUDIT_CHECKPOINT_FILE
+    if not path or not Path(path).exists():
+        return []
+    found = []
+    with open(path, encoding="utf-8") as source:
+        for line in source:
+            try:
+                entry_ = json.loads(line)
+            except ValueError:  # a line cut short by a crash while writing: not a checkpoint
+                logger.warning("skipped an unreadable line in %s", path)
+                continue
+            if isinstance(entry_, dict) and entry_.get("type") == "checkpoint":
+                found.append(entry_)
+    return found
+
+
+def checkpoint_if_due() -> None:
+    """After a seal: sign a checkpoint when the last one is older than the interval."""
+    global _last_look
+    now = time.monotonic()
+    if now - _last_look < min(LOOK_EVERY, settings.ASN_AUDIT_CHECKPOINT_SECONDS):
+        return
+    _last_look = now
+    from django.utils import timezone
+
+    from asndigital.audit.models import Checkpoint
+    from asndigital.audit.services import make_checkpoint
+
+    last = Checkpoint.objects.order_by("-signed_at").values_list("signed_at", flat=True).first()
+    age = (timezone.now() - last).total_seconds() if last is not None else None
+    if age is None or age >= settings.ASN_AUDIT_CHECKPOINT_SECONDS:
+        make_checkpoint()
