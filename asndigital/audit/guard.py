@@ -146,3 +146,69 @@ def remove(schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     for statement in {"postgresql": POSTGRESQL_REMOVE, "sqlite": SQLITE_REMOVE}.get(vendor, []):
         schema_editor.execute(statement, params=None)
+
+
+# The chain's head only moves forward (rewinding it would hide events cut off the end), and the
+# rows that say whom an export included are append-only like the events (migration 0009).
+POSTGRESQL_HEAD_INSTALL = [
+    """
+    CREATE OR REPLACE FUNCTION audit_head_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('asn.audit_maintenance', true) = 'on' THEN
+            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END IF;
+        IF TG_OP = 'UPDATE' AND NEW.position >= OLD.position
+           AND (NEW.position > OLD.position OR NEW.hash = OLD.hash) THEN
+            RETURN NEW;  -- sealing moves it forward (or only stamps sealed_at)
+        END IF;
+        RAISE EXCEPTION 'the audit chain head only moves forward: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END $$;
+    """,
+    "CREATE TRIGGER audit_head_forward_only BEFORE UPDATE OR DELETE ON audit_chainhead "
+    "FOR EACH ROW EXECUTE FUNCTION audit_head_guard()",
+    "CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_chainhead "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_read_subject_append_only BEFORE UPDATE OR DELETE ON "
+    "audit_readsubject FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_read_subject_no_truncate BEFORE TRUNCATE ON audit_readsubject "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+]
+POSTGRESQL_HEAD_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_head_forward_only ON audit_chainhead",
+    "DROP TRIGGER IF EXISTS audit_head_no_truncate ON audit_chainhead",
+    "DROP TRIGGER IF EXISTS audit_read_subject_append_only ON audit_readsubject",
+    "DROP TRIGGER IF EXISTS audit_read_subject_no_truncate ON audit_readsubject",
+    "DROP FUNCTION IF EXISTS audit_head_guard()",
+]
+SQLITE_HEAD_INSTALL = [
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_chainhead "
+    "WHEN asn_audit_guarded() " + _REFUSE.format(op="DELETE"),
+    "CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_chainhead "
+    "WHEN asn_audit_guarded() AND NOT (NEW.position >= OLD.position AND "
+    "(NEW.position > OLD.position OR NEW.hash = OLD.hash)) " + _REFUSE.format(op="UPDATE"),
+    "CREATE TRIGGER audit_read_subject_no_delete BEFORE DELETE ON audit_readsubject "
+    "WHEN asn_audit_guarded() " + _REFUSE.format(op="DELETE"),
+    "CREATE TRIGGER audit_read_subject_no_update BEFORE UPDATE ON audit_readsubject "
+    "WHEN asn_audit_guarded() " + _REFUSE.format(op="UPDATE"),
+]
+SQLITE_HEAD_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_head_no_delete",
+    "DROP TRIGGER IF EXISTS audit_head_forward_only",
+    "DROP TRIGGER IF EXISTS audit_read_subject_no_delete",
+    "DROP TRIGGER IF EXISTS audit_read_subject_no_update",
+]
+
+
+def install_head_guard(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"postgresql": POSTGRESQL_HEAD_INSTALL, "sqlite": SQLITE_HEAD_INSTALL}
+    for statement in statements.get(vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
+def remove_head_guard(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"postgresql": POSTGRESQL_HEAD_REMOVE, "sqlite": SQLITE_HEAD_REMOVE}
+    for statement in statements.get(vendor, []):
+        schema_editor.execute(statement, params=None)

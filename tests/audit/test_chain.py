@@ -99,6 +99,35 @@ def test_checkpoints_cannot_be_changed_or_removed():
         Checkpoint.objects.all().delete()
 
 
+def test_the_chain_head_only_moves_forward_and_read_subjects_stay(
+    django_capture_on_commit_callbacks,
+):
+    """Rewinding the head (to hide events cut off the end) and removing whom an export
+    included are refused by the database, like edits of events."""
+    from asndigital.audit import reads
+    from asndigital.audit.models import ReadSubject
+
+    events(3)
+    chain.seal()
+    head = ChainHead.objects.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ChainHead.objects.update(position=1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ChainHead.objects.update(hash="0" * 64)  # same position, another hash
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ChainHead.objects.all().delete()
+    ChainHead.objects.update(sealed_at=head.sealed_at)  # a seal's stamp is allowed
+    employee = EmployeeFactory()
+    reads.many(None, "report.exported", [employee.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ReadSubject.objects.all().delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ReadSubject.objects.update(employee_id=EmployeeFactory().pk)
+    events(2)
+    chain.seal()  # sealing still moves it forward
+    assert ChainHead.objects.get().position == 6  # three, the export, two more
+
+
 def test_an_edited_event_is_found_at_its_position():
     events(5)
     chain.seal()
