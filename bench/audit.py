@@ -55,8 +55,8 @@ import json, time, uuid
 from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
-from asndigital.audit import chain
-from asndigital.audit.models import AuditEvent, ChainHead
+from asndigital.audit import chain, signing
+from asndigital.audit.models import AuditEvent, ChainHead, SealBatch
 from asndigital.core.bulk import insert_rows
 N = {events}
 base = timezone.now() - timedelta(days=30)
@@ -82,6 +82,9 @@ for i in range(N):
                                  "prev_hash", "hash"), rows)
         rows = []
 ChainHead.objects.update_or_create(pk=1, defaults={{"position": position, "hash": previous}})
+# Generated as the sealer would chain them: one signed seal covers them (chain.seal's job).
+SealBatch.objects.create(first=1, last=position, hash=previous,
+                         mac=signing.seal_mac(1, position, previous))
 with connection.cursor() as cursor:
     cursor.execute("VACUUM ANALYZE audit_auditevent")
 fill_s = time.perf_counter() - t

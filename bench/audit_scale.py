@@ -40,8 +40,8 @@ from django.test import Client
 from django.utils import timezone
 from asndigital.accounts.models import Role, User
 from asndigital.accounts.services import grant_role
-from asndigital.audit import chain, partitions
-from asndigital.audit.models import AuditEvent, ChainHead
+from asndigital.audit import chain, partitions, signing
+from asndigital.audit.models import AuditEvent, ChainHead, SealBatch
 from asndigital.audit.services import make_checkpoint
 from asndigital.personnel.generator import generate_employee_rows
 from asndigital.personnel.importer import import_employees
@@ -156,6 +156,9 @@ with connection.cursor() as cursor:
 index_s = time.perf_counter() - t
 print("indexed", round(index_s), "s", flush=True)
 ChainHead.objects.update_or_create(pk=1, defaults={{"position": last, "hash": last_hash}})
+# Generated as the sealer would chain them: one signed seal covers them (chain.seal's job).
+SealBatch.objects.create(first=head.position + 1, last=last, hash=last_hash,
+                         mac=signing.seal_mac(head.position + 1, last, last_hash))
 make_checkpoint()
 """
 

@@ -95,33 +95,63 @@ def _write_links(rows: list[tuple[int, str, str, int, object]]) -> None:
             )
 
 
+_refused: set[int] = set()  # events this process refused to seal and has reported
+
+
 def seal(*, batch: int = BATCH, wait: bool = True) -> int:
-    """Chain every committed, unsealed event, oldest first; the number sealed. With
-    ``wait=False`` it leaves the work to a sealer that is already at it."""
-    sealed = 0
-    while AuditEvent.objects.filter(position__isnull=True).exists():  # no lock when idle
+    """Chain every committed, unsealed event the application wrote, oldest first; the number
+    sealed. An event whose MAC is not right (written by hand, not by ``record``) is never
+    chained: it stays unsealed, is logged, and ``verify`` reports it. Each run sealed is
+    signed (``SealBatch``). With ``wait=False`` it leaves the work to a sealer at it."""
+    from asndigital.audit import signing
+    from asndigital.audit.models import SealBatch
+
+    sealed, after = 0, 0
+    while AuditEvent.objects.filter(position__isnull=True, id__gt=after).exists():
         with transaction.atomic():
             if not _take_seal_lock(wait):
                 return sealed
             head = ChainHead.objects.get(pk=1)
             pending = list(
-                AuditEvent.objects.filter(position__isnull=True)
+                AuditEvent.objects.filter(position__isnull=True, id__gt=after)
                 .order_by("id")
-                .values_list("id", "canonical", "occurred_at")[:batch]
+                .values_list("id", "canonical", "occurred_at", "mac")[:batch]
             )
             if not pending:  # another sealer took them meanwhile
                 return sealed
+            after = pending[-1][0]
             position, previous = head.position, head.hash
             rows = []
-            for event_id, text, occurred_at in pending:
+            for event_id, text, occurred_at, mac in pending:
+                if not signing.mac_is_valid(signing.event_mac(text), mac):
+                    _refuse(event_id)
+                    continue
                 position += 1
                 current = link(position, previous, text)
                 rows.append((position, previous, current, event_id, occurred_at))
                 previous = current
+            if not rows:
+                continue
             _write_links(rows)
             ChainHead.objects.filter(pk=1).update(position=position, hash=previous)
-        sealed += len(pending)
+            first = head.position + 1
+            SealBatch.objects.create(
+                first=first,
+                last=position,
+                hash=previous,
+                mac=signing.seal_mac(first, position, previous),
+            )
+        sealed += len(rows)
     return sealed
+
+
+def _refuse(event_id: int) -> None:
+    if event_id not in _refused:
+        _refused.add(event_id)
+        logger.error(
+            "audit event %s was not written by the application (its MAC is wrong): not sealed",
+            event_id,
+        )
 
 
 SEAL_INTERVAL = 0.25  # seconds: under load, one process seals a batch this often
@@ -540,6 +570,56 @@ def verify(*, public_key=None, extra_checkpoints: list[dict[str, Any]] = ()) -> 
 
 
 UNSEALED_GRACE = timedelta(minutes=5)  # sealing follows each commit within a second
+SEAL_CHUNK = 10_000  # seal ends looked up per query
+
+
+def _seals(report: Report, last_position: int, key) -> None:
+    """Every position from 1 to the chain's end must lie in one run the application sealed
+    and signed, ending at the chain's own hash: a run rewritten by hand (fresh hashes), an
+    event sealed by hand, or a signature that is not the application's is reported."""
+    from asndigital.audit import signing
+    from asndigital.audit.models import SealBatch
+
+    expected_first = 1
+    runs = list(SealBatch.objects.order_by("first").values_list("first", "last", "hash", "mac"))
+    ends = {}
+    for start in range(0, len(runs), SEAL_CHUNK):
+        wanted = [run[1] for run in runs[start : start + SEAL_CHUNK]]
+        ends.update(AuditEvent.objects.filter(position__in=wanted).values_list("position", "hash"))
+    for first, last, chain_hash, mac in runs:
+        where = f"the seal of positions {first}-{last}"
+        if first != expected_first:
+            gap = f"{expected_first}-{first - 1}" if first > expected_first else f"{first}"
+            report.problems.append(
+                f"positions {gap} were not sealed by the application (no signed seal covers "
+                "them, or seals overlap): events were sealed or changed by hand"
+            )
+            return
+        if not signing.mac_is_valid(signing.seal_mac(first, last, chain_hash), mac):
+            report.problems.append(f"{where} is not signed by the application")
+            return
+        if last > last_position:
+            report.problems.append(
+                f"{where} goes past the chain's end ({last_position}): events were removed "
+                "from the end"
+            )
+            return
+        if ends.get(last) != chain_hash:
+            report.problems.append(
+                f"{where} ends at a hash the chain does not have: the chain was rewritten"
+            )
+            return
+        expected_first = last + 1
+    if expected_first <= last_position:
+        report.problems.append(
+            f"positions {expected_first}-{last_position} were not sealed by the application "
+            "(no signed seal covers them): events were sealed by hand"
+        )
+    elif expected_first - 1 > last_position:
+        report.problems.append(
+            f"the application sealed up to position {expected_first - 1} but the chain ends at "
+            f"{last_position}: events were removed from the end"
+        )
 
 
 def _verify(public_key, extra_checkpoints, *, workers: int) -> Report:
@@ -577,6 +657,7 @@ def _verify(public_key, extra_checkpoints, *, workers: int) -> Report:
                 f"the chain ends at position {last_position} but its head says {head.position}: "
                 "events were removed from the end"
             )
+        _seals(report, last_position, key)
         # Events written in the last moments may not be sealed yet (the writers go on while
         # the check runs); older ones must be.
         unsealed = AuditEvent.objects.filter(

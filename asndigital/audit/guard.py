@@ -212,3 +212,53 @@ def remove_head_guard(schema_editor) -> None:
     statements = {"postgresql": POSTGRESQL_HEAD_REMOVE, "sqlite": SQLITE_HEAD_REMOVE}
     for statement in statements.get(vendor, []):
         schema_editor.execute(statement, params=None)
+
+
+# Migration 0010: an event's MAC is fixed when it is written, like its other columns (sealing
+# may still only add position and hashes), and the application's seals are append-only.
+_WITH_MAC_PG = SEALABLE_COLUMNS_UNCHANGED_PG + " AND NEW.mac IS NOT DISTINCT FROM OLD.mac"
+_WITH_MAC_SQLITE = SEALABLE_COLUMNS_UNCHANGED_SQLITE + " AND NEW.mac IS OLD.mac"
+POSTGRESQL_MAC_INSTALL = [
+    POSTGRESQL_INSTALL[0].replace(SEALABLE_COLUMNS_UNCHANGED_PG, _WITH_MAC_PG),
+    "CREATE TRIGGER audit_seal_append_only BEFORE UPDATE OR DELETE ON audit_sealbatch "
+    "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_seal_no_truncate BEFORE TRUNCATE ON audit_sealbatch "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+]
+POSTGRESQL_MAC_REMOVE = [
+    POSTGRESQL_INSTALL[0],  # the function as migration 0003 made it
+    "DROP TRIGGER IF EXISTS audit_seal_append_only ON audit_sealbatch",
+    "DROP TRIGGER IF EXISTS audit_seal_no_truncate ON audit_sealbatch",
+]
+SQLITE_MAC_INSTALL = [
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent "
+    "WHEN asn_audit_guarded() AND NOT (OLD.position IS NULL AND "
+    + _WITH_MAC_SQLITE
+    + ") "
+    + _REFUSE.format(op="UPDATE"),
+    "CREATE TRIGGER audit_seal_no_delete BEFORE DELETE ON audit_sealbatch "
+    "WHEN asn_audit_guarded() " + _REFUSE.format(op="DELETE"),
+    "CREATE TRIGGER audit_seal_no_update BEFORE UPDATE ON audit_sealbatch "
+    "WHEN asn_audit_guarded() " + _REFUSE.format(op="UPDATE"),
+]
+SQLITE_MAC_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    SQLITE_INSTALL[1],
+    "DROP TRIGGER IF EXISTS audit_seal_no_delete",
+    "DROP TRIGGER IF EXISTS audit_seal_no_update",
+]
+
+
+def install_mac_guard(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"postgresql": POSTGRESQL_MAC_INSTALL, "sqlite": SQLITE_MAC_INSTALL}
+    for statement in statements.get(vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
+def remove_mac_guard(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"postgresql": POSTGRESQL_MAC_REMOVE, "sqlite": SQLITE_MAC_REMOVE}
+    for statement in statements.get(vendor, []):
+        schema_editor.execute(statement, params=None)

@@ -53,6 +53,10 @@ class AuditEvent(models.Model):
     employee_id = models.UUIDField(null=True, blank=True)
     # The whole event as fixed text: the chain covers it, and the details live only here.
     canonical = models.TextField(editable=False)
+    # HMAC of ``canonical`` with a key outside the database (``signing.event_mac``): the sealer
+    # chains only events the application wrote. Empty on events written before it existed
+    # (nullable: adding it rebuilt no table on SQLite and rewrote no partition on PostgreSQL).
+    mac = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -95,6 +99,25 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head {self.position} {self.hash[:12]}"
+
+
+class SealBatch(models.Model):
+    """One run of positions the application sealed, with the chain's hash at its end and an
+    HMAC of both (``signing.seal_mac``). ``verify`` requires every position to be covered:
+    an event sealed by hand (even with correct hashes) is not. Append-only like the events."""
+
+    first = models.BigIntegerField()
+    last = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["first"]
+        constraints = [models.UniqueConstraint(fields=["first"], name="audit_seal_first_once")]
+
+    def __str__(self) -> str:
+        return f"seal {self.first}-{self.last}"
 
 
 class Checkpoint(models.Model):

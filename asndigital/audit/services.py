@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from asndigital.audit import chain, outside
+from asndigital.audit import chain, outside, signing
 from asndigital.audit.models import AuditEvent, Checkpoint
 
 # Actions, target types and ids appear verbatim in the canonical text, which the verification
@@ -62,6 +62,7 @@ def record(
         employee_id=event.employee_id,
         data=data,
     )
+    event.mac = signing.event_mac(event.canonical)
     _insert(event)
     _seal_after_commit()
     return event
@@ -75,6 +76,7 @@ _COLUMNS = (
     "target_id",
     "employee_id",
     "canonical",
+    "mac",
 )
 
 
@@ -85,8 +87,8 @@ def _insert(event: AuditEvent) -> None:
     values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
     sql = (
         "INSERT INTO audit_auditevent (occurred_at, actor_id, action, target_type, target_id, "
-        "employee_id, canonical, prev_hash, hash) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, '', '') RETURNING id"
+        "employee_id, canonical, mac, prev_hash, hash) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '') RETURNING id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from functools import cache
 
 from cryptography.exceptions import InvalidSignature
@@ -71,3 +72,35 @@ def is_valid(
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+# --- MACs: proof that the application wrote an event, and sealed a run of the chain ----------
+# The key is derived from the signing key's seed, which lives outside the database, so a
+# database insider can neither make an event the sealer accepts nor sign a seal.
+
+
+@cache
+def _mac_key() -> bytes:
+    seed = private_key().private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"asn-digital audit mac"
+    ).derive(seed)
+
+
+def event_mac(canonical: str) -> str:
+    """HMAC-SHA256 of an event's canonical text, written with the event."""
+    return hmac.new(_mac_key(), b"event\n" + canonical.encode(), "sha256").hexdigest()
+
+
+def seal_mac(first: int, last: int, chain_hash: str) -> str:
+    """HMAC-SHA256 of a sealed run of positions and the chain's hash at its end."""
+    text = f"seal\n{first}\n{last}\n{chain_hash}".encode()
+    return hmac.new(_mac_key(), text, "sha256").hexdigest()
+
+
+def mac_is_valid(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected, given)

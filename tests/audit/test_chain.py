@@ -189,7 +189,11 @@ def test_events_cut_off_the_end_are_found_by_the_head_and_the_checkpoints():
         "hash = (SELECT hash FROM audit_auditevent WHERE position = 2)"
     )
     tamper("DELETE FROM audit_checkpoint")
-    assert verify().intact  # a thorough attacker also fixed the head and the checkpoints...
+    # A thorough attacker also fixed the head and deleted the checkpoints: the application's
+    # signed seals still cover positions that are gone, and removing them uncovers the rest.
+    assert any("removed from the end" in p for p in verify().problems)
+    tamper("DELETE FROM audit_sealbatch")
+    assert any("not sealed by the application" in p for p in verify().problems)
 
 
 def rewrite_everything():
@@ -220,7 +224,8 @@ def test_a_wholesale_rewrite_is_caught_by_the_signed_checkpoints(tmp_path):
     # Even with the stored checkpoints deleted (or re-signed with another key), the exported
     # copy still proves it.
     tamper("DELETE FROM audit_checkpoint")
-    assert verify().intact
+    # From the database alone the application's signed seals show it too.
+    assert any("the chain was rewritten" in p for p in verify().problems)
     with pytest.raises(CommandError) as failed:
         call_command("verify_audit", "--checkpoints", str(exported))
     assert failed.value.returncode == 1
@@ -406,7 +411,7 @@ def test_verify_audit_reads_the_checkpoints_kept_outside_by_default(
     assert "audit trail intact" in capsys.readouterr().out
     rewrite_everything()
     tamper("DELETE FROM audit_checkpoint")
-    assert verify().intact  # the database alone no longer shows it
+    assert any("the chain was rewritten" in p for p in verify().problems)  # the seals
     with pytest.raises(CommandError):
         call_command("verify_audit")
     assert "does not match the chain" in capsys.readouterr().err
@@ -424,7 +429,76 @@ def test_events_cut_off_the_end_are_reported_from_the_checkpoints_kept_outside(
         "hash = (SELECT hash FROM audit_auditevent WHERE position = 2)"
     )
     tamper("DELETE FROM audit_checkpoint")
-    assert verify().intact
+    assert any("removed from the end" in p for p in verify().problems)  # the seals
     with pytest.raises(CommandError):
         call_command("verify_audit")
     assert "beyond the chain's end" in capsys.readouterr().err
+
+
+def _insert_by_hand(text: str, mac: str | None = None, minutes_ago: int = 30) -> int:
+    """An insider's INSERT, as the application's own writer does it but without its key."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    occurred_at = timezone.now() - timedelta(minutes=minutes_ago)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (occurred_at, actor_id, action, target_type, "
+            "target_id, employee_id, canonical, mac, prev_hash, hash) "
+            "VALUES (%s, NULL, 'document.downloaded', '', '', NULL, %s, %s, '', '') "
+            "RETURNING id",
+            [adapt(occurred_at), text, mac],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_an_event_inserted_by_hand_is_never_sealed_and_is_reported():
+    events(2)
+    chain.seal()
+    forged_text = AuditEvent.objects.order_by("id").first().canonical.replace("0", "1", 1)
+    for mac in (None, "", "0" * 64):  # none, empty, guessed
+        forged = _insert_by_hand(forged_text, mac)
+        events(1)  # the application goes on writing and sealing
+        chain.seal()
+        assert AuditEvent.objects.get(pk=forged).position is None
+    assert AuditEvent.objects.filter(position__isnull=False).count() == 5
+    report = chain.verify()
+    assert any(
+        "3 event(s) written more than 5 minutes ago are not sealed" in p for p in report.problems
+    )
+
+
+def test_an_event_inserted_and_sealed_by_hand_is_found_without_any_checkpoint():
+    """The insider writes a forged event and chains it themselves, with correct hashes, and
+    moves the head: the chain recomputes, but no seal of the application covers it."""
+    events(2)
+    chain.seal()
+    head = ChainHead.objects.get()
+    text = AuditEvent.objects.order_by("id").first().canonical.replace("0", "1", 1)
+    forged = _insert_by_hand(text, "0" * 64)
+    new_hash = chain.link(head.position + 1, head.hash, text)
+    tamper(
+        "UPDATE audit_auditevent SET position = %s, prev_hash = %s, hash = %s WHERE id = %s",
+        [head.position + 1, head.hash, new_hash, forged],
+    )
+    tamper("UPDATE audit_chainhead SET position = %s, hash = %s", [head.position + 1, new_hash])
+    report = chain.verify()
+    assert (
+        "positions 3-3 were not sealed by the application (no signed seal covers them): "
+        "events were sealed by hand"
+    ) in report.problems
+    events(1)
+    chain.seal()  # the application's next seal does not bless it either
+    assert any("not sealed by the application" in p for p in chain.verify().problems)
+
+
+def test_a_seal_signed_with_another_key_is_refused(settings):
+    from asndigital.audit.models import SealBatch
+
+    events(2)
+    chain.seal()
+    tamper("UPDATE audit_sealbatch SET mac = %s", ["f" * 64])
+    assert verify().problems == ["the seal of positions 1-2 is not signed by the application"]
+    assert SealBatch.objects.count() == 1
