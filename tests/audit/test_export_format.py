@@ -6,10 +6,12 @@ environment (no PYTHONPATH, no project directory)."""
 
 import base64
 import csv
+import datetime
 import hashlib
 import io
 import json
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,28 @@ def test_another_key_is_refused_when_the_key_is_pinned(tmp_path, exported):
     other = base64.b64encode(bytes(range(32))).decode()
     result = run(tmp_path, "--public-key", other, export.name, checkpoints.name)
     assert result.returncode == 1
+
+
+def test_the_worked_example_in_the_specification_holds():
+    """docs/audit-format.md's byte-level example is what the code computes."""
+    text = chain.canonical(
+        occurred_at=datetime.datetime(
+            2026, 1, 15, 10, 4, 5, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=7))
+        ),
+        actor_id=uuid.UUID("5f0c2a1e-8d3b-4c6f-9a71-2b4e6d8f0a13"),
+        action="document.downloaded",
+        target_type="documents.document",
+        target_id="8e4b1f0c-7a2d-4e6b-9c3f-1d5a7b9e2c40",
+        employee_id=uuid.UUID("9b2d4f6a-1c3e-4a5b-8d7f-0e1a2b3c4d5e"),
+        data={
+            "version": "v1",
+            "purpose": "verifikasi",
+            "note": "Dédé ✓",
+            "detail": {"b": [1, 2.5, True], "a": None},
+        },
+    )
+    spec = (ROOT / "docs" / "audit-format.md").read_text(encoding="utf-8")
+    assert text in spec
+    assert chain.link(1, chain.GENESIS, text) in spec
+    prefix = bytes.fromhex("302a300506032b6570032100")
+    assert base64.b64encode(prefix).decode() == "MCowBQYDK2VwAyEA" and "MCowBQYDK2VwAyEA" in spec
