@@ -28,12 +28,13 @@ SCRIPT = ROOT / "tools" / "verify-audit-export.sh"
 pytestmark = pytest.mark.django_db
 
 
-def run(tmp_path, *args):
-    """The script as an outside auditor runs it: its own directory, a bare environment."""
+def run(tmp_path, *args, chunk=None):
+    """The script as an outside auditor runs it: its own directory, a bare environment.
+    (``chunk``: events hashed per sha256sum call, small to cross the chunks' boundaries.)"""
     return subprocess.run(
         [str(SCRIPT), *args],
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", **({"VERIFY_AUDIT_CHUNK": str(chunk)} if chunk else {})},
         capture_output=True,
         text=True,
         timeout=120,
@@ -92,14 +93,16 @@ def test_the_script_verifies_the_export_and_the_latest_checkpoint(tmp_path, expo
     assert again.returncode == 0, again.stderr
 
 
-def test_an_event_altered_in_the_file_is_named_by_its_position(tmp_path, exported):
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_an_event_altered_in_the_file_is_named_by_its_position(tmp_path, exported, chunk):
     export, checkpoints = exported
+    assert run(tmp_path, export.name, checkpoints.name, chunk=chunk).returncode == 0
     rows = read_csv(export)
     data = rows[0].index("Data")
     target = next(p for p, row in positions(rows).items() if '"test.nested"' in row[data])
     positions(rows)[target][data] = positions(rows)[target][data].replace("2.5", "3.5")
     write_csv(export, rows)
-    result = run(tmp_path, export.name, checkpoints.name)
+    result = run(tmp_path, export.name, checkpoints.name, chunk=chunk)
     assert result.returncode == 1
     assert f"broken link at position {target}: its content does not match its hash" in (
         result.stderr
