@@ -249,6 +249,9 @@ echo "audit export verified: $last events chained from position 1, $checked sign
 if [[ $covered -lt $last ]]; then
     echo "note: events $((covered + 1)) to $last are chained but no signed checkpoint covers them yet"
 fi
+if [[ -z $pinned_id && -z $pinned_key ]]; then
+    echo "note: the key was taken from $checkpoints: compare its id $key_id with the one the archive publishes (--key-id)"
+fi
 if [[ $unsealed -gt 0 ]]; then
     echo "note: $unsealed event(s) in the export were not sealed yet (no position) and are not covered"
 fi

@@ -87,6 +87,7 @@ def test_the_script_verifies_the_export_and_the_latest_checkpoint(tmp_path, expo
     assert "chained from position 1, 1 signed checkpoint(s) valid" in result.stdout
     # The auditor's own export is recorded after the file's query: not sealed yet, skipped.
     assert "not sealed yet" in result.stdout
+    assert f"compare its id {signing.key_id()} with the one the archive publishes" in result.stdout
     pinned = run(tmp_path, "--key-id", signing.key_id(), "--all", export.name, checkpoints.name)
     assert pinned.returncode == 0, pinned.stderr
     again = run(tmp_path, "--public-key", signing.public_text(), export.name, checkpoints.name)
