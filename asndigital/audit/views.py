@@ -15,7 +15,19 @@ from asndigital.core.spreadsheet import csv_response
 
 PAGE = 100
 HISTORY_PAGE = 50
-HEADER = ["Waktu", "Pelaku", "Tindakan", "Objek", "ID objek", "Pegawai (ID)", "Data", "Posisi"]
+# The last two columns let anyone check the hash chain from the file (docs/audit-format.md).
+HEADER = [
+    "Waktu",
+    "Pelaku",
+    "Tindakan",
+    "Objek",
+    "ID objek",
+    "Pegawai (ID)",
+    "Data",
+    "Posisi",
+    "Hash",
+    "Hash sebelumnya",
+]
 
 
 @login_required
@@ -45,6 +57,8 @@ def search_view(request):
                     e.employee_id or "",
                     e.canonical,
                     e.position or "",
+                    e.hash,
+                    e.prev_hash,
                 ]
                 for e in query.iterator(chunk_size=2000)
             )

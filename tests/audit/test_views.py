@@ -83,7 +83,9 @@ def test_the_export_is_a_csv_of_the_filtered_events(client, scene, make_staff):
     response = client.get(reverse("audit:search"), {"action": "document.", "export": "csv"})
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = body.strip().splitlines()
-    assert lines[0].startswith("Waktu,Pelaku,Tindakan")
+    assert lines[0] == (
+        "Waktu,Pelaku,Tindakan,Objek,ID objek,Pegawai (ID),Data,Posisi,Hash,Hash sebelumnya"
+    )
     assert any("verif.a" in line and "document.downloaded" in line for line in lines)
     assert not any("test.elsewhere" in line for line in lines)
 
