@@ -136,16 +136,18 @@ SQLITE_REMOVE = [
 ]
 
 
-def install(schema_editor) -> None:
+def _run(schema_editor, postgresql: list[str], sqlite: list[str]) -> None:
     vendor = schema_editor.connection.vendor
-    for statement in {"postgresql": POSTGRESQL_INSTALL, "sqlite": SQLITE_INSTALL}.get(vendor, []):
+    for statement in {"postgresql": postgresql, "sqlite": sqlite}.get(vendor, []):
         schema_editor.execute(statement, params=None)
+
+
+def install(schema_editor) -> None:
+    _run(schema_editor, POSTGRESQL_INSTALL, SQLITE_INSTALL)
 
 
 def remove(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    for statement in {"postgresql": POSTGRESQL_REMOVE, "sqlite": SQLITE_REMOVE}.get(vendor, []):
-        schema_editor.execute(statement, params=None)
+    _run(schema_editor, POSTGRESQL_REMOVE, SQLITE_REMOVE)
 
 
 # The chain's head only moves forward (rewinding it would hide events cut off the end), and the
@@ -201,17 +203,11 @@ SQLITE_HEAD_REMOVE = [
 
 
 def install_head_guard(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    statements = {"postgresql": POSTGRESQL_HEAD_INSTALL, "sqlite": SQLITE_HEAD_INSTALL}
-    for statement in statements.get(vendor, []):
-        schema_editor.execute(statement, params=None)
+    _run(schema_editor, POSTGRESQL_HEAD_INSTALL, SQLITE_HEAD_INSTALL)
 
 
 def remove_head_guard(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    statements = {"postgresql": POSTGRESQL_HEAD_REMOVE, "sqlite": SQLITE_HEAD_REMOVE}
-    for statement in statements.get(vendor, []):
-        schema_editor.execute(statement, params=None)
+    _run(schema_editor, POSTGRESQL_HEAD_REMOVE, SQLITE_HEAD_REMOVE)
 
 
 # Migration 0010: an event's MAC is fixed when it is written, like its other columns (sealing
@@ -251,14 +247,8 @@ SQLITE_MAC_REMOVE = [
 
 
 def install_mac_guard(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    statements = {"postgresql": POSTGRESQL_MAC_INSTALL, "sqlite": SQLITE_MAC_INSTALL}
-    for statement in statements.get(vendor, []):
-        schema_editor.execute(statement, params=None)
+    _run(schema_editor, POSTGRESQL_MAC_INSTALL, SQLITE_MAC_INSTALL)
 
 
 def remove_mac_guard(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    statements = {"postgresql": POSTGRESQL_MAC_REMOVE, "sqlite": SQLITE_MAC_REMOVE}
-    for statement in statements.get(vendor, []):
-        schema_editor.execute(statement, params=None)
+    _run(schema_editor, POSTGRESQL_MAC_REMOVE, SQLITE_MAC_REMOVE)

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from asndigital.audit import signing
+from asndigital.audit import outside, signing
 from asndigital.audit.models import Checkpoint
 
 
@@ -28,19 +28,7 @@ class Command(BaseCommand):
             )
         ]
         for checkpoint in Checkpoint.objects.order_by("position", "id"):
-            lines.append(
-                json.dumps(
-                    {
-                        "type": "checkpoint",
-                        "position": checkpoint.position,
-                        "hash": checkpoint.hash,
-                        "signed_at": checkpoint.signed_at.isoformat(),
-                        "key_id": checkpoint.key_id,
-                        "signature": checkpoint.signature,
-                        "public_key": signing.public_text(),
-                    }
-                )
-            )
+            lines.append(json.dumps(outside.entry(checkpoint)))
         text = "\n".join(lines) + "\n"
         if output:
             with open(output, "w", encoding="utf-8") as target:
