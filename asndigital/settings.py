@@ -313,6 +313,8 @@ ASN_AUDIT_CHECKPOINT_FILE = env(
 )
 # A checkpoint is signed after sealing when the last one is older than this (seconds).
 ASN_AUDIT_CHECKPOINT_SECONDS = env_int("ASN_AUDIT_CHECKPOINT_SECONDS", 300)
+# On S3 with Object Lock, each checkpoint object is locked (compliance mode) this many days.
+ASN_AUDIT_CHECKPOINT_RETENTION_DAYS = env_int("ASN_AUDIT_CHECKPOINT_RETENTION_DAYS", 3650)
 ASN_MFA_ISSUER = env("ASN_MFA_ISSUER", "ASN Digital")
 ASN_MFA_LOCK_AFTER = env_int("ASN_MFA_LOCK_AFTER", 100)  # consecutive wrong codes
 ASN_LOGIN_PENDING_SECONDS = env_int("ASN_LOGIN_PENDING_SECONDS", 600)  # password done, code not yet

@@ -1,8 +1,10 @@
 """Signed checkpoints kept outside the database, where the database's administrator cannot
 rewrite them: appended as JSON lines to ``ASN_AUDIT_CHECKPOINT_FILE`` (by default
 ``var/audit/checkpoints.jsonl``; in production a write-once mount, or a file made append-only
-with ``chattr +a``). ``verify_audit`` reads them by default, so a rewritten or truncated trail
-is reported without anyone having to export checkpoints by hand (docs/integrity.md).
+with ``chattr +a``) and, where documents are stored on S3 with Object Lock, as objects locked in
+compliance mode under ``audit-checkpoints/``. ``verify_audit`` reads them by default, so a
+rewritten or truncated trail is reported without anyone having to export checkpoints by hand
+(docs/integrity.md).
 
 Checkpoints are signed after a seal when the last one is older than
 ``ASN_AUDIT_CHECKPOINT_SECONDS`` (5 minutes): while the trail grows, it is never more than that
@@ -15,6 +17,7 @@ import json
 import logging
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -39,9 +42,15 @@ def entry(checkpoint) -> dict:
     }
 
 
+PREFIX = "audit-checkpoints/"
+
+
 def keep(checkpoint) -> None:
-    """Append the checkpoint to the file, flushed to disk; a failure is logged (the checkpoint
-    stays in the database and the next one is kept again)."""
+    """Keep the checkpoint outside the database: appended to the file (flushed to disk) and,
+    where documents are stored on S3 with Object Lock, as an object locked in compliance mode
+    (nobody, not even the bucket's owner, deletes it before its retention ends). A failure is
+    logged: the checkpoint stays in the database and the next one is kept again."""
+    _keep_in_bucket(checkpoint)
     path = settings.ASN_AUDIT_CHECKPOINT_FILE
     if not path:
         return
@@ -57,12 +66,51 @@ def keep(checkpoint) -> None:
         logger.exception("the audit checkpoint could not be kept outside the database")
 
 
+def _keep_in_bucket(checkpoint) -> None:
+    from asndigital.documents import storage
+
+    s3 = storage._s3()
+    if s3 is None or not settings.ASN_S3_OBJECT_LOCK:
+        return
+    client, bucket = s3
+    until = checkpoint.signed_at + timedelta(days=settings.ASN_AUDIT_CHECKPOINT_RETENTION_DAYS)
+    try:
+        client.put_object(
+            Bucket=bucket,
+            Key=f"{PREFIX}{checkpoint.position:015d}-{checkpoint.pk}.json",
+            Body=json.dumps(entry(checkpoint)).encode(),
+            ContentType="application/json",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=until,
+        )
+    except Exception:  # the storage out of reach: see keep()
+        logger.exception("the audit checkpoint could not be kept in the bucket")
+
+
+def _read_bucket() -> list[dict]:
+    from asndigital.documents import storage
+
+    s3 = storage._s3()
+    if s3 is None or not settings.ASN_S3_OBJECT_LOCK:
+        return []
+    client, bucket = s3
+    found = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX):
+        for item in page.get("Contents", []):
+            body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            try:
+                found.append(json.loads(body))
+            except ValueError:
+                logger.warning("skipped an unreadable checkpoint object %s", item["Key"])
+    return [f for f in found if isinstance(f, dict) and f.get("type") == "checkpoint"]
+
+
 def read() -> list[dict]:
-    """The checkpoints kept outside the database (none when the file does not exist)."""
+    """The checkpoints kept outside the database: the file's and the bucket's."""
+    found = _read_bucket()
     path = settings.ASN_AUDIT_CHECKPOINT_FILE
     if not path or not Path(path).exists():
-        return []
-    found = []
+        return found
     with open(path, encoding="utf-8") as source:
         for line in source:
             try:

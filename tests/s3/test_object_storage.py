@@ -108,3 +108,39 @@ def test_destruction_removes_every_version_from_the_store(agency, bucket, make_s
     destruction.execute(actor=officer, proposal=proposal, witnesses=["Saksi A", "Saksi B"])
     assert versions_of(bucket, version.storage_key) == []
     assert versions_of(bucket, version.thumbnail_key) == []
+
+
+def test_checkpoints_are_kept_in_the_bucket_locked_and_read_by_verify_audit(
+    bucket, settings, django_capture_on_commit_callbacks
+):
+    """Each signed checkpoint is also an object locked in compliance mode: not even the
+    bucket's owner deletes it, and verify_audit reads it when the database's copies are gone."""
+    from asndigital.audit import chain
+    from asndigital.audit.services import make_checkpoint, record
+    from tests.audit.test_chain import rewrite_everything, tamper
+
+    settings.ASN_AUDIT_CHECKPOINT_FILE = ""  # the bucket alone
+    settings.ASN_AUDIT_CHECKPOINT_RETENTION_DAYS = 1
+    for n in range(3):
+        record(None, "test.happened", None, number=n, nested={"b": 2, "a": [1, "x"]})
+    with django_capture_on_commit_callbacks(execute=True):
+        checkpoint = make_checkpoint()
+    s3, name = bucket
+    (kept,) = s3.list_objects_v2(Bucket=name, Prefix="audit-checkpoints/")["Contents"]
+    assert kept["Key"].startswith(f"audit-checkpoints/{checkpoint.position:015d}-")
+    (only,) = versions_of(bucket, kept["Key"])
+    retention = s3.get_object_retention(Bucket=name, Key=kept["Key"], VersionId=only["VersionId"])
+    assert retention["Retention"]["Mode"] == "COMPLIANCE"
+    with pytest.raises(ClientError):
+        s3.delete_object(Bucket=name, Key=kept["Key"], VersionId=only["VersionId"])
+    call_command("verify_audit", stdout=io.StringIO())
+    rewrite_everything()
+    tamper("DELETE FROM audit_checkpoint")
+    tamper("DELETE FROM audit_sealbatch")  # and the application's seals, for this test
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=io.StringIO(), stderr=err)
+    assert "kept outside checkpoint" not in err.getvalue()  # its signature is valid
+    database_only = chain.verify().problems  # no checkpoint left in the database
+    assert not any("does not match the chain" in p for p in database_only)
+    assert "does not match the chain" in err.getvalue()  # the bucket's checkpoint says it
