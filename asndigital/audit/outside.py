@@ -43,6 +43,7 @@ def entry(checkpoint) -> dict:
 
 
 PREFIX = "audit-checkpoints/"
+BUCKET_NEWEST = 20  # checkpoint objects verify_audit reads
 
 
 def keep(checkpoint) -> None:
@@ -94,14 +95,20 @@ def _read_bucket() -> list[dict]:
     if s3 is None or not settings.ASN_S3_OBJECT_LOCK:
         return []
     client, bucket = s3
+    keys = [
+        item["Key"]
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX)
+        for item in page.get("Contents", [])
+    ]
     found = []
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=PREFIX):
-        for item in page.get("Contents", []):
-            body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            try:
-                found.append(json.loads(body))
-            except ValueError:
-                logger.warning("skipped an unreadable checkpoint object %s", item["Key"])
+    # The newest ones suffice (a checkpoint signs the head's hash, which commits to every event
+    # before it); keys sort by position, zero-padded.
+    for key in sorted(keys)[-BUCKET_NEWEST:]:
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        try:
+            found.append(json.loads(body))
+        except ValueError:
+            logger.warning("skipped an unreadable checkpoint object %s", key)
     return [f for f in found if isinstance(f, dict) and f.get("type") == "checkpoint"]
 
 
