@@ -55,7 +55,10 @@ def tokens_view(request):
             "national": national,
             "created": created,
             "scopes": ApiToken.Scope.choices,
+            # After a refusal the form keeps what was typed and chosen.
             "chosen": request.POST.getlist("scopes") if created is None else [],
+            "typed_name": request.POST.get("name", "") if created is None else "",
+            "chosen_agency": request.POST.get("agency", "") if created is None else "",
         },
     )
 

@@ -183,3 +183,16 @@ def test_existing_tokens_keep_their_roles_access_but_monitors_lose_documents(age
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_refused_token_keeps_what_was_typed_and_says_why(client, admin, agency):
+    client.force_login(admin)
+    page = client.post(
+        "/akun/token-api/",
+        {"name": "SIEM Kota", "agency": agency.pk, "scopes": ["employees:read", "audit:read"]},
+    ).content.decode()
+    assert "tidak Anda miliki sendiri" in page and "mencari di jejak audit" in page
+    assert 'value="SIEM Kota"' in page
+    assert 'value="employees:read" checked' in page and 'value="audit:read" checked' in page
+    assert f'value="{agency.pk}" selected' in page
+    assert not ApiToken.objects.exists()
