@@ -153,11 +153,22 @@ def load_catalogue(*, actor=None, path: Path = CATALOGUE, update: bool = False) 
     return counts
 
 
+# The groups as people meet them: the core dossier first (the database orders by the group's
+# code, which is alphabetical: kondisional, pendukung, utama).
+GROUP_ORDER = (
+    DocumentType.Group.MAIN,
+    DocumentType.Group.CONDITIONAL,
+    DocumentType.Group.SUPPORTING,
+)
+
+
 def types_for(employment_type: str):
-    """Active types that apply to an employment type (CPNS, PNS, PPPK), in catalogue order."""
-    return [
+    """Active types that apply to an employment type (CPNS, PNS, PPPK): Arsip Utama first, then
+    Kondisional, then Pendukung, each in catalogue order."""
+    found = [
         t for t in DocumentType.objects.filter(is_active=True) if t.applies_to_type(employment_type)
     ]
+    return sorted(found, key=lambda t: GROUP_ORDER.index(t.group))
 
 
 # --- Uploads ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -62,7 +63,14 @@ def _upload(request, pk):
         code = replacing.doc_type.code
     doc_type = next((t for t in types if t.code == code), None)
     if doc_type is None:
-        return render(request, "documents/choose_type.html", {"employee": employee, "types": types})
+        groups = [
+            (*GROUP_WORDS[group], [t for t in types if t.group == group])
+            for group in services.GROUP_ORDER
+        ]
+        groups = [g for g in groups if g[2]]
+        return render(
+            request, "documents/choose_type.html", {"employee": employee, "groups": groups}
+        )
     form = UploadForm(request.POST or None, request.FILES or None, doc_type=doc_type)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -101,6 +109,23 @@ def _upload(request, pk):
         "documents/upload.html",
         {"employee": employee, "doc_type": doc_type, "form": form, "replacing": replacing},
     )
+
+
+# The chooser's headings, in words a civil servant knows, with what each group holds.
+GROUP_WORDS = {
+    DocumentType.Group.MAIN: (
+        gettext_lazy("Arsip Utama"),
+        gettext_lazy("The core of your career: appointment, rank, positions, education."),
+    ),
+    DocumentType.Group.CONDITIONAL: (
+        gettext_lazy("Arsip Kondisional"),
+        gettext_lazy("Only when it happened in your career: a transfer, unpaid leave and return."),
+    ),
+    DocumentType.Group.SUPPORTING: (
+        gettext_lazy("Arsip Pendukung"),
+        gettext_lazy("Supporting documents: credit points, performance, awards, discipline."),
+    ),
+}
 
 
 @login_required

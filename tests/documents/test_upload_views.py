@@ -47,6 +47,19 @@ def test_the_employee_chooses_a_type_and_uploads(client, employee, files_in_tmp)
     assert "Menunggu verifikasi" in page  # the new document, waiting for verification
 
 
+def test_the_chooser_lists_arsip_utama_first_with_plain_descriptions(client, employee):
+    import re
+
+    client.force_login(employee.user)
+    page = client.get(url(employee)).content.decode()
+    headings = re.findall(r"<h2>([^<]+)</h2>", page)
+    assert headings == ["Arsip Utama", "Arsip Kondisional", "Arsip Pendukung"]
+    assert "Inti perjalanan karier Anda" in page
+    utama = page.index("Arsip Utama")
+    assert utama < page.index("SK CPNS") < page.index("Arsip Kondisional")
+    assert page.index("Arsip Pendukung") < page.index("Realisasi SKP")
+
+
 def test_a_refused_file_shows_its_reason_and_stores_nothing(client, employee, files_in_tmp):
     client.force_login(employee.user)
     response = post(client, employee, b"bukan pdf")
