@@ -121,20 +121,22 @@ def test_a_bigger_second_run_only_adds_employees():
     assert EmployeeChange.objects.count() == changes
 
 
-def test_seed_demo_restores_a_changed_demo_password_and_records_it():
+def test_seed_demo_never_overwrites_a_password_a_person_set():
     seed(employees=2)
     user = User.objects.get(username="admin.bandung")
     user.set_password("Sudah-diganti-2026")
     user.save()
-    events = AuditEvent.objects.count()
+    events = AuditEvent.objects.order_by("id").last().pk
 
-    seed(employees=2)
+    table = seed(employees=2)
 
     user.refresh_from_db()
-    assert user.check_password(DEMO_PASSWORD)
-    assert AuditEvent.objects.count() == events + 1
-    event = AuditEvent.objects.latest("id")
-    assert (event.action, event.target_id) == ("account.demo_password_set", str(user.pk))
+    assert user.check_password("Sudah-diganti-2026")
+    assert not AuditEvent.objects.filter(
+        action="account.demo_password_set", target_id=str(user.pk), id__gt=events
+    ).exists()
+    line = next(row for row in table.splitlines() if row.startswith("admin.bandung"))
+    assert "(changed by its owner)" in line and DEMO_PASSWORD not in line
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):

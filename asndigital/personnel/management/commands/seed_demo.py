@@ -7,6 +7,7 @@ The data comes from the deterministic generator, so every machine gets the same 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -37,11 +38,12 @@ DEMO_STAFF = (
 
 
 def _ensure_demo_password(user: User) -> bool:
-    """Give ``user`` the demo password unless it already works; audited. True if it changed.
+    """Give ``user`` the demo password when they have none yet; audited. True if it changed.
+    A password the person set themselves is never overwritten.
 
     Private to this command on purpose: nothing else may set a known password on an account.
     """
-    if user.has_usable_password() and user.check_password(DEMO_PASSWORD):
+    if user.has_usable_password():
         return False
     user.set_password(DEMO_PASSWORD)
     user.save(update_fields=["password"])
@@ -232,7 +234,19 @@ class Command(BaseCommand):
         out.write(f"Demo employees: {summary}.")
         out.write("")
         header = ("username", "role", "agency / instansi", "name", "password")
-        table = [header, *[(*account, DEMO_PASSWORD) for account in accounts]]
+        changed = set(
+            User.objects.filter(username__in=[a[0] for a in accounts])
+            .exclude(password="")
+            .values_list("username", "password")
+        )
+        kept = {name for name, hashed in changed if not check_password(DEMO_PASSWORD, hashed)}
+        table = [
+            header,
+            *[
+                (*account, "(changed by its owner)" if account[0] in kept else DEMO_PASSWORD)
+                for account in accounts
+            ],
+        ]
         widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
         for i, row in enumerate(table):
             out.write(
