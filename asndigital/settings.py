@@ -253,6 +253,7 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ASN Digital <no-reply@asndigital.invalid>")
+EMAIL_USE_LOCALTIME = True  # Date: with the site's zone (+0700), not "-0000"
 
 # --- Background tasks (e-mail, later thumbnails and fixity): `manage.py db_worker` runs them ---
 TASKS = {

@@ -6,6 +6,8 @@ Every message has a plain-text and an HTML part, rendered in the recipient's lan
 
 from __future__ import annotations
 
+from email.utils import make_msgid, parseaddr
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -20,9 +22,23 @@ def send_templated_email(*, to: list[str], template: str, context: dict, languag
         subject = render_to_string(f"{template}.subject.txt", context).strip()
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    headers = {
+        # A machine wrote it: out-of-office replies and auto-forwarding stay away (RFC 3834).
+        "Auto-Submitted": "auto-generated",
+        "Content-Language": language,
+        # At the site's own domain, not the sending host's name (often "localhost").
+        "Message-ID": make_msgid(domain=_sender_domain()),
+    }
+    message = EmailMultiAlternatives(
+        subject, text, settings.DEFAULT_FROM_EMAIL, to, headers=headers
+    )
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+def _sender_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "asndigital.invalid"
 
 
 def queue_email(*, to: str, template: str, context: dict, language: str = "") -> None:

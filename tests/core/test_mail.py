@@ -60,3 +60,20 @@ def test_a_queue_out_of_reach_after_the_commit_is_logged_not_raised(
         )
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(callbacks) == 2 and len(errors) == 2
+
+
+def test_mail_headers_say_when_who_and_that_a_machine_wrote_it(settings):
+    settings.DEFAULT_FROM_EMAIL = "ASN Digital <no-reply@arsip.example.go.id>"
+    send_templated_email.call(
+        to=["x@example.go.id"],
+        template="accounts/email/mfa_reset",
+        context={"name": "Budi", "username": "1986", "site_name": "ASN"},
+        language="id",
+    )
+    message = mail.outbox[0].message()
+    assert message["Date"].endswith("+0700")  # the site's zone (Asia/Jakarta), not -0000
+    assert message["Message-ID"].endswith("@arsip.example.go.id>")
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Content-Language"] == "id"
+    html = mail.outbox[0].alternatives[0][0]
+    assert '<html lang="id">' in html
