@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "asndigital.core.middleware.NoStoreMiddleware",
+    "asndigital.core.middleware.ApiJsonErrorsMiddleware",
     "asndigital.core.middleware.IndonesianFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "asndigital.core.middleware.RefuseNulMiddleware",

@@ -7,8 +7,10 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # Everything is served from this origin: no CDN, no inline script (htmx is a local file).
 DEFAULT_CSP = (
@@ -44,6 +46,42 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store, private"
+        return response
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/ every error is JSON ``{"code", "message"}``, whatever answered it: an address
+    the API does not have (Django's 404), a failure (its 500) and, with DEBUG on, the debug
+    pages Django would otherwise show to an API client."""
+
+    CODES = {
+        400: ("bad_request", gettext_lazy("The request could not be read.")),
+        403: ("forbidden", gettext_lazy("Not allowed.")),
+        404: ("not_found", gettext_lazy("Not found.")),
+        405: ("method_not_allowed", gettext_lazy("This method is not allowed here.")),
+        500: ("server_error", gettext_lazy("Something went wrong on our side; try again.")),
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code, message = self.CODES.get(
+                response.status_code, ("error", gettext_lazy("The request failed."))
+            )
+            replaced = JsonResponse(
+                {"code": code, "message": str(message)}, status=response.status_code
+            )
+            for header in ("Allow", "Retry-After"):
+                if header in response:
+                    replaced[header] = response[header]
+            return replaced
         return response
 
 

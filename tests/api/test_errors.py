@@ -81,3 +81,26 @@ def test_the_download_documents_its_bytes_and_checksum(client, db):
     ok = answer["responses"]["200"]
     assert set(ok["content"]) == {"application/pdf", "image/jpeg", "image/png"}
     assert ok["headers"]["X-Checksum-SHA256"]["required"] is True
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_api_errors_are_json_whatever_debug_says(settings, api, monkeypatch, debug):
+    """An address the API does not have, and a failure inside it, answer JSON even with DEBUG
+    on (under `make run`), never Django's HTML pages."""
+    from django.test import Client
+
+    settings.DEBUG = debug
+    missing = api.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+    assert missing.json() == {"code": "not_found", "message": "Tidak ditemukan."}
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("asndigital.personnel.selectors.employee_list", broken)
+    client = Client(HTTP_AUTHORIZATION=api.defaults["HTTP_AUTHORIZATION"])
+    client.raise_request_exception = False
+    failed = client.get("/api/v1/employees")
+    assert failed.status_code == 500 and failed["Content-Type"] == "application/json"
+    assert failed.json()["code"] == "server_error"
+    assert "RuntimeError" not in failed.content.decode()
