@@ -98,7 +98,28 @@ def inspect_file(path: Path, *, original_name: str, allowed: list[str]) -> Inspe
     return Inspected(kind=kind, media_type=MEDIA_TYPES[kind], page_count=pages)
 
 
+# PDF white space (ISO 32000-1, 7.2.2): what may follow the last %%EOF.
+PDF_WHITESPACE = b"\x00\t\n\x0c\r "
+TAIL = 64 * 1024  # how much of the file's end is read to find the last %%EOF
+
+
+def _refuse_appended_data(path: Path) -> None:
+    """Bytes after the PDF's last ``%%EOF`` are not part of the document: a ZIP or another file
+    appended to it would be stored and served as if it were the PDF."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - TAIL))
+        tail = handle.read()
+    end = tail.rfind(b"%%EOF")
+    if (end == -1 and size > TAIL) or (end != -1 and tail[end + 5 :].strip(PDF_WHITESPACE)):
+        refuse(
+            "pdf_appended_data",
+            _("The PDF has something else appended after its end; upload the PDF alone."),
+        )
+
+
 def _inspect_pdf(path: Path) -> int:
+    _refuse_appended_data(path)
     try:
         # No silent repair: a PDF that needs it is damaged or truncated, and the archive would
         # keep something other than what was signed.

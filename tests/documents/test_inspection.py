@@ -13,6 +13,20 @@ def check(tmp_path, content: bytes, name: str, allowed=ALL):
     return inspect_file(path, original_name=name, allowed=allowed)
 
 
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("rahasia.txt", "data yang disembunyikan di belakang PDF")
+    return buffer.getvalue()
+
+
+def test_white_space_after_the_end_of_a_pdf_is_fine(tmp_path):
+    assert check(tmp_path, pdf_bytes(1) + b"\r\n \x00\n", "sk.pdf").page_count == 1
+
+
 def test_good_documents_are_recognised_by_content(tmp_path):
     assert check(tmp_path, pdf_bytes(3), "SK CPNS.pdf").page_count == 3
     assert check(tmp_path, image_bytes("JPEG"), "ijazah.JPEG").media_type == "image/jpeg"
@@ -38,6 +52,8 @@ def test_good_documents_are_recognised_by_content(tmp_path):
         (image_bytes("PNG")[:60], "scan.png", "image_damaged"),
         (image_bytes("JPEG")[:100], "scan.jpg", "image_damaged"),
         (bomb_png(), "bom.png", "image_too_large"),
+        (pdf_bytes() + _zip(), "sk.pdf", "pdf_appended_data"),  # a "polyglot" PDF + ZIP
+        (pdf_bytes() + b"\n<script>alert(1)</script>\n", "sk.pdf", "pdf_appended_data"),
     ],
 )
 def test_hostile_or_broken_files_are_refused_with_their_own_reason(tmp_path, content, name, code):

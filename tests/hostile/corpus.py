@@ -47,6 +47,7 @@ MESSAGES = {
     "pdf_javascript": "PDF ini memuat JavaScript",
     "pdf_launch": "PDF ini memuat aksi",
     "pdf_embedded_files": "PDF ini memuat file sisipan",
+    "pdf_appended_data": "ditempelkan setelah akhir dokumennya",
     "image_too_large": "Gambar ini memiliki terlalu banyak piksel.",
     "image_damaged": "Gambar ini rusak atau tidak lengkap",
     BAD_NAME: "Nama file harus &lt;NIP&gt;_&lt;KODE&gt;.pdf",
@@ -657,14 +658,20 @@ FILES = [
     Hostile(
         "pdf-plus-small-zip",
         lambda: good_pdf() + zip_bytes([("x.js", b"alert(1)")]),
-        "a PDF with a ZIP after its end; served only as a PDF",
+        "a PDF with a ZIP after its end: refused, the archive keeps only documents",
+        "pdf_appended_data",
     ),
-    Hostile("pdf-plus-html", lambda: good_pdf() + HTML, "a PDF and a web page; served as PDF"),
+    Hostile(
+        "pdf-plus-html",
+        lambda: good_pdf() + HTML,
+        "a PDF and a web page after its end",
+        "pdf_appended_data",
+    ),
     Hostile(
         "pdf-plus-big-zip",
         lambda: good_pdf() + zip_bytes([("a.exe", EXE * 200)], compression=zipfile.ZIP_STORED),
         "the ZIP hides where the PDF ends",
-        "pdf_damaged",
+        "pdf_appended_data",
     ),
     Hostile("html-plus-pdf", lambda: HTML + good_pdf(), "a web page first", "unknown_format"),
     Hostile(

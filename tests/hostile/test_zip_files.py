@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from asndigital.documents.models import DocumentVersion
-from tests.hostile.corpus import BY_ID, good_pdf, image, png, zip_bytes
+from tests.hostile.corpus import BY_ID, good_pdf, image, pdf, png, zip_bytes
 from tests.hostile.helpers import NIP, assert_nothing_left, browser, files_under, post_form
 
 NAME = f"{NIP}_sk-cpns.pdf"
@@ -185,7 +185,7 @@ ZIPS = [
             [
                 (f"../../../../etc/{NIP}_sk-cpns.pdf", good_pdf()),
                 (f"/var/www/{NIP}_spmt.pdf", BY_ID["web-link"].content),
-                (f"C:\\Windows\\{NIP}_drh.pdf", BY_ID["pdf-plus-html"].content),
+                (f"C:\\Windows\\{NIP}_drh.pdf", pdf(pages=2)),
             ]
         ),
         "only the base name counts",
