@@ -1,0 +1,56 @@
+"""Text contrast where an outside checker (axe-core) found WCAG 2 AA failures: the header's
+"Masuk" button (white on gold, 1.8:1) and the "menunggu verifikasi" badge (4.4:1). The colours
+are the ones chromium computes for the page as drawn; AA asks 4.5:1 for normal text."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from asndigital.documents import services
+from tests.documents.files import pdf_bytes
+from tests.documents.test_upload import upload
+from tests.factories import EmployeeFactory
+
+CONTRAST = """
+(element) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let node = element, background = "rgba(0, 0, 0, 0)";
+  while (node && /rgba\\(0, 0, 0, 0\\)|transparent/.test(background)) {
+    background = getComputedStyle(node).backgroundColor;
+    node = node.parentElement;
+  }
+  const [a, b] = [lum(rgb(getComputedStyle(element).color)), lum(rgb(background))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_header_button_and_the_waiting_badge_meet_wcag_aa(page, live_server, agency):
+    page.goto(f"{live_server.url}/verifikasi/")
+    button = page.locator("header a.button")
+    assert button.inner_text().strip() == "Masuk"
+    assert button.evaluate(CONTRAST) >= 4.5
+
+    services.load_catalogue()
+    employee = EmployeeFactory(agency=agency)
+    upload(employee.user, employee, pdf_bytes(1))  # waiting for verification
+    signed_in = Client()
+    signed_in.force_login(employee.user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.goto(f"{live_server.url}/pegawai/{employee.pk}/")
+    badge = page.locator(".doc-menunggu").first
+    assert badge.is_visible()
+    assert badge.evaluate(CONTRAST) >= 4.5
