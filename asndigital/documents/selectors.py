@@ -97,12 +97,36 @@ def history(document: Document) -> dict:
     return {"versions": versions, "events": events}
 
 
+# Codes are Crockford base32 (no I, L, O, U): what is read from paper can be typed back. Codes
+# made before are RFC 4648 base32 (A-Z, 2-7) and keep working.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})  # Crockford's decoding rules
+_LEGACY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+
 def normalise_code(code: str) -> str | None:
-    """A verification code as typed or scanned (any case, with or without dashes), or None."""
+    """A verification code as typed or scanned (any case, spaces and dashes anywhere), or None
+    when it cannot be one (24 letters and digits)."""
     cleaned = "".join((code or "").split()).replace("-", "").upper()
-    if len(cleaned) != 24 or not cleaned.isalnum() or set(cleaned) & set("0189"):
+    if len(cleaned) != 24 or not cleaned.isascii() or not cleaned.isalnum():
         return None
     return cleaned
+
+
+def code_candidates(code: str) -> list[str]:
+    """The stored codes a typed code can mean: read with Crockford's rules (O is 0, I and L
+    are 1), and, for codes made before, with 0 read as the letter O."""
+    cleaned = normalise_code(code)
+    if cleaned is None:
+        return []
+    found = []
+    crockford = cleaned.translate(_READ_AS)
+    if set(crockford) <= set(CROCKFORD):
+        found.append(crockford)
+    legacy = cleaned.replace("0", "O")
+    if set(legacy) <= _LEGACY and legacy not in found:
+        found.append(legacy)
+    return found
 
 
 def public_verification(code: str):
@@ -110,14 +134,14 @@ def public_verification(code: str):
     Deliberately unscoped: the code itself is the capability (120 random bits)."""
     from asndigital.documents.models import DocumentVersion
 
-    cleaned = normalise_code(code)
-    if cleaned is None:
+    candidates = code_candidates(code)
+    if not candidates:
         return None
     return (
         DocumentVersion.objects.select_related(
             "document", "document__doc_type", "document__employee"
         )
-        .filter(verification_code=cleaned)
+        .filter(verification_code__in=candidates)
         .first()
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import math
@@ -385,8 +384,13 @@ def _enqueue_thumbnail(version_id) -> None:
 
 
 def new_verification_code() -> str:
-    """120 random bits as 24 base32 characters (A–Z, 2–7): printed on copies, never guessable."""
-    return base64.b32encode(secrets.token_bytes(15)).decode("ascii")
+    """120 random bits as 24 Crockford base32 characters (digits and letters without I, L, O,
+    U, which are read for 1, 1, 0 and V): printed on copies, never guessable, typed back as
+    read."""
+    from asndigital.documents.selectors import CROCKFORD
+
+    number = int.from_bytes(secrets.token_bytes(15), "big")
+    return "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in reversed(range(24)))
 
 
 def _decide(*, actor, document, status: str, kind: str, reason: str = ""):

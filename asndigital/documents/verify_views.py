@@ -40,7 +40,7 @@ def start_view(request):
             return redirect("verification:check", code=cleaned)
         error = _(
             "A verification code has 24 letters and digits, "
-            "for example ABCD-EFGH-JKLM-NPQR-STUV-WXYZ."
+            "for example 7K3M-9QXA-4TZ2-HB8R-C6WD-F1NP."
         )
     return render(request, "documents/verify_start.html", {"code": code, "error": error})
 
@@ -49,12 +49,12 @@ def _destruction_record(code):
     """A destruction record (berita acara) verifies with its own code."""
     from asndigital.records.models import DestructionProposal
 
-    cleaned = selectors.normalise_code(code)
-    if cleaned is None:
+    candidates = selectors.code_candidates(code)
+    if not candidates:
         return None
     # scoping: public: the record is found by its unguessable code, shown to anyone who has it
     proposals = DestructionProposal.objects.select_related("agency")  # scoping: public by code
-    return proposals.filter(verification_code=cleaned).first()
+    return proposals.filter(verification_code__in=candidates).first()
 
 
 @csrf_exempt  # CSRF is checked below, once the hashing upload handler is in place

@@ -1,7 +1,6 @@
 """Online verification: accepted documents get an unguessable code; a public page shows what
 the document is (never its content) and compares a copy by its SHA-256."""
 
-import base64
 import hashlib
 
 import pytest
@@ -47,9 +46,12 @@ def test_accepting_issues_a_random_120_bit_code_and_nothing_before(employee, ver
     services.accept_document(actor=verifier, document=version.document)
     version.refresh_from_db()
     code = version.verification_code
-    assert len(base64.b32decode(code)) == 15 and version.accepted_at is not None
+    crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U to misread
+    assert len(code) == 24 and set(code) <= set(crockford) and version.accepted_at is not None
     codes = {services.new_verification_code() for _ in range(500)}
     assert len(codes) == 500
+    # 120 bits: every one of the 24 characters carries 5, and the first varies too.
+    assert len({c[0] for c in codes}) > 16 and all(set(c) <= set(crockford) for c in codes)
 
 
 def test_a_rejected_document_gets_no_code(employee, verifier):
@@ -69,6 +71,27 @@ def test_the_public_page_shows_what_the_document_is_but_not_who_in_full(client, 
     assert "S*** R***** L******" in html
     assert "Siti" not in html and version.document.employee.nip not in html
     assert "versi berlaku" in html  # accepted, current version
+
+
+def test_a_code_is_found_as_a_person_reads_it_from_paper(client, accepted):
+    """O for 0, I or L for 1, spaces and dashes anywhere, any case."""
+    version, _content = accepted
+    DocumentVersion.objects.filter(pk=version.pk).update(
+        verification_code="0123456789ABCDEFGHJKMNPQ"
+    )
+    as_read = "oi23 4567-89ab cdef-ghjk mnpq".replace("i", "l", 1)
+    assert page(client, as_read).status_code == 200
+    start = client.get(reverse("verification:start"), {"kode": "O1-23" + "456789ABCDEFGHJKMNPQ"})
+    assert start["Location"] == reverse("verification:check", args=["O123456789ABCDEFGHJKMNPQ"])
+    assert client.get(start["Location"]).status_code == 200
+
+
+def test_codes_made_before_keep_working_even_typed_with_a_zero(client, accepted):
+    version, _content = accepted
+    legacy = "ABCDEFGHJKLMNOPQRSTUVWXY"  # RFC 4648 base32, as codes were made before
+    DocumentVersion.objects.filter(pk=version.pk).update(verification_code=legacy)
+    assert page(client, legacy.lower()).status_code == 200
+    assert page(client, legacy.replace("O", "0")).status_code == 200
 
 
 def test_codes_are_read_as_printed_with_dashes_and_any_case(client, accepted):
