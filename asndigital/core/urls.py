@@ -6,4 +6,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("beranda/", views.home, name="home"),
+    path("status/", views.status, name="status"),
 ]

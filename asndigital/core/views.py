@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -37,17 +38,34 @@ def home(request):
     return render(request, "core/home.html")
 
 
-@never_cache
-@require_GET
-def healthz(request):
-    """200 when the database answers, 503 when it does not. No details that help an attacker."""
+def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
+        return False
+    return True
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For machines (load balancers, monitoring): 200 when the database answers, 503 when it
+    does not. No details that help an attacker."""
+    if not _database_answers():
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def status(request):
+    """For people: is the service working, in plain words (the footer's "Status sistem")."""
+    working = _database_answers()
+    context = {"working": working, "checked_at": timezone.now()}
+    if not working:  # the signed-in person lives in the database: shown as anonymous
+        context.update(user=AnonymousUser(), messages=())
+    return render(request, "core/status.html", context, status=200 if working else 503)
 
 
 def bad_request(request, exception):

@@ -23,3 +23,17 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
     assert b"refused" not in response.content  # no internals for whoever probes it
+
+
+@pytest.mark.django_db
+def test_people_get_a_status_page_in_words_machines_keep_the_json(client, monkeypatch):
+    from asndigital.core import views
+
+    landing = client.get("/").content.decode()
+    assert 'href="/status/"' in landing and 'href="/healthz"' not in landing  # the footer
+    page = client.get("/status/")
+    assert page.status_code == 200 and "ASN Digital berjalan normal." in page.content.decode()
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    monkeypatch.setattr(views, "_database_answers", lambda: False)
+    down = client.get("/status/")
+    assert down.status_code == 503 and "sedang tidak dapat digunakan" in down.content.decode()

@@ -148,6 +148,9 @@ def test_the_document_page_shows_the_code_and_qr_to_those_who_may_see_it(
     client.force_login(employee.user)
     html = client.get(reverse("documents:detail", args=[version.document_id])).content.decode()
     assert version.verification_code_display in html and "<svg" in html
+    assert "Kode keaslian" in html  # plain words, not "kode verifikasi"
+    own = client.get(reverse("personnel:employee_detail", args=[employee.pk])).content.decode()
+    assert "Unduh semua dokumen (ZIP)" in own and "BagIt" not in own
     client.force_login(make_staff(Role.AGENCY_ADMIN, other_agency))
     response = client.get(reverse("documents:detail", args=[version.document_id]))
     assert response.status_code == 404

@@ -43,6 +43,7 @@ method route                          on  an em co oA vA rA aA mA uA oB vB rB aB
 # Public pages, and the steps before a session exists
 GET  core:landing                     -   +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
 GET  healthz                          -   +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+GET  core:status                      -   +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
 GET  set_language                     -   +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
 POST set_language                     -   0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
 GET  verification:start               -   +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
