@@ -175,20 +175,88 @@ def _cell_text(value: Any) -> str:
 
 
 def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (row number as a spreadsheet shows it, {canonical column: text}) from CSV or XLSX."""
+    """Yield (row number as a spreadsheet shows it, {canonical column: text}) from CSV or XLSX.
+
+    A CSV file is read whole once before its first row is given: a file that cannot be read
+    to its end (a wrong byte at row 2,000, a broken quote) is refused before anything of it is
+    written, never half imported."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         yield from _read_xlsx(path)
     elif suffix in {".csv", ".txt"}:
-        yield from _read_csv(path)
+        encoding = detect_encoding(path)  # the whole file decoded once
+        _check_csv(path, encoding)  # and parsed once, before any row is used
+        yield from _read_csv(path, encoding)
     else:
         raise ImportFileError(_("Only CSV and XLSX files can be imported."))
 
 
-def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+# What spreadsheet programs write: UTF-8 (with or without a byte-order mark), UTF-16 (Excel's
+# "Unicode text", with or without one) and Windows-1252 (Excel's plain "CSV" on Windows).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def detect_encoding(path: Path) -> str:
+    """The file's text encoding, or ImportFileError naming the problem."""
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(
+            _("The file cannot be opened: %(error)s") % {"error": exc.strerror}
+        ) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        head = data[:4096]
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        if odd > len(head) // 4 and not even:
+            encoding = "utf-16-le"
+        elif even > len(head) // 4 and not odd:
+            encoding = "utf-16-be"
+        else:
+            encoding = "utf-8"
+    try:
+        data.decode(encoding)
+        return encoding
+    except UnicodeDecodeError as error:
+        failed = error
+    line = data[: failed.start].count(b"\n") + 1
+    if encoding == "utf-8" and not _UTF8_SEQUENCE.search(data):
+        try:
+            data.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    raise ImportFileError(
+        _(
+            "The CSV file's text cannot be read at line %(line)d: it is neither UTF-8, UTF-16 "
+            "nor Windows-1252 throughout. Save it again as “CSV UTF-8” and import it again."
+        )
+        % {"line": line}
+    )
+
+
+def _check_csv(path: Path, encoding: str) -> None:
+    """Parse every line (the C reader alone, no rows built): a malformed line anywhere refuses
+    the file before its first row is imported."""
+    with path.open(encoding=encoding, newline="") as handle:
+        delimiter = ";" if (sample := handle.read(8192)).count(";") > sample.count(",") else ","
+        handle.seek(0)
+        try:
+            for _cells in csv.reader(handle, delimiter=delimiter):
+                pass
+        except csv.Error as exc:
+            raise ImportFileError(
+                _("The CSV file is malformed: %(error)s") % {"error": exc}
+            ) from None
+
+
+def _read_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        handle = path.open(encoding=encoding, newline="")
     except OSError as exc:
         raise ImportFileError(
             _("The file cannot be opened: %(error)s") % {"error": exc.strerror}

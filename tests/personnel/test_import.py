@@ -274,9 +274,10 @@ def test_command_refuses_unreadable_files_clearly(tmp_path):
         call_command("import_employees", str(tmp_path / "x.pdf"))
     with pytest.raises(CommandError, match="Only CSV and XLSX"):
         call_command("import_employees", str(tmp_path / "x.pdf"), "--language", "en")
-    (tmp_path / "latin.csv").write_bytes(",".join(HEADER).encode() + b"\n\xff\xfe\n")
-    with pytest.raises(CommandError, match="UTF-8"):
-        call_command("import_employees", str(tmp_path / "latin.csv"), "--language", "en")
+    # 0x81 is neither UTF-8 nor Windows-1252: named with its line, nothing imported.
+    (tmp_path / "broken.csv").write_bytes(",".join(HEADER).encode() + b"\n\x81\x8d\n")
+    with pytest.raises(CommandError, match="line 2: it is neither UTF-8, UTF-16"):
+        call_command("import_employees", str(tmp_path / "broken.csv"), "--language", "en")
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_employees", str(tmp_path / "missing.csv"))
 
@@ -354,3 +355,48 @@ def test_pipelined_import_with_two_writers_lands_every_row_once(tmp_path):
     assert AuditEvent.objects.filter(action="employees.imported").count() == 12  # 299 rows / 25
     again = EmployeeImporter(actor=None, batch_size=25, writers=2).run(numbered)
     assert (again.imported, again.unchanged, again.rejected) == (0, 299, 1)
+
+
+def _csv_text(rows) -> str:
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+ANDRE = [*BUDI[:1], "André Hélène Soeharto", *BUDI[2:]]
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252"]
+)
+def test_the_encodings_spreadsheet_programs_write_are_read(agency, tmp_path, encoding):
+    """UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's "Unicode text") or
+    without, and Windows-1252 (Excel's plain CSV): each name arrives as written."""
+    path = tmp_path / "pegawai.csv"
+    path.write_bytes(_csv_text([ANDRE]).encode(encoding))
+    summary, problems = run_import(path, tmp_path)
+    assert summary.startswith("imported 1") and problems == []
+    assert Employee.objects.get().name == "André Hélène Soeharto"
+
+
+def test_a_file_broken_far_down_imports_nothing_and_names_the_line(agency, tmp_path, settings):
+    """Not UTF-8 after 2,000 good rows: refused whole before the first row is written (with
+    batches of 500, four of them would have been committed before the bad line)."""
+    settings.ASN_IMPORT_BATCH_SIZE = 500
+    rows = []
+    for n in range(2000):
+        row = list(BUDI)
+        row[0] = f"19860926201505{n:04d}"[:18]
+        row[6] = f"p{n}@kota-a.go.id"
+        rows.append(row)
+    good = _csv_text(rows).encode("utf-8")
+    mixed = good + "André,é\n".encode() + b"\xe9t\xe9\n"  # UTF-8, then Latin-1 bytes
+    (tmp_path / "campur.csv").write_bytes(mixed)
+    before = snapshot()
+    with pytest.raises(CommandError, match="baris 2003"):
+        call_command("import_employees", str(tmp_path / "campur.csv"))
+    assert snapshot() == before and not Employee.objects.exists()
