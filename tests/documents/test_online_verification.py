@@ -152,7 +152,7 @@ def test_the_document_page_shows_the_code_and_qr_to_those_who_may_see_it(
     # The fingerprint is there for whoever checks copies, folded away from everyone else.
     technical = html.index("Detail teknis (untuk memeriksa salinan)")
     assert html.rindex("<details", 0, technical) > html.index("<h2>Versi</h2>")
-    assert html.index(version.sha256) > technical and "<th scope=\"col\">SHA-256" not in html
+    assert html.index(version.sha256) > technical and '<th scope="col">SHA-256' not in html
     own = client.get(reverse("personnel:employee_detail", args=[employee.pk])).content.decode()
     assert "Unduh semua dokumen (ZIP)" in own and "BagIt" not in own
     client.force_login(make_staff(Role.AGENCY_ADMIN, other_agency))
