@@ -119,6 +119,29 @@ class RowError(Exception):
     pass
 
 
+class ImportInterrupted(Exception):
+    """The import stopped part-way (the database went away, the file broke off): the batches
+    already written stay (each whole, with its audit event) and ``result`` says which rows they
+    were; running the same file again continues, the stored rows then count as unchanged."""
+
+    def __init__(self, result: ImportResult, cause: BaseException) -> None:
+        self.result = result
+        self.cause = cause
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return _(
+            "The import stopped before the end of the file (%(cause)s). Rows stored, each "
+            "batch whole: %(ranges)s (%(summary)s); nothing of the other rows was written. Run "
+            "the same file again to continue: rows already stored then count as unchanged."
+        ) % {
+            "cause": self.cause.__class__.__name__,
+            "ranges": self.result.stored_rows,
+            "summary": self.result.summary,
+        }
+
+
 @dataclass
 class ImportResult:
     imported: int = 0
@@ -126,6 +149,19 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     warnings: int = 0
+    # (first row, last row) of each batch written, in the order they were committed
+    batches: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def stored_rows(self) -> str:
+        """The rows written, as spreadsheet row ranges ("2-2001, 2002-4001"), merged."""
+        merged: list[list[int]] = []
+        for first, last in sorted(self.batches):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        return ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in merged) or "-"
 
     @property
     def summary(self) -> str:
@@ -544,13 +580,23 @@ class EmployeeImporter:
         return _json_value(value)
 
     def run(self, rows: Iterable[tuple[int, dict[str, str]]]) -> ImportResult:
-        """Validate and write all rows; outside a transaction, writing overlaps validation."""
-        if connection.in_atomic_block or not self.pipelined or connection.vendor != "postgresql":
-            # Inside a caller's transaction the writes must use the caller's connection; and
-            # SQLite has one writer at a time, so threads would only wait for each other.
-            self._validate_all(rows, self._write)
-            return self.result
-        return self._run_pipelined(rows)
+        """Validate and write all rows; outside a transaction, writing overlaps validation.
+        A failure after some batches were written raises ``ImportInterrupted`` saying which."""
+        try:
+            if (
+                connection.in_atomic_block
+                or not self.pipelined
+                or connection.vendor != "postgresql"
+            ):
+                # Inside a caller's transaction the writes must use the caller's connection;
+                # and SQLite has one writer at a time, so threads would only wait for each other.
+                self._validate_all(rows, self._write)
+                return self.result
+            return self._run_pipelined(rows)
+        except Exception as exc:
+            if self.result.batches and not connection.in_atomic_block:
+                raise ImportInterrupted(self.result, exc) from exc
+            raise
 
     def _run_pipelined(self, rows: Iterable[tuple[int, dict[str, str]]]) -> ImportResult:
         """Validate in this thread while writer threads (each its own connection) write batches.
@@ -691,6 +737,7 @@ class EmployeeImporter:
         for number, nip, reason in rejections:
             self._reject(number, nip, reason)
         with self._lock:
+            self.result.batches.append((batch[0].number, batch[-1].number))
             self.result.imported += imported
             self.result.updated += updated
             self.result.unchanged += unchanged

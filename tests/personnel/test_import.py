@@ -400,3 +400,35 @@ def test_a_file_broken_far_down_imports_nothing_and_names_the_line(agency, tmp_p
     with pytest.raises(CommandError, match="baris 2003"):
         call_command("import_employees", str(tmp_path / "campur.csv"))
     assert snapshot() == before and not Employee.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_cut_off_midway_says_which_rows_are_stored_and_a_rerun_continues(
+    agency, tmp_path, monkeypatch
+):
+    """A file that breaks off after its first batch (a damaged workbook, a lost connection):
+    the command names the rows stored, each batch whole, and the same file again finishes it."""
+    from io import StringIO
+
+    from asndigital.personnel.management.commands import import_employees as command
+
+    path = write_csv(tmp_path / "a.csv", [BUDI, SITI])
+
+    def cut_off(file):
+        rows = read_rows(file)
+        yield next(rows)
+        raise OSError("the workbook ends early")
+
+    monkeypatch.setattr(command, "read_rows", cut_off)
+    out = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_employees", str(path), "--batch-size", "1", "--language", "en", stdout=out
+        )
+    assert "Rows stored, each batch whole: 2 (imported 1," in str(refused.value)
+    assert "Run the same file again to continue" in str(refused.value)
+    assert out.getvalue().strip() == "imported 1, updated 0, unchanged 0, rejected 0"
+    assert list(Employee.objects.values_list("name", flat=True)) == ["Budi Santoso"]
+    monkeypatch.undo()
+    summary, _ = run_import(path, tmp_path)
+    assert summary == "imported 1, updated 0, unchanged 1, rejected 0"

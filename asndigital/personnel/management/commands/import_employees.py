@@ -7,7 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from asndigital.core.spreadsheet import spreadsheet_safe
-from asndigital.personnel.importer import ImportFileError, import_employees, read_rows
+from asndigital.personnel.importer import (
+    ImportFileError,
+    ImportInterrupted,
+    import_employees,
+    read_rows,
+)
 
 
 class Command(BaseCommand):
@@ -55,6 +60,9 @@ class Command(BaseCommand):
                 )
             except ImportFileError as exc:
                 raise CommandError(str(exc)) from None
+            except ImportInterrupted as exc:
+                self.stdout.write(exc.result.summary)
+                raise CommandError(exc.message) from None
         self.stdout.write(result.summary)
         if result.rejected and not report:
             self.stderr.write("Some rows were rejected; run again with --report FILE to see why.")
