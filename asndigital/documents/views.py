@@ -173,6 +173,8 @@ def detail_view(request, pk):
         "phase": document_phase(document),
         "holds": active_holds(document.employee, document),
         "can_hold": policies.can_place_hold(request.user, document.employee),
+        "for_owner": document.employee.user_id is not None
+        and document.employee.user_id == request.user.pk,
     }
     if document.current_version.verification_code:
         url = request.build_absolute_uri(

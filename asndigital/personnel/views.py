@@ -86,6 +86,7 @@ def employee_detail(request, pk):
         "phase": dossier_phase(employee),
         "holds": active_holds(employee),
         "can_hold": policies.can_place_hold(request.user, employee),
+        "for_owner": employee.user_id is not None and employee.user_id == request.user.pk,
         "can_transfer": policies.can_transfer(request.user, employee),
         "can_export": policies.can_export_dossier(request.user, employee),
         "transfers": employee.transfers.select_related("from_agency", "to_agency"),

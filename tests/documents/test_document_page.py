@@ -140,3 +140,20 @@ def test_cleanup_keeps_thumbnails_of_versions_and_removes_orphans(employee, docu
     call_command("cleanup_uploads", "--min-age", "0")
     assert (files_in_tmp / version.thumbnail_key).exists()
     assert not (files_in_tmp / orphan).exists()
+
+
+def test_the_employee_reads_how_long_a_document_is_kept_in_plain_words(
+    client, employee, document, make_staff, agency
+):
+    """The owner sees a sentence, not the records officer's vocabulary (phase, disposition);
+    the records staff keep the detailed card with the legal terms."""
+    call_command("load_catalogue")
+    client.force_login(employee.user)
+    html = client.get(reverse("documents:detail", args=[document.pk])).content.decode()
+    assert "Berapa lama dokumen ini disimpan" in html
+    assert "Siklus hidup" not in html and "Musnah" not in html and "Retensi" not in html
+    dossier = client.get(reverse("personnel:employee_detail", args=[employee.pk]))
+    assert "Berapa lama berkas Anda disimpan" in dossier.content.decode()
+    client.force_login(make_staff(Role.RECORDS_OFFICER, agency))
+    html = client.get(reverse("documents:detail", args=[document.pk])).content.decode()
+    assert "Berapa lama dokumen ini disimpan" not in html and "Siklus hidup" in html
