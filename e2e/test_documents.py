@@ -1,4 +1,4 @@
-"""The archive's daily work (DOMAIN.md §5): an operator uploads, the verifier rejects with a
+"""The archive's daily work (docs/domain.md §5): an operator uploads, the verifier rejects with a
 reason, the operator replaces, the verifier accepts; the accepted document is then verifiable
 online by anyone. Bulk upload of <NIP>_<CODE>.pdf files and ZIPs; the missing-documents report
 and its exports."""

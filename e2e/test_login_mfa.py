@@ -1,4 +1,4 @@
-"""Sign-in as DOMAIN.md §4 describes it: the first login activates MFA, then every login needs
+"""Sign-in as docs/domain.md §4 describes it: the first login activates MFA, then every login needs
 password + code; a code from a phone whose clock is off is refused with the hint."""
 
 import time

@@ -1,5 +1,5 @@
-"""Records management: a transfer between agencies (DOMAIN.md §7), and a destruction proposal
-through every step to its berita acara (DOMAIN.md §6), each step by a different person."""
+"""Records management: a transfer between agencies (docs/domain.md §7), and a destruction proposal
+through every step to its berita acara (docs/domain.md §6), each step by a different person."""
 
 import re
 

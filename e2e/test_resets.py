@@ -1,4 +1,4 @@
-"""Resets as DOMAIN.md §4 describes them: Reset Password (Lupa Password) with captcha and an
+"""Resets as docs/domain.md §4 describes them: Reset Password (Lupa Password) with captcha and an
 e-mailed code, Reset MFA by the employee (e-mailed code + password), and by the agency admin.
 The e-mails go through the local SMTP server; the tests read the codes there."""
 

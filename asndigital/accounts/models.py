@@ -13,7 +13,7 @@ from asndigital.core.scoping import AgencyScopedQuerySet
 
 
 class Role(models.TextChoices):
-    """Roles of DOMAIN.md §2; the civil servant (asn) role comes from having an employee record."""
+    """Roles of docs/domain.md §2; the civil servant role comes from having an employee record."""
 
     OPERATOR = "operator", _("Operator")
     VERIFIER = "verifier", _("Verifier")

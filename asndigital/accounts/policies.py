@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # What each role may do with employee records, inside its agency or everywhere when held
 # nationally (docs/security.md has the same table in words). An employee always reads their own
-# record. The auditor reads the audit trail and integrity reports only (DOMAIN.md §2); the
+# record. The auditor reads the audit trail and integrity reports only (docs/domain.md §2); the
 # monitor's work is figures: the missing-documents report names employees with gaps (NIP, name,
 # unit, what is missing) but no personal page, no document and no file (UU PDP: purpose
 # limitation). SERVICE is an API token's own account, narrowed further by the token's scopes.

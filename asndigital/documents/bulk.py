@@ -3,7 +3,7 @@ loose or in a ZIP, each mapped to its employee and type and checked like any upl
 
 Every file gets a row in the result: stored, unknown NIP, unknown code, invalid file (with the
 reason) or duplicate. Running the same batch twice stores nothing twice. A NIP of another agency
-is an unknown NIP: the outcome must not tell which NIPs exist elsewhere (DOMAIN.md §2).
+is an unknown NIP: the outcome must not tell which NIPs exist elsewhere (docs/domain.md §2).
 ZIPs are read entry by entry with limits on entries, sizes and compression ratio (bombs), and
 only the entry's base name counts (no paths, no links).
 """

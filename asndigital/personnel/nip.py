@@ -1,6 +1,6 @@
 """NIP (PNS/CPNS) and NI PPPK: the one validator used by forms, import, admin and API.
 
-Layouts (DOMAIN.md §3), 18 digits, no check digit:
+Layouts (docs/domain.md §3), 18 digits, no check digit:
 - PNS/CPNS: YYYYMMDD birth · YYYYMM first appointment (TMT CPNS) · G sex (1/2) · NNN serial.
 - PPPK:     YYYYMMDD birth · YYYY appointment year · 2 (PPPK marker) · F contract 1–9 · G · NNN.
 Digits 13–14 are 01–12 for PNS and 21–29 for PPPK, which tells the two apart.

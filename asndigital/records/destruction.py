@@ -1,4 +1,4 @@
-"""Destruction, never automatic (DOMAIN.md §6): eligible records → a proposal (Daftar Arsip Usul
+"""Destruction, never automatic (domain.md §6): eligible records → a proposal (Daftar Arsip Usul
 Musnah), frozen when submitted → an appraiser's opinion per item → a national admin's approval
 (each a different person) → the national archive's letter when an item's inactive retention is
 10 years or more → execution, with witnesses, which deletes every version, preview and data key

@@ -193,7 +193,7 @@ class DestructionProposal(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     # The national archive's approval letter, needed when an item's inactive retention is 10
-    # years or more (DOMAIN.md §6; threshold unconfirmed).
+    # years or more (docs/domain.md §6; threshold unconfirmed).
     anri_letter_key = models.CharField(max_length=200, blank=True)
     anri_letter_sha256 = models.CharField(max_length=64, blank=True)
     anri_letter_number = models.CharField(max_length=100, blank=True)

@@ -1,4 +1,4 @@
-"""Signing in: password, then MFA activation or the one-time code (DOMAIN.md §4)."""
+"""Signing in: password, then MFA activation or the one-time code (docs/domain.md §4)."""
 
 import re
 import time

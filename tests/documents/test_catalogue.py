@@ -8,7 +8,7 @@ from asndigital.core.errors import DomainError
 from asndigital.documents import services
 from asndigital.documents.models import DocumentType
 
-# The SIASN reference codes of DOMAIN.md §5.
+# The SIASN reference codes of docs/domain.md §5.
 SIASN = {
     887: "SK PNS",
     888: "SPMT",

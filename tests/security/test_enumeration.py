@@ -1,7 +1,7 @@
 """Account enumeration: nothing a sign-in or reset path answers tells whether an account exists.
 
 For every path (the password step of sign-in, its throttling, the two self-service resets of
-DOMAIN.md §4 with their throttling, API tokens, and the bulk upload's NIP lookup) the answer for
+domain.md §4 with their throttling, API tokens, and the bulk upload's NIP lookup) the answer for
 an existing account and for an unknown one is the same: the same status, the same redirect,
 the same cookies set and the same body once the per-response randomness is masked (CSRF tokens,
 captcha challenges) and the typed name is replaced.

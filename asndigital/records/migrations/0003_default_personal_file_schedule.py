@@ -1,4 +1,4 @@
-"""The default retention schedule row for the personal file (DOMAIN.md §6, Peraturan ANRI
+"""The default retention schedule row for the personal file (docs/domain.md §6, Peraturan ANRI
 22/2017 as an example: national values unconfirmed). National admins edit it."""
 
 from django.db import migrations
