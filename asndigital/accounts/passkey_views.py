@@ -28,13 +28,8 @@ from asndigital.accounts.security_views import (
     _require_reauth,
     change_and_report,
 )
-from asndigital.accounts.views import (
-    FRESH_CODES,
-    PENDING,
-    _complete_login,
-    _pending_user,
-    _wait_message,
-)
+from asndigital.accounts.signin import FRESH_CODES, PENDING, complete_login, pending_user
+from asndigital.accounts.views import _wait_message
 from asndigital.core.errors import DomainError
 
 ENROL_METHOD = "passkey_enrolment"  # the sign-in that ended with adding the required passkey
@@ -69,7 +64,7 @@ def _refusal(reason: str) -> str:
 @require_POST
 def login_options_view(request):
     """Options for navigator.credentials.get() for the person who gave their password."""
-    user = _pending_user(request)
+    user = pending_user(request)
     if user is None or not passkeys.has_passkey(user):
         return JsonResponse({"error": _("Please sign in again.")}, status=403)
     wait, _dirty = throttle.check(*_code_throttles(request, user))
@@ -82,7 +77,7 @@ def login_options_view(request):
 @require_POST
 def login_passkey_view(request):
     """The passkey's answer: the second factor, counted in the code throttles when refused."""
-    user = _pending_user(request)
+    user = pending_user(request)
     if user is None:
         messages.info(request, _("Please sign in again."))
         return redirect("accounts:login")
@@ -102,7 +97,7 @@ def login_passkey_view(request):
         by_address.failure()
         messages.error(request, _refusal(result.reason))
         return redirect("accounts:code")
-    return redirect(_complete_login(request, user, "passkey", dirty))
+    return redirect(complete_login(request, user, "passkey", dirty))
 
 
 def _add_from_form(request, user) -> bool:
@@ -123,7 +118,7 @@ def _add_from_form(request, user) -> bool:
 
 
 def _enrolling_user(request):
-    user = _pending_user(request)
+    user = pending_user(request)
     if user is None or not request.session.get(PENDING, {}).get("factor"):
         return None
     return user
@@ -137,7 +132,7 @@ def enrol_view(request):
         messages.info(request, _("Please sign in again."))
         return redirect("accounts:login")
     if request.method == "POST" and _add_from_form(request, user):
-        target = _complete_login(request, user, ENROL_METHOD)
+        target = complete_login(request, user, ENROL_METHOD)
         fresh = request.session.get(FRESH_CODES)
         if fresh:  # activated an app just before: its recovery codes are shown first
             request.session[FRESH_CODES] = {**fresh, "next": target}

@@ -16,8 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from asndigital.accounts import mfa, services, throttle
 from asndigital.accounts.forms import PasswordChangeForm, PasswordUpgradeForm
-
-MUST_CHANGE = "asn_must_change_password"
+from asndigital.accounts.signin import MUST_CHANGE
 
 
 def _apply(request, form, reason: str) -> bool:

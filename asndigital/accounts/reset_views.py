@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from asndigital.accounts import challenges, mfa, services, throttle
+from asndigital.accounts import challenges, services, throttle
 from asndigital.accounts.forms import (
     PasswordResetConfirmForm,
     ResetEmailForm,
@@ -32,7 +32,6 @@ from asndigital.accounts.forms import (
 )
 from asndigital.accounts.models import EmailChallenge, User
 from asndigital.core.captcha import allow_captcha_worker
-from asndigital.core.mail import queue_email
 
 STATE_SECONDS = 30 * 60
 
@@ -145,23 +144,9 @@ def _finish_mfa_reset(request, user: User | None, form, ip: str) -> bool:
     if user is None:
         User().set_password(password)  # the same hashing work as for a real account
         return False
-    if not user.check_password(password):
-        challenges.spend_try(user=user, purpose=MFA.purpose, ip=ip)  # counts like a wrong code
+    code = form.cleaned_data["code"]
+    if not services.reset_own_mfa(user=user, password=password, code=code, ip=ip):
         return False
-    if not challenges.redeem(user=user, purpose=MFA.purpose, code=form.cleaned_data["code"], ip=ip):
-        return False
-    mfa.reset_mfa(actor=user, user=user, reason="self-service", ip=ip)
-    employee = getattr(user, "employee", None)
-    queue_email(
-        to=user.registered_email,
-        template="accounts/email/mfa_reset",
-        context={
-            "name": employee.display_name if employee else user.username,
-            "username": user.username,
-            "self_service": True,
-        },
-        language=user.language,
-    )
     messages.success(
         request,
         _(

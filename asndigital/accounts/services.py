@@ -11,6 +11,7 @@ from asndigital.accounts import policies, throttle
 from asndigital.accounts.models import (
     AGENCY_ONLY_ROLES,
     NATIONAL_ONLY_ROLES,
+    EmailChallenge,
     Role,
     RoleAssignment,
     User,
@@ -133,3 +134,64 @@ def remember_language(*, user: User, language: str) -> None:
     if language in dict(settings.LANGUAGES) and user.language != language:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
+
+
+# Civil servants' accounts come with their employee record from the SIASN import, in bulk: the
+# importer hands the rows here (it writes employees, accounts are this app's).
+EMPLOYEE_ACCOUNT_COLUMNS = (
+    "id",
+    "password",
+    "is_superuser",
+    "username",
+    "full_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "language",
+    "date_joined",
+    "session_epoch",
+)
+
+
+def insert_employee_accounts(rows: list[tuple]) -> None:
+    """Insert accounts for new employees (``EMPLOYEE_ACCOUNT_COLUMNS``, unusable passwords);
+    inside the caller's transaction, whose audit event covers them."""
+    from asndigital.core.bulk import insert_rows
+
+    insert_rows(User, EMPLOYEE_ACCOUNT_COLUMNS, rows)
+
+
+def set_accounts_active(*, user_ids: list, active: bool) -> None:
+    """Enable or disable accounts whose employee left or came back (the import's status);
+    inside the caller's transaction, whose audit event records the status change."""
+    if user_ids:
+        User.objects.filter(pk__in=user_ids).update(is_active=active)
+
+
+@transaction.atomic
+def reset_own_mfa(*, user: User, password: str, code: str, ip: str = "") -> bool:
+    """The self-service MFA reset's last step, all or nothing: the account's password and the
+    e-mailed code together clear every authenticator, passkey and recovery code, end the
+    sessions and tell the registered address. False (nothing cleared) when either is wrong; a
+    wrong password spends one of the code's tries, like a wrong code."""
+    from asndigital.accounts import challenges, mfa
+
+    purpose = EmailChallenge.Purpose.MFA_RESET
+    if not user.check_password(password):
+        challenges.spend_try(user=user, purpose=purpose, ip=ip)
+        return False
+    if not challenges.redeem(user=user, purpose=purpose, code=code, ip=ip):
+        return False
+    mfa.reset_mfa(actor=user, user=user, reason="self-service", ip=ip)
+    employee = getattr(user, "employee", None)
+    queue_email(
+        to=user.registered_email,
+        template="accounts/email/mfa_reset",
+        context={
+            "name": employee.display_name if employee else user.username,
+            "username": user.username,
+            "self_service": True,
+        },
+        language=user.language,
+    )
+    return True

@@ -7,19 +7,15 @@ password is not signed in and can reach nothing but these pages, help and logout
 from __future__ import annotations
 
 import base64
-import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -28,16 +24,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from asndigital.accounts import known_browser, mfa, passkeys, policies, throttle
 from asndigital.accounts.forms import ActivationForm, CodeForm, LoginForm
 from asndigital.accounts.models import User
-from asndigital.audit.services import record
+from asndigital.accounts.signin import (
+    ACTIVATION,
+    FRESH_CODES,
+    after_second_factor,
+    password_ok,
+    password_wrong,
+    pending_user,
+)
 from asndigital.core.captcha import CAPTCHA_CSP
 from asndigital.core.crypto import SealError, seal, unseal
 from asndigital.core.errors import DomainError
-
-PENDING = "asn_login_pending"  # {"user": id, "at": time, "next": url}: the password was right
-ACTIVATION = "asn_activation_secret"  # the secret being activated, sealed
-FRESH_CODES = "asn_fresh_recovery_codes"  # shown once after activation
-BACKEND = "django.contrib.auth.backends.ModelBackend"
-MUST_CHANGE = "asn_must_change_password"  # see password_views
 
 CLOCK_HINT = gettext_lazy(
     "The code is not right. Most often the phone's clock is off: set date and time to "
@@ -63,86 +60,6 @@ def _wait_message(seconds: int) -> str:
     return _("Too many attempts. Try again in %(s)d seconds.") % {"s": seconds}
 
 
-def _safe_next(request, url: str) -> str:
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
-        return url
-    return reverse(settings.LOGIN_REDIRECT_URL)
-
-
-def _pending_user(request) -> User | None:
-    pending = request.session.get(PENDING)
-    if not pending or time.time() - pending.get("at", 0) > settings.ASN_LOGIN_PENDING_SECONDS:
-        return None
-    return User.objects.filter(pk=pending["user"], is_active=True).first()
-
-
-def _meets_policy(password: str, user: User) -> bool:
-    try:
-        validate_password(password, user)
-    except ValidationError:
-        return False
-    return True
-
-
-def _complete_login(request, user: User, method: str, dirty=()) -> str:
-    """Sign in for real (new session key) and say where to go; ``dirty``: throttles to clear.
-    The browser becomes a known browser for the account, whose failures are forgotten."""
-    pending = request.session.get(PENDING, {})
-    target = pending.get("next", "")
-    login(request, user, backend=BACKEND)
-    if pending.get("weak"):
-        request.session[MUST_CHANGE] = True
-    for key in (PENDING, ACTIVATION):
-        request.session.pop(key, None)
-    request.session["asn_started"] = request.session["asn_seen"] = int(time.time())
-    for spent in dirty:
-        if spent.scope != "ip":  # an address's count is not one person's to clear
-            spent.reset()
-    ip = throttle.client_ip(request)
-    throttle.forget_failures(username=user.username)
-    known_browser.remember(request, user)
-    record(user, "login.succeeded", user, method=method, ip=ip)
-    return _safe_next(request, target)
-
-
-def after_second_factor(request, user, method: str, dirty=()) -> str:
-    """Where to go once the code (or activation) was right: the sign-in completes, unless the
-    person's role must use a passkey and they have none yet: then they add one first."""
-    if policies.must_use_passkey(user) and not passkeys.has_passkey(user):
-        for spent in dirty:
-            if spent.scope != "ip":
-                spent.reset()
-        pending = request.session[PENDING]
-        pending["factor"] = method
-        request.session[PENDING] = pending
-        return reverse("accounts:passkey_enrol")
-    return _complete_login(request, user, method, dirty)
-
-
-def _password_ok(request, form: LoginForm, user: User, ip: str):
-    """The right password: on to the second factor (Django's login() waits for it)."""
-    request.session.cycle_key()
-    request.session[PENDING] = {
-        "user": str(user.pk),
-        "at": time.time(),
-        "next": request.POST.get("next", "") or request.GET.get("next", ""),
-        # Judged now, while the password is at hand: a weak one must be replaced
-        # right after the full sign-in ("Reset Password Lemah").
-        "weak": not _meets_policy(form.cleaned_data["password"], user),
-    }
-    record(user, "login.password_ok", user, ip=ip)
-    return redirect("accounts:code" if mfa.has_second_factor(user) else "accounts:activate")
-
-
-def _password_wrong(form: LoginForm, attempt: throttle.SignInAttempt, trusted: bool) -> None:
-    """Count the failure and say so, the same way whether or not the account exists."""
-    known = User.objects.filter(username=attempt.username).first()
-    record(None, "login.failed", known, reason="password", ip=attempt.ip)
-    for limit in attempt.failed(trusted):  # once per limit reached, not per attempt
-        record(None, "login.throttled", known, limit=limit, ip=attempt.ip)
-    form.add_error(None, _("The NIP/username or password is wrong, or the account cannot sign in."))
-
-
 @never_cache
 @sensitive_post_parameters("password")
 def login_view(request):
@@ -164,8 +81,8 @@ def login_view(request):
         elif verdict is throttle.Verdict.OPEN or form.captcha_solved():
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is not None:
-                return _password_ok(request, form, user, ip)
-            _password_wrong(form, attempt, trusted)
+                return password_ok(request, form, user, ip)
+            password_wrong(form, attempt, trusted)
             verdict, _trusted = attempt.judge()  # what the next attempt will need
         if verdict is throttle.Verdict.CAPTCHA:
             form.ask_captcha()
@@ -180,7 +97,7 @@ def login_view(request):
 @never_cache
 def code_view(request):
     """The second step: a code from the app, or one of the recovery codes."""
-    user = _pending_user(request)
+    user = pending_user(request)
     if user is None:
         messages.info(request, _("Please sign in again."))
         return redirect("accounts:login")
@@ -308,7 +225,7 @@ def try_activate(request, user: User, secret: bytes, form):
 @never_cache
 def activate_view(request):
     """First sign-in: scan the QR code, type the first code and a device name."""
-    user = _pending_user(request)
+    user = pending_user(request)
     if user is None:
         messages.info(request, _("Please sign in again."))
         return redirect("accounts:login")

@@ -28,6 +28,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from asndigital.accounts import services as accounts
 from asndigital.accounts.models import User
 from asndigital.audit.services import record
 from asndigital.core.bulk import insert_rows
@@ -500,19 +501,6 @@ class RowValidator:
 
 ReportFn = Callable[[int, str, str], None]
 
-_USER_COLUMNS = (
-    "id",
-    "password",
-    "is_superuser",
-    "username",
-    "full_name",
-    "email",
-    "is_active",
-    "is_staff",
-    "language",
-    "date_joined",
-    "session_epoch",
-)
 _EMPLOYEE_COLUMNS = (
     "id",
     "nip",
@@ -836,7 +824,7 @@ class EmployeeImporter:
                 unchanged += 1
 
         if new_employees:
-            insert_rows(User, _USER_COLUMNS, new_users)
+            accounts.insert_employee_accounts(new_users)
             insert_rows(Employee, _EMPLOYEE_COLUMNS, new_employees)
             insert_rows(EmployeeStatusEvent, _STATUS_COLUMNS, new_events)
         if updates:
@@ -884,10 +872,8 @@ class EmployeeImporter:
         insert_rows(EmployeeChange, _CHANGE_COLUMNS, change_rows)
         if event_rows:
             insert_rows(EmployeeStatusEvent, _STATUS_COLUMNS, event_rows)
-        if deactivate:
-            User.objects.filter(pk__in=deactivate).update(is_active=False)
-        if activate:
-            User.objects.filter(pk__in=activate).update(is_active=True)
+        accounts.set_accounts_active(user_ids=deactivate, active=False)
+        accounts.set_accounts_active(user_ids=activate, active=True)
 
 
 def import_employees(

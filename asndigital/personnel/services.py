@@ -104,3 +104,22 @@ def correct_registered_email(*, actor, employee: Employee, email: str, reason: s
     # The addresses themselves stay out of the audit data: the change row keeps them.
     record(actor, "employee.email_corrected", employee, reason=reason.strip())
     return employee
+
+
+def move_employee(*, actor, employee: Employee, to_agency: Agency, source: str) -> Agency:
+    """Put a locked employee under another agency (no unit there yet) and keep what changed;
+    inside the caller's transaction (a transfer), whose audit event records the move. The
+    agency it came from."""
+    from_agency = employee.agency
+    old_unit = employee.unit.code if employee.unit_id else ""
+    employee.agency = to_agency
+    employee.unit = None
+    employee.updated_at = timezone.now()
+    employee.save(update_fields=["agency", "unit", "updated_at"])
+    EmployeeChange.objects.create(
+        employee=employee,
+        source=source,
+        actor=actor,
+        changes={"agency": [from_agency.code, to_agency.code], "unit": [old_unit, ""]},
+    )
+    return from_agency

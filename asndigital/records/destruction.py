@@ -23,7 +23,8 @@ from asndigital.accounts import policies
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
 from asndigital.documents import storage
-from asndigital.documents.models import Document, DocumentVersion
+from asndigital.documents.models import Document
+from asndigital.documents.services import destroy_document
 from asndigital.records import lifecycle
 from asndigital.records.models import (
     DestructionItem,
@@ -264,32 +265,10 @@ def _execute_item(actor, item_id: int) -> None:
         elif lifecycle.is_held(document):
             item.outcome = DestructionItem.Outcome.HELD
         else:
-            hashes = []
-            for version in DocumentVersion.objects.select_for_update().filter(document=document):
-                hashes.append(
-                    {"version": version.number, "sha256": version.sha256, "size": version.size}
-                )
-                if version.destroyed_at is None:
-                    # Deleting twice is harmless: a crash here leaves the rows as they were,
-                    # and the rerun deletes again.
-                    storage.delete(version.storage_key, destruction=True)
-                    storage.delete(version.thumbnail_key, destruction=True)
-                    version.sealed_key = None
-                    version.destroyed_at = now
-                    version.save(update_fields=["sealed_key", "destroyed_at"])
-            document.status = Document.Status.DESTROYED
-            document.updated_at = now
-            document.save(update_fields=["status", "updated_at"])
-            document.events.create(kind="destroyed", actor=actor, reason=str(item.proposal_id))
-            item.outcome = DestructionItem.Outcome.DESTROYED
-            item.hashes = hashes
-            record(
-                actor,
-                "document.destroyed",
-                document,
-                proposal=item.proposal_id,
-                versions=len(hashes),
+            item.hashes = destroy_document(
+                actor=actor, document=document, proposal_id=item.proposal_id, now=now
             )
+            item.outcome = DestructionItem.Outcome.DESTROYED
         item.executed_at = now
         item.save(update_fields=["outcome", "hashes", "executed_at"])
 

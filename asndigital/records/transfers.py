@@ -18,7 +18,8 @@ from asndigital.accounts import policies
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
 from asndigital.documents.models import DocumentType
-from asndigital.personnel.models import Agency, Employee, EmployeeChange
+from asndigital.personnel.models import Agency, Employee
+from asndigital.personnel.services import move_employee
 from asndigital.records.models import Transfer
 
 SK_CODE = "sk-pindah-instansi"
@@ -64,17 +65,7 @@ def transfer_employee(
             metadata=metadata,
             source=source,
         )
-        old_unit = employee.unit.code if employee.unit_id else ""
-        employee.agency = to_agency
-        employee.unit = None
-        employee.updated_at = timezone.now()
-        employee.save(update_fields=["agency", "unit", "updated_at"])
-        EmployeeChange.objects.create(
-            employee=employee,
-            source="transfer",
-            actor=actor,
-            changes={"agency": [from_agency.code, to_agency.code], "unit": [old_unit, ""]},
-        )
+        move_employee(actor=actor, employee=employee, to_agency=to_agency, source="transfer")
         transfer = Transfer.objects.create(
             employee=employee,
             from_agency=from_agency,

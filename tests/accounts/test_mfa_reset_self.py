@@ -168,3 +168,31 @@ def test_a_new_request_voids_the_old_code_and_keeps_the_wrong_count(
     assert not challenges.redeem(user=employee.user, purpose="mfa_reset", code=old)
     # that was the third wrong entry: the new code is void too
     assert not challenges.redeem(user=employee.user, purpose="mfa_reset", code=new)
+
+
+def test_a_reset_that_fails_halfway_clears_nothing_and_leaves_the_code_usable(
+    client, employee, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The code, the devices, the passkeys and the sessions change together or not at all: a
+    failure after the authenticators were deleted puts them back and keeps the code open."""
+    from asndigital.accounts import passkeys
+
+    request_code(client, employee.nip, "budi@kota-a.go.id", django_capture_on_commit_callbacks)
+    code = sent_code()
+    epoch = employee.user.session_epoch
+
+    def broken(user):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(passkeys, "remove_all", broken)
+    client.raise_request_exception = False
+    response = client.post(CONFIRM, {"code": code, "password": PASSWORD})
+    assert response.status_code == 500
+    assert AuthenticatorDevice.objects.filter(user=employee.user).exists()
+    employee.user.refresh_from_db()
+    assert employee.user.session_epoch == epoch
+    assert not AuditEvent.objects.filter(action="mfa.reset").exists()
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CONFIRM, {"code": code, "password": PASSWORD})
+    assert not AuthenticatorDevice.objects.filter(user=employee.user).exists()

@@ -297,17 +297,17 @@ def test_a_row_the_database_refuses_is_rejected_alone_and_the_rest_of_its_batch_
     """Validation should catch everything; if the database still refuses a row, only it fails."""
     from django.db import IntegrityError
 
-    from asndigital.personnel import importer
+    from asndigital.accounts import services as accounts
 
-    real_insert = importer.insert_rows
+    real_insert = accounts.insert_employee_accounts
 
-    def refuse_budi(model, columns, rows):
+    def refuse_budi(rows):
         rows = list(rows)
-        if model is User and any(r[3] == "198609262015051001" for r in rows):
+        if any(r[3] == "198609262015051001" for r in rows):
             raise IntegrityError("simulated")
-        return real_insert(model, columns, rows)
+        return real_insert(rows)
 
-    monkeypatch.setattr(importer, "insert_rows", refuse_budi)
+    monkeypatch.setattr(accounts, "insert_employee_accounts", refuse_budi)
     summary, problems = run_import(
         write_csv(tmp_path / "a.csv", [SITI, BUDI]), tmp_path, "--language", "en"
     )
