@@ -14,7 +14,6 @@ from ninja.responses import Status
 
 from asndigital.api.core import error, errors, needs_scope
 from asndigital.audit import reads
-from asndigital.audit.services import record
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import reading, selectors, services, storage
 from asndigital.documents.models import DocumentType
@@ -187,7 +186,6 @@ def download(request, document_id: UUID, number: int):
             "reported to the archive's administrators; the file was not sent."
         )
         return error(request, 500, "damaged", message)
-    record(request.auth, "document.downloaded", document, version=str(version.pk), api=True)
     response = FileResponse(
         stream,
         content_type=version.media_type,

@@ -32,7 +32,9 @@ class Damaged(Exception):
 
 
 def open_checked(*, actor, document, version, action: str, **data):
-    """The version's plain bytes to stream, its first block already checked; raises Damaged."""
+    """The version's plain bytes to stream, its first block already checked, and the read
+    recorded (``action`` with ``data``, whoever reads: a file that leaves the archive is always
+    recorded, the owner's own downloads too); raises Damaged."""
     try:
         stream = storage.open_version(version.storage_key, data_key=version.data_key())
     except FileNotFoundError:
@@ -45,7 +47,14 @@ def open_checked(*, actor, document, version, action: str, **data):
     except encryption.DecryptionError:
         stream.close()
         _damaged(actor, document, version, action, "mismatch", data)
+    record(actor, action, document, version=str(version.pk), **data)
     return _Guarded(stream, lambda: _damaged(actor, document, version, action, "mismatch", data))
+
+
+def open_preview(*, actor, document, version, **data):
+    """The version's first-page thumbnail to stream, the preview recorded."""
+    record(actor, "document.previewed", document, version=str(version.pk), **data)
+    return storage.open_version(version.thumbnail_key, data_key=version.data_key())
 
 
 def _damaged(actor, document, version, action: str, outcome: str, data: dict) -> None:

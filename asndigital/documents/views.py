@@ -205,8 +205,6 @@ def _labelled_metadata(document) -> list[tuple[str, object]]:
 @login_required
 def thumbnail_view(request, pk, version_id):
     """A version's first-page preview; recorded in the audit trail like any view."""
-    from asndigital.audit.services import record
-    from asndigital.documents import storage
 
     try:
         document = document_selectors.get_document(user=request.user, pk=pk)
@@ -220,17 +218,13 @@ def thumbnail_view(request, pk, version_id):
     ):
         raise Http404
     version.document = document
-    record(
-        request.user,
-        "document.previewed",
-        document,
-        version=str(version.pk),
+    stream = reading.open_preview(
+        actor=request.user,
+        document=document,
+        version=version,
         purpose=reads.purpose(request, document.employee),
     )
-    response = FileResponse(
-        storage.open_version(version.thumbnail_key, data_key=version.data_key()),
-        content_type="image/png",
-    )
+    response = FileResponse(stream, content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -241,7 +235,6 @@ def thumbnail_view(request, pk, version_id):
 def file_view(request, pk, version_id, disposition):
     """Stream a version's bytes (memory does not grow with the file), recorded in the audit
     trail; ``inline`` for the browser's viewer, ``attachment`` to download."""
-    from asndigital.audit.services import record
     from asndigital.documents import storage
 
     try:
@@ -257,13 +250,15 @@ def file_view(request, pk, version_id, disposition):
     why = reads.purpose(request, document.employee)
     try:
         stream = reading.open_checked(
-            actor=request.user, document=document, version=version, action=action, purpose=why
+            actor=request.user,
+            document=document,
+            version=version,
+            action=action,
+            number=version.number,
+            purpose=why,
         )
     except reading.Damaged:
         return render(request, "documents/damaged.html", {"document": document}, status=500)
-    record(
-        request.user, action, document, version=str(version.pk), number=version.number, purpose=why
-    )
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
         version.media_type
     ]

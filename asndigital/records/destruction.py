@@ -336,3 +336,9 @@ def destruction_record_pdf(proposal) -> bytes:
         for entry in item.hashes:
             lines.append(f"     versi {entry['version']}: SHA-256 {entry['sha256']}")
     return text_pdf("BERITA ACARA PEMUSNAHAN ARSIP", lines)
+
+
+def open_record(*, actor, proposal: DestructionProposal):
+    """The berita acara PDF to stream, its download recorded."""
+    record(actor, "destruction.record_downloaded", proposal)
+    return storage.open_version(proposal.record_key)

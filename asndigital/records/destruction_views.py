@@ -10,9 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from asndigital.accounts import policies
-from asndigital.audit.services import record
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.documents import storage
 from asndigital.personnel.models import Agency
 from asndigital.records import destruction
 from asndigital.records.models import DestructionItem, DestructionProposal
@@ -141,9 +139,8 @@ def record_view(request, pk):
     proposal = _proposal(request, pk)
     if not proposal.record_key:
         raise Http404
-    record(request.user, "destruction.record_downloaded", proposal)
     response = FileResponse(
-        storage.open_version(proposal.record_key),
+        destruction.open_record(actor=request.user, proposal=proposal),
         content_type="application/pdf",
         as_attachment=True,
         filename=f"berita-acara-pemusnahan-{proposal.pk}.pdf",

@@ -46,7 +46,7 @@ def _ensure_demo_password(user: User) -> bool:
     if user.has_usable_password():
         return False
     user.set_password(DEMO_PASSWORD)
-    user.save(update_fields=["password"])
+    user.save(update_fields=["password"])  # owner: the demo password, here alone on purpose
     record(None, "account.demo_password_set", user)
     return True
 
