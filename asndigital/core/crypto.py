@@ -76,3 +76,14 @@ def unseal(sealed: bytes, *, context: str) -> bytes:
 def new_key() -> str:
     """A fresh key for ASN_SECRETS_KEYS (``python -c 'from ...crypto import new_key'``)."""
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+def resealed(rows, context):
+    """For each ``(pk, sealed)`` of ``rows`` not sealed with the current key: ``(pk, old, new)``,
+    ``new`` the same secret sealed with the current key (``context(pk)`` as at sealing). The
+    owners of the rows write them (``rotate_keys``)."""
+    current = current_key_id()
+    for pk, sealed in rows:
+        old = bytes(sealed)
+        if old[0] != current:
+            yield pk, old, seal(unseal(old, context=context(pk)), context=context(pk))

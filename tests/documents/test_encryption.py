@@ -11,6 +11,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from asndigital.audit.models import AuditEvent
 from asndigital.core import crypto
 from asndigital.documents import encryption, services, storage
 from tests.documents.files import pdf_bytes
@@ -125,6 +126,8 @@ def test_rotating_the_master_key_reseals_data_keys_and_files_stay_readable(
     out = io.StringIO()
     call_command("rotate_keys", stdout=out)
     assert "1 document keys" in out.getvalue()
+    resealed = AuditEvent.objects.get(action="keys.resealed")
+    assert resealed.data["count"] == 1 and resealed.data["key"] == 2
     fresh_keyring(new)  # the old key is gone
     version.refresh_from_db()
     with storage.open_version(version.storage_key, data_key=version.data_key()) as handle:

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
+from asndigital.accounts import mfa
 from asndigital.core import crypto
+from asndigital.documents import services as document_services
 
 
 class Command(BaseCommand):
@@ -12,28 +13,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        from asndigital.accounts.models import AuthenticatorDevice
-        from asndigital.documents.models import DocumentVersion
-
         current = crypto.current_key_id()
-        counts = {"authenticators": 0, "document keys": 0}
-        jobs = [
-            ("authenticators", AuthenticatorDevice, lambda pk: f"totp:{pk}"),
-            ("document keys", DocumentVersion, lambda pk: f"document-data-key:{pk}"),
-        ]
-        for label, model, context in jobs:
-            rows = model.objects.exclude(sealed_key=None).values_list("pk", "sealed_key")
-            for pk, sealed in rows.iterator(chunk_size=1000):
-                sealed = bytes(sealed)
-                if sealed[0] == current:
-                    continue
-                plain = crypto.unseal(sealed, context=context(pk))
-                with transaction.atomic():
-                    model.objects.filter(pk=pk, sealed_key=sealed).update(
-                        sealed_key=crypto.seal(plain, context=context(pk))
-                    )
-                counts[label] += 1
+        authenticators = mfa.reseal_secrets()
+        keys = document_services.reseal_data_keys()
         self.stdout.write(
-            f"re-sealed with key {current}: "
-            + ", ".join(f"{n} {label}" for label, n in counts.items())
+            f"re-sealed with key {current}: {authenticators} authenticators, {keys} document keys"
         )
