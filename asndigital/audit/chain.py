@@ -623,7 +623,7 @@ def _seals(report: Report, last_position: int, key) -> None:
 
 
 def _verify(public_key, extra_checkpoints, *, workers: int) -> Report:
-    from asndigital.audit import signing
+    from asndigital.audit import reads, signing
 
     report = Report()
     key = public_key or signing.private_key().public_key()
@@ -669,4 +669,5 @@ def _verify(public_key, extra_checkpoints, *, workers: int) -> Report:
                 "ago are not sealed into the chain"
             )
         _projection(report)
+        reads.check_subjects(report)
     return report

@@ -135,3 +135,50 @@ def test_each_read_records_why_and_the_employee_sees_it(client, people, make_sta
     history = client.get(HISTORY).content.decode()
     assert "untuk: bantuan akun (MFA, e-mail terdaftar)" in history
     assert "untuk: verifikasi dokumen" in history
+
+
+def test_the_rows_saying_whom_an_export_included_are_checked_against_the_sealed_event(
+    client, people, agency
+):
+    """An insider with the database (triggers dropped) who removes someone from an export, adds
+    someone to it, or hangs rows on an event that never claimed any, is found by verify_audit."""
+    from asndigital.audit import chain, guard
+
+    client.force_login(people["admin"])
+    client.get(reverse("personnel:missing_report"), {"agency": agency.pk, "export": "csv"})
+    chain.seal()
+    assert chain.verify().intact
+    event = AuditEvent.objects.get(action="report.exported")
+    row = ReadSubject.objects.filter(event_id=event.pk).first()
+    outsider = EmployeeFactory(name="Tidak Diekspor")
+    other_event = AuditEvent.objects.exclude(pk=event.pk).first()
+
+    def problems():
+        return [p for p in chain.verify().problems if "recorded read(s) of many" in p]
+
+    with guard.maintenance():
+        ReadSubject.objects.filter(pk=row.pk).delete()
+    assert problems()
+    with guard.maintenance():
+        ReadSubject.objects.create(event_id=event.pk, employee_id=row.employee_id)
+    assert not problems()
+    with guard.maintenance():
+        ReadSubject.objects.create(event_id=event.pk, employee_id=outsider.pk)
+    assert problems()
+    with guard.maintenance():
+        ReadSubject.objects.filter(employee_id=outsider.pk).delete()
+        ReadSubject.objects.create(event_id=other_event.pk, employee_id=outsider.pk)
+    assert problems()
+
+
+def test_every_read_of_many_uses_an_action_verify_audit_checks():
+    import ast
+
+    from tests.audit.test_actions import ROOT, recorded_actions
+
+    used = set()
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "many":
+                used |= recorded_actions(ast.unparse(node))
+    assert used and used <= set(reads.MANY_ACTIONS), used - set(reads.MANY_ACTIONS)
