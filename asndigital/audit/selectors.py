@@ -48,7 +48,7 @@ def search(
     """Events matching the filters, newest first (keyset: ``before_id`` for the next page)."""
     from asndigital.personnel.models import Employee
 
-    events = visible_events(user).select_related("actor")
+    events = visible_events(user).select_related("actor__employee")
     if actor:
         # The actor's id first, then a constant: PostgreSQL reads (actor_id, id) newest first
         # in each month (a join on the username made it read all of a busy actor's events).

@@ -37,7 +37,9 @@ def dossier(employee: Employee):
     rejections = DocumentEvent.objects.filter(kind="rejected").order_by("-at", "-id")
     return (
         Document.objects.filter(employee=employee)
-        .select_related("doc_type", "current_version", "current_version__uploaded_by")
+        .select_related(
+            "employee", "doc_type", "current_version", "current_version__uploaded_by__employee"
+        )
         .prefetch_related(Prefetch("events", queryset=rejections, to_attr="rejections"))
         .order_by("doc_type__group", "doc_type__sort_order", "created_at")
     )
@@ -86,12 +88,12 @@ def history(document: Document) -> dict:
 
     versions = list(
         DocumentVersion.objects.filter(document=document)
-        .select_related("uploaded_by")
+        .select_related("uploaded_by__employee")
         .order_by("-number")
     )
     events = list(
         DocumentEvent.objects.filter(document=document)
-        .select_related("actor", "version")
+        .select_related("actor__employee", "version")
         .order_by("-at", "-id")
     )
     return {"versions": versions, "events": events}

@@ -29,7 +29,7 @@ def api(agency, make_staff):
     [
         ("put", "/api/v1/employees", "GET"),
         ("delete", "/api/v1/catalogue", "GET"),
-        ("get", f"/api/v1/documents/{uuid.uuid4()}/accept", "POST"),
+        ("get", f"/api/v1/documents/{uuid.UUID(int=7)}/accept", "POST"),
         ("patch", "/api/v1/employees/199001012015031001/documents", "GET, POST"),
     ],
 )
