@@ -8,11 +8,12 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads
+.PHONY: help setup run test test-fast lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
 	@echo "make test     set up and run the whole test suite"
+	@echo "make test-fast  the quick inner loop: parallel, no browser, S3 or multi-process tests"
 	@echo "make lint     ruff check and format check"
 	@echo "make bench    run the benchmarks in bench/ (slow, not part of the tests)"
 
@@ -40,6 +41,12 @@ run: setup
 
 test: $(VENV)/.installed messages browser s3-server
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The inner loop while developing: the suite in two parallel workers (pytest-xdist), without
+# the browser, the Ceph S3 server and the multi-process tests. `make test` remains the whole check.
+test-fast: $(VENV)/.installed messages
+	$(VENV)/bin/pytest -n 2 -p no:cacheprovider --ignore=tests/browser --ignore=tests/s3 \
+	  --ignore=tests/multiprocess $(PYTEST_ARGS)
 
 # End-to-end suite (not part of `make test`): a throw-away server, chromium, a local SMTP server.
 e2e: $(VENV)/.installed messages browser

@@ -15,7 +15,7 @@ from asndigital.personnel.models import DEPARTED_STATUSES
 from asndigital.personnel.nip import format_nip
 
 CHUNK = 2000
-_RANK = {"ditolak": 1, "menunggu": 2, "diterima": 3}
+_RANK = {Document.Status.REJECTED: 1, Document.Status.WAITING: 2, Document.Status.ACCEPTED: 3}
 
 
 @dataclass

@@ -57,7 +57,8 @@ def mandatory_types(employment_type: str):
     ]
 
 
-STATE_ORDER = {"missing": 0, "ditolak": 1, "menunggu": 2, "diterima": 3}
+Status = Document.Status
+STATE_ORDER = {"missing": 0, Status.REJECTED: 1, Status.WAITING: 2, Status.ACCEPTED: 3}
 
 
 def checklist(employee: Employee) -> dict:
@@ -73,7 +74,7 @@ def checklist(employee: Employee) -> dict:
         state = best.status if best is not None else "missing"
         reason = best.rejections[0].reason if best is not None and best.rejections else ""
         rows.append({"type": doc_type, "state": state, "reason": reason})
-    accepted = sum(1 for row in rows if row["state"] == "diterima")
+    accepted = sum(1 for row in rows if row["state"] == Status.ACCEPTED)
     return {
         "rows": rows,
         "accepted": accepted,

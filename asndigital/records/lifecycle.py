@@ -11,6 +11,7 @@ from itertools import pairwise
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asndigital.documents.models import Document
 from asndigital.personnel.models import EmployeeStatus
 from asndigital.records.models import LegalHold, RetentionSchedule
 
@@ -129,7 +130,7 @@ def document_phase(
     shares the dossier's phase. A hold on the document or its dossier wins."""
     today = today or timezone.localdate()
     schedules = schedules if schedules is not None else _schedules()
-    if document.status == "dimusnahkan":
+    if document.status == Document.Status.DESTROYED:
         return Phase("destroyed", schedules.get(document.doc_type.code))
     if check_holds and is_held(document):
         return Phase("on_hold", schedules.get(document.doc_type.code))
