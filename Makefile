@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -73,6 +73,12 @@ s3-server:
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) tools/typecheck.py
+
+# The type checker alone (also part of lint): services, selectors, policies, against a baseline
+# that only shrinks (tools/typecheck.py).
+typecheck: $(VENV)/.installed
+	$(PY) tools/typecheck.py
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

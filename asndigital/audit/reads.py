@@ -98,7 +98,8 @@ def check_subjects(report) -> None:
     rows = ReadSubject.objects.order_by("event_id", "employee_id").values_list(
         "event_id", "employee_id"
     )
-    current, ids = None, []
+    current: int | None = None
+    ids: list[str] = []
 
     def close():
         if current is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -68,7 +68,7 @@ def search(
     if since:
         events = events.filter(occurred_at__gte=_day_start(since))
     if until:
-        events = events.filter(occurred_at__lt=_day_start(until) + timezone.timedelta(days=1))
+        events = events.filter(occurred_at__lt=_day_start(until) + timedelta(days=1))
     if (since or until) and not (actor or nip or action):
         # Dates alone: newest first by time, read from the end of the range in the
         # (occurred_at, id) index (by id, a week early in a month read the month's key back

@@ -42,7 +42,9 @@ OPEN = (
 )
 
 
-def eligible_documents(agency, *, today: date | None = None) -> list[tuple[Document, object]]:
+def eligible_documents(
+    agency, *, today: date | None = None
+) -> list[tuple[Document, lifecycle.Phase]]:
     """The agency's documents whose retention has run out with the disposition Musnah, not
     under a hold, not destroyed, and not already in an open proposal: (document, phase)."""
     today = today or timezone.localdate()
@@ -93,6 +95,7 @@ def create_proposal(*, actor, agency, title: str) -> DestructionProposal:
             proposal=proposal, document=document, inactive_years=phase.schedule.inactive_years
         )
         for document, phase in eligible
+        if phase.schedule is not None  # always: only a schedule makes a record eligible
     )
     record(actor, "destruction.proposed", proposal, items=len(eligible), agency=agency.code)
     return proposal

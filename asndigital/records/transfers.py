@@ -8,7 +8,7 @@ agency loses the whole dossier and the new one gains it at the moment of commit.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -44,7 +44,7 @@ def transfer_employee(
         raise DomainError(_("Transfers between agencies are done by national admins."))
     if to_agency.pk == employee.agency_id:
         raise DomainError(_("The employee already belongs to that agency."), code="same")
-    if effective_on > timezone.localdate() + timezone.timedelta(days=366):
+    if effective_on > timezone.localdate() + timedelta(days=366):
         raise DomainError(_("The effective date is too far ahead."), code="date")
     doc_type = DocumentType.objects.get(code=SK_CODE)
     with transaction.atomic():
