@@ -8,8 +8,8 @@ from django.urls import reverse
 from asndigital.accounts import mfa
 from asndigital.accounts.models import AuthenticatorDevice, RecoveryCode, Role
 from asndigital.audit.models import AuditEvent
-from tests.accounts.test_security import enrol
 from tests.factories import EmployeeFactory, grant
+from tests.helpers import enrol
 
 
 @pytest.fixture

@@ -11,13 +11,16 @@ from django.urls import reverse
 from asndigital.accounts import mfa
 from asndigital.accounts.models import AuthenticatorDevice, RecoveryCode
 from asndigital.audit.models import AuditEvent
-from tests.accounts.test_mfa_reset_self import solved_captcha
 from tests.factories import EmployeeFactory
-
-LOGIN = reverse("accounts:login")
-CODE = reverse("accounts:code")
-ACTIVATE = reverse("accounts:activate")
-PASSWORD = "Kata-sandi-uji-123"
+from tests.helpers import (
+    ACTIVATE,
+    CODE,
+    LOGIN,
+    PASSWORD,
+    activate,
+    authenticated,
+    wrong_password,
+)
 
 
 @pytest.fixture
@@ -26,21 +29,6 @@ def civil_servant(agency):
     employee.user.set_password(PASSWORD)
     employee.user.save()
     return employee
-
-
-def authenticated(client) -> bool:
-    return "_auth_user_id" in client.session
-
-
-def activate(client, user, name="HP Samsung saya"):
-    """Password, activation with a code computed by pyotp from the key shown on the page."""
-    response = client.post(LOGIN, {"username": user.username, "password": PASSWORD})
-    assert response["Location"] == ACTIVATE
-    page = client.get(ACTIVATE).content.decode()
-    key = re.search(r'id="secret-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
-    totp = pyotp.TOTP(key)
-    response = client.post(ACTIVATE, {"code": totp.now(), "name": name})
-    return totp, response
 
 
 def password_step(client, user):
@@ -200,19 +188,6 @@ def test_authenticator_locks_after_consecutive_wrong_codes(client, enrolled):
     assert "BKPSDM" in response.content.decode()
     assert AuthenticatorDevice.objects.get(user=user).locked_at is not None
     assert AuditEvent.objects.filter(action="mfa.device_locked").count() == 1
-
-
-def wrong_password(client, username: str, times: int = 1, page: str = ""):
-    """Type a wrong password ``times`` times, solving the captcha whenever the last page shows
-    one (as a person, or a patient robot, would); the last response."""
-    response = None
-    for _ in range(times):
-        form = {"username": username, "password": "salah-sekali-123"}
-        if "altcha-widget" in page:
-            form["captcha"] = solved_captcha(page)
-        response = client.post(LOGIN, form)
-        page = response.content.decode()
-    return response
 
 
 @override_settings(ASN_THROTTLE_CAPTCHA_AFTER=2, ASN_THROTTLE_ACCOUNT_LIMIT=4)

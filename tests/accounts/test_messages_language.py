@@ -17,9 +17,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.accounts.test_mfa_reset_self import solved_captcha
-from tests.accounts.test_security import enrol
 from tests.factories import EmployeeFactory
+from tests.helpers import enrol, solved_captcha
 
 PASSWORD = "Kata-sandi-uji-123"
 # Text that is the same in both languages on purpose: names of things and people.

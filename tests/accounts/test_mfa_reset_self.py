@@ -1,11 +1,7 @@
 """Self-service Reset MFA: NIP + captcha, registered e-mail, e-mailed code + password."""
 
-import base64
-import html
-import json
 import re
 
-import altcha
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -13,30 +9,13 @@ from django.urls import reverse
 from asndigital.accounts import challenges
 from asndigital.accounts.models import AuthenticatorDevice, EmailChallenge
 from asndigital.audit.models import AuditEvent
-from tests.accounts.test_security import enrol
 from tests.factories import EmployeeFactory
+from tests.helpers import enrol, solved_captcha
 
 START = reverse("accounts:mfa_reset")
 EMAIL = reverse("accounts:mfa_reset_email")
 CONFIRM = reverse("accounts:mfa_reset_confirm")
 PASSWORD = "Kata-sandi-uji-123"
-
-
-def solved_captcha(page: str) -> str:
-    """Solve the proof-of-work the page carries, as the browser widget would."""
-    raw = re.search(r'challengejson="([^"]+)"', page).group(1)
-    challenge = json.loads(html.unescape(raw))
-    solution = altcha.solve_challenge(
-        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["max_number"]
-    )
-    payload = {
-        "algorithm": challenge["algorithm"],
-        "challenge": challenge["challenge"],
-        "number": solution.number,
-        "salt": challenge["salt"],
-        "signature": challenge["signature"],
-    }
-    return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
 @pytest.fixture

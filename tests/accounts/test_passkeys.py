@@ -12,11 +12,10 @@ from asndigital.accounts import mfa, passkeys, policies
 from asndigital.accounts.models import Passkey, Role
 from asndigital.audit.models import AuditEvent
 from asndigital.core.errors import DomainError
-from tests.accounts.test_mfa import enrol
 from tests.factories import EmployeeFactory, UserFactory, grant
+from tests.helpers import ORIGIN, enrol
+from tests.helpers import add_passkey as add
 from tests.softkey import SoftAuthenticator
-
-ORIGIN = "http://localhost:8000"
 
 
 def actions() -> list[str]:
@@ -25,17 +24,6 @@ def actions() -> list[str]:
 
 def data_of(action: str) -> dict:
     return json.loads(AuditEvent.objects.filter(action=action).latest("occurred_at").canonical)
-
-
-def add(user, session=None, key=None, name="Laptop kantor"):
-    """A passkey made by a software authenticator, through the services."""
-    session = {} if session is None else session
-    key = key or SoftAuthenticator(ORIGIN)
-    options = passkeys.registration_options(user=user, session=session)
-    passkey = passkeys.add_passkey(
-        user=user, session=session, credential=key.create(options), name=name
-    )
-    return passkey, key
 
 
 def sign_in(user, key, session=None, **answer):
@@ -347,7 +335,7 @@ def passkey_step(client, key, **answer):
 
 
 def totp_code():
-    from tests.accounts.test_mfa import code_at
+    from tests.helpers import code_at
 
     return code_at(time.time())
 
@@ -464,7 +452,7 @@ def test_a_refused_enrolment_does_not_sign_in(client, admin):
 def test_first_activation_of_someone_who_must_use_a_passkey_ends_with_the_recovery_codes(
     client, admin
 ):
-    from tests.accounts.test_login import activate
+    from tests.helpers import activate
 
     _totp, response = activate(client, admin)
     assert response["Location"] == ENROL and not signed_in(client)

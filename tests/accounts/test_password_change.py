@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from asndigital.audit.models import AuditEvent
-from tests.accounts.test_security import TOTP, enrol
 from tests.factories import EmployeeFactory
+from tests.helpers import TOTP, enrol
 
 NEW = "kuda lumping makan sate"
 STRONG = "Tujuh-Kata-Acak-Di-Pagi"

@@ -10,9 +10,8 @@ from django.urls import reverse
 
 from asndigital.accounts.models import AuthenticatorDevice
 from asndigital.audit.models import AuditEvent
-from tests.accounts.test_mfa_reset_self import solved_captcha
-from tests.accounts.test_security import enrol
 from tests.factories import EmployeeFactory
+from tests.helpers import enrol, solved_captcha
 
 START = reverse("accounts:password_reset")
 EMAIL = reverse("accounts:password_reset_email")

@@ -1,6 +1,5 @@
 """Account security: devices, recovery codes, re-authentication, sessions."""
 
-import base64
 import re
 import time
 
@@ -12,20 +11,11 @@ from django.urls import reverse
 from asndigital.accounts import mfa
 from asndigital.accounts.models import AuthenticatorDevice
 from asndigital.audit.models import AuditEvent
-from asndigital.core.crypto import seal
 from tests.factories import UserFactory
+from tests.helpers import TOTP, enrol
 
-SECRET = b"abcdefghijklmnopqrst"
-TOTP = pyotp.TOTP(base64.b32encode(SECRET).decode())
 PASSWORD = "Kata-sandi-uji-123"
 SECURITY = reverse("accounts:security")
-
-
-def enrol(user, name="HP lama"):
-    device = AuthenticatorDevice(user=user, name=name)
-    device.sealed_key = seal(SECRET, context=f"totp:{device.pk}")
-    device.save()
-    return device
 
 
 @pytest.fixture

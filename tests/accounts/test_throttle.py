@@ -18,10 +18,17 @@ from django.urls import reverse
 from asndigital.accounts import known_browser, services
 from asndigital.accounts.models import AuthenticatorDevice
 from asndigital.audit.models import AuditEvent
-from tests.accounts.test_login import CODE, LOGIN, PASSWORD, authenticated, wrong_password
-from tests.accounts.test_mfa_reset_self import solved_captcha
-from tests.accounts.test_security import TOTP, enrol
 from tests.factories import EmployeeFactory, UserFactory
+from tests.helpers import (
+    CODE,
+    LOGIN,
+    PASSWORD,
+    TOTP,
+    authenticated,
+    enrol,
+    solved_captcha,
+    wrong_password,
+)
 from tests.security.conftest import masked
 
 pytestmark = pytest.mark.django_db

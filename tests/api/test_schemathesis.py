@@ -42,9 +42,7 @@ from asndigital.accounts.models import Role
 from asndigital.documents import services as documents
 from asndigital.personnel.models import EmploymentType
 from asndigital.wsgi import application
-from tests.accounts.test_security import enrol
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import (
     READ_SCOPES,
     WRITE_SCOPES,
@@ -54,6 +52,7 @@ from tests.factories import (
     UserFactory,
     grant,
 )
+from tests.helpers import enrol, upload
 
 # Generated requests per operation, after the coverage phase's (which do not count here). With
 # five callers, the whole file takes about a minute on 2 cores; more finds more, slowly.

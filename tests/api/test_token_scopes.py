@@ -13,8 +13,8 @@ from asndigital.audit.models import AuditEvent
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import services as documents
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory, grant
+from tests.helpers import upload
 
 pytestmark = pytest.mark.django_db
 

@@ -3,38 +3,14 @@ auditors and, for reads of personal data, for the employee. Reads the code, runs
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 from django.utils import translation
 
 from asndigital.audit import actions
 from asndigital.audit.selectors import ACCESS_ACTIONS
+from tests.helpers import ROOT, recorded_actions
 
-ROOT = Path(__file__).resolve().parents[2] / "asndigital"
-RECORDERS = {"record", "one", "many", "open_checked", "_damaged"}
 # ``document.{kind}``: the transitions of documents/services.py
 DOCUMENT_KINDS = ("uploaded", "replaced", "accepted", "rejected")
-
-
-def recorded_actions(source: str) -> set[str]:
-    """Literal actions passed to the recorders (second argument, or ``action=``)."""
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        if name not in RECORDERS:
-            continue
-        candidates = [node.args[1]] if len(node.args) >= 2 else []
-        candidates += [kw.value for kw in node.keywords if kw.arg == "action"]
-        for value in candidates:
-            if isinstance(value, ast.IfExp):
-                candidates += [value.body, value.orelse]
-            elif isinstance(value, ast.Constant) and isinstance(value.value, str):
-                found.add(value.value)
-    return found
 
 
 def test_every_recorded_action_is_in_the_registry():

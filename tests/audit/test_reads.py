@@ -14,8 +14,8 @@ from asndigital.audit.models import AuditEvent, ReadSubject
 from asndigital.documents import services
 from asndigital.personnel.models import Employee
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 HISTORY = reverse("audit:my_access")
 
@@ -174,7 +174,7 @@ def test_the_rows_saying_whom_an_export_included_are_checked_against_the_sealed_
 def test_every_read_of_many_uses_an_action_verify_audit_checks():
     import ast
 
-    from tests.audit.test_actions import ROOT, recorded_actions
+    from tests.helpers import ROOT, recorded_actions
 
     used = set()
     for path in ROOT.rglob("*.py"):

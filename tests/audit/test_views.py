@@ -7,8 +7,8 @@ from asndigital.accounts.models import Role
 from asndigital.audit.services import record
 from asndigital.documents import services
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 
 @pytest.fixture

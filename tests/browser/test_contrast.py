@@ -8,8 +8,8 @@ from django.test import Client
 
 from asndigital.documents import services
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 CONTRAST = """
 (element) => {

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import serialization
 
 from asndigital.accounts.models import Passkey
 from asndigital.audit.models import AuditEvent
-from tests.accounts.test_mfa import SECRET, enrol
-from tests.accounts.test_passkeys import add
 from tests.factories import EmployeeFactory
+from tests.helpers import SECRET, enrol
+from tests.helpers import add_passkey as add
 
 PASSWORD = "Kata-sandi-uji-123"
 TOTP = pyotp.TOTP(base64.b32encode(SECRET).decode())

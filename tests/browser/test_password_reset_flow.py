@@ -5,8 +5,8 @@ import re
 import pytest
 from django.core import mail
 
-from tests.accounts.test_security import enrol
 from tests.factories import EmployeeFactory
+from tests.helpers import enrol
 
 NEW = "kuda lumping makan sate"
 

@@ -18,10 +18,9 @@ from asndigital.accounts import mfa
 from asndigital.accounts.models import AuthenticatorDevice
 from asndigital.core.crypto import unseal
 from tests.factories import EmployeeFactory
+from tests.helpers import DESKTOP, PHONE
 
 PASSWORD = "Kata-sandi-uji-123"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 SHOWN_PX = 220  # the CSS size of the QR code in site.css
 
 

@@ -13,10 +13,9 @@ from PIL import Image
 from asndigital.accounts.models import Role
 from asndigital.documents import services
 from asndigital.documents.models import DocumentVersion
-from tests.browser.test_qr_codes import DESKTOP, PHONE
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import DESKTOP, PHONE, upload
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from asndigital.audit import reads
 from asndigital.documents import services
 from asndigital.records import services as records_services
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import META, upload
 from tests.factories import EmployeeFactory, UnitFactory
+from tests.helpers import META, upload
 
 
 def queries(client, url, **params) -> int:

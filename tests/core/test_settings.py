@@ -1,48 +1,10 @@
 """The settings posture: production refuses unsafe configuration; check --deploy is clean."""
 
-import base64
-import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_manage(*args, **env):
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ASN_", "SECRET_KEY", "DEBUG", "DATABASE_URL", "DJANGO_ALLOW"))
-    }
-    base.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def production_env(**extra):
-    env = {
-        "ASN_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "asndigital.example.go.id",
-        "ASN_WEBAUTHN_RP_ID": "asndigital.example.go.id",
-        "ASN_WEBAUTHN_ORIGINS": "https://asndigital.example.go.id",
-        "DATABASE_URL": "sqlite:///:memory:",
-        "ASN_SECRETS_KEYS": "1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "ASN_AUDIT_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-    }
-    env.update(extra)
-    return env
+from tests.helpers import production_env, run_manage
 
 
 def test_check_deploy_is_clean_with_production_settings():

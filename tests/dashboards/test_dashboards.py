@@ -8,10 +8,9 @@ from asndigital.accounts.models import Role
 from asndigital.dashboards import figures
 from asndigital.dashboards.models import AgencyFigures
 from asndigital.documents import services as documents
-from tests.accounts.test_mfa import enrol
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import enrol, upload
 
 pytestmark = pytest.mark.django_db
 IJAZAH = {"jenjang": "S1", "institusi": "UI", "tahun": "2010"}

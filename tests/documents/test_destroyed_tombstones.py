@@ -16,8 +16,8 @@ from asndigital.personnel.models import Employee
 from asndigital.records import destruction
 from asndigital.records.models import RetentionSchedule
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from asndigital.audit.models import AuditEvent
 from asndigital.documents import services, storage
 from asndigital.documents.models import DocumentVersion
 from tests.documents.files import image_bytes, pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 META = {"meta_nomor_sk": "813/2015", "meta_tanggal_sk": "02-03-2015", "meta_tmt": "01-03-2015"}
 

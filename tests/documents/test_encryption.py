@@ -15,8 +15,8 @@ from asndigital.audit.models import AuditEvent
 from asndigital.core import crypto
 from asndigital.documents import encryption, services, storage
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 SMALL = 64  # a small chunk size makes multi-chunk files cheap to test
 

@@ -12,8 +12,8 @@ from asndigital.accounts.models import Role
 from asndigital.documents import selectors, services
 from asndigital.documents.models import DocumentVersion
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 
 @pytest.fixture

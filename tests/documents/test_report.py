@@ -12,8 +12,8 @@ from asndigital.documents import services
 from asndigital.documents.report import gaps
 from asndigital.personnel.models import Employee, EmployeeStatus
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory, UnitFactory
+from tests.helpers import upload
 
 URL = reverse("personnel:missing_report")
 

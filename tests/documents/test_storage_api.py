@@ -13,8 +13,8 @@ from asndigital.core.errors import DomainError
 from asndigital.documents import services, storage
 from asndigital.documents.models import DocumentVersion
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 
 @pytest.fixture

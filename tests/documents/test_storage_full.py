@@ -15,8 +15,8 @@ from asndigital.core.errors import DomainError
 from asndigital.documents import storage
 from asndigital.documents.models import Document, DocumentVersion
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import META, stored_files, upload
 from tests.factories import WRITE_SCOPES, EmployeeFactory
+from tests.helpers import META, stored_files, upload
 
 
 @pytest.fixture

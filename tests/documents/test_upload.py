@@ -13,8 +13,7 @@ from asndigital.documents import services, storage
 from asndigital.documents.models import Document, DocumentType, DocumentVersion
 from tests.documents.files import image_bytes, pdf_bytes
 from tests.factories import EmployeeFactory
-
-META = {"nomor_sk": "813/KEP-12/2015", "tanggal_sk": "02-03-2015", "tmt": "01-03-2015"}
+from tests.helpers import META, stored_files, upload
 
 
 @pytest.fixture
@@ -25,26 +24,6 @@ def catalogue(db):
 @pytest.fixture
 def employee(agency, catalogue):
     return EmployeeFactory(agency=agency)
-
-
-def upload(
-    actor, employee, content=None, name="SK CPNS.pdf", code="sk-cpns", meta=META, document=None
-):
-    content = pdf_bytes() if content is None else content
-    return services.upload_document(
-        actor=actor,
-        employee=employee,
-        doc_type=DocumentType.objects.get(code=code),
-        chunks=iter([content[i : i + 100] for i in range(0, len(content), 100)]),
-        original_name=name,
-        metadata=meta,
-        source="digital",
-        document=document,
-    )
-
-
-def stored_files(root):
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
 def test_an_employee_uploads_to_their_own_dossier(employee, files_in_tmp):

@@ -9,8 +9,8 @@ from django.db import OperationalError
 
 from asndigital.documents import services
 from asndigital.documents.models import DocumentVersion
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from asndigital.accounts.models import Role
 from asndigital.audit.models import AuditEvent
 from asndigital.documents.models import Document
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 
 @pytest.fixture

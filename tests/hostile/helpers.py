@@ -1,6 +1,7 @@
 """Uploading the way browsers and API clients do, and checking that nothing was left behind."""
 
 import hashlib
+import json
 from uuid import uuid4
 
 from django.test import Client
@@ -95,3 +96,12 @@ def upload_page(world, doc_type: str, filename: str, content: bytes, **meta):
 
 def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def api_upload(world, doc_type, filename, content, *, nip=NIP, **fields):
+    body, content_type = multipart(
+        {"type": doc_type, "metadata": json.dumps(META[doc_type]), "source": "scan", **fields},
+        [("file", filename, content)],
+    )
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {world.token}")
+    return api.post(f"/api/v1/employees/{nip}/documents", body, content_type=content_type)

@@ -1,23 +1,11 @@
 """Every file of the corpus through the API's upload (a service account's token): a JSON answer
 with a stable code and a message in Indonesian, never a 500, and nothing left behind."""
 
-import json
-
 import pytest
-from django.test import Client
 
 from asndigital.documents.models import DocumentVersion
 from tests.hostile.corpus import BAD_REQUEST, FILES, MESSAGES, NO_FILE, STORED
-from tests.hostile.helpers import META, NIP, assert_nothing_left, files_under, multipart, sha256
-
-
-def api_upload(world, doc_type, filename, content, *, nip=NIP, **fields):
-    body, content_type = multipart(
-        {"type": doc_type, "metadata": json.dumps(META[doc_type]), "source": "scan", **fields},
-        [("file", filename, content)],
-    )
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {world.token}")
-    return api.post(f"/api/v1/employees/{nip}/documents", body, content_type=content_type)
+from tests.hostile.helpers import api_upload, assert_nothing_left, files_under, sha256
 
 
 @pytest.mark.parametrize("entry", FILES, ids=lambda entry: entry.id)

@@ -20,12 +20,12 @@ from tests.hostile.helpers import (
     CSRF_SECRET,
     META,
     NIP,
+    api_upload,
     assert_nothing_left,
     browser,
     post_form,
     upload_page,
 )
-from tests.hostile.test_api_upload import api_upload
 
 TOO_LONG = "Pastikan nilai ini mengandung paling banyak 200 karakter"
 NOT_VALID = "Nomor SK tidak valid."

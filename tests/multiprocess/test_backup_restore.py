@@ -17,8 +17,8 @@ from django.db import connection
 from asndigital.audit.services import make_checkpoint
 from asndigital.documents import services as documents
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)

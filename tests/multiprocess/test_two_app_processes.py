@@ -19,9 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.accounts.test_mfa import code_at, enrol
-from tests.accounts.test_mfa_reset_self import solved_captcha
 from tests.factories import UserFactory
+from tests.helpers import code_at, enrol, solved_captcha
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Kata-sandi-uji-123"

@@ -14,8 +14,8 @@ from asndigital.documents import services as documents
 from asndigital.documents.models import DocumentVersion
 from asndigital.records.bagit import check_bag, export_dossier, import_dossier
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 pytestmark = pytest.mark.django_db
 IJAZAH = {"jenjang": "S1", "institusi": "UI", "tahun": "2010"}

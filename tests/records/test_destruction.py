@@ -20,8 +20,8 @@ from asndigital.documents.models import Document, DocumentVersion
 from asndigital.records import destruction, services
 from asndigital.records.models import DestructionItem, DestructionProposal, RetentionSchedule
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 pytestmark = pytest.mark.django_db
 IJAZAH = {"jenjang": "S1", "institusi": "UI", "tahun": "2005"}

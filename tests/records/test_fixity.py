@@ -10,8 +10,8 @@ from asndigital.audit.models import AuditEvent
 from asndigital.documents import services
 from asndigital.records.models import FixityCheck, FixityRun
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 IJAZAH = {"jenjang": "S1", "institusi": "Universitas Indonesia", "tahun": "2015"}
 

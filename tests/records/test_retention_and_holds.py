@@ -13,8 +13,8 @@ from asndigital.documents import services as documents
 from asndigital.records import lifecycle, services
 from asndigital.records.models import LegalHold, RetentionSchedule
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 pytestmark = pytest.mark.django_db
 

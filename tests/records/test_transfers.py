@@ -15,8 +15,8 @@ from asndigital.personnel.models import EmployeeChange
 from asndigital.records.models import Transfer
 from asndigital.records.transfers import transfer_employee
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 pytestmark = pytest.mark.django_db
 SK = {"nomor_sk": "821/45/BKN/2026", "tanggal_sk": "2026-10-01"}

@@ -17,8 +17,8 @@ from asndigital.documents import storage
 from asndigital.records import destruction, services
 from asndigital.records.models import RetentionSchedule
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 pytestmark = pytest.mark.django_db
 

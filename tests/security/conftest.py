@@ -33,11 +33,9 @@ from asndigital.documents import storage
 from asndigital.records import destruction
 from asndigital.records import services as records
 from asndigital.records.models import FixityRun, RetentionSchedule
-from tests.accounts.test_passkeys import add as add_passkey
-from tests.accounts.test_security import enrol
 from tests.documents.files import pdf_bytes
-from tests.documents.test_upload import upload
 from tests.factories import AgencyFactory, EmployeeFactory, UnitFactory, UserFactory, grant
+from tests.helpers import add_passkey, enrol, upload
 
 PASSWORD = "Kata-sandi-uji-123"  # every factory-made user's password
 # The CSRF secret every matrix client carries as its cookie and sends back (32 characters).

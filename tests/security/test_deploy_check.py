@@ -13,7 +13,7 @@ import secrets
 
 import pytest
 
-from tests.core.test_settings import run_manage
+from tests.helpers import run_manage
 
 
 def documented_production(tmp_path, **extra) -> dict[str, str]:

@@ -28,10 +28,9 @@ from django.urls import reverse
 
 from asndigital.accounts import tokens
 from asndigital.accounts.models import ApiToken, Role
-from tests.accounts.test_mfa_reset_self import solved_captcha
-from tests.accounts.test_security import enrol
 from tests.documents.files import pdf_bytes
 from tests.factories import READ_SCOPES, EmployeeFactory, UserFactory, grant
+from tests.helpers import enrol, solved_captcha
 from tests.security.conftest import PASSWORD, masked
 
 pytestmark = pytest.mark.django_db

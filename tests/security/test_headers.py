@@ -9,7 +9,7 @@ import textwrap
 import pytest
 from django.urls import reverse
 
-from tests.core.test_settings import production_env, run_manage
+from tests.helpers import production_env, run_manage
 from tests.security.conftest import client_for, perform
 
 HOST = "asndigital.example.go.id"
