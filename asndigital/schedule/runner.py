@@ -11,13 +11,20 @@ import threading
 import time
 from datetime import datetime
 
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connection, connections
 from django.utils import timezone
 
 from asndigital.schedule import jobs, services
 from asndigital.schedule.models import ScheduledJob
 
 logger = logging.getLogger("asndigital.schedule")
+
+
+def _drop_broken_connections() -> None:
+    """Close this thread's connections that broke or aged (a database restart between two
+    jobs); never the one a caller's transaction is using (it would close it: a test, say)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def _heartbeat(name: str, token: str, stop: threading.Event) -> None:
@@ -56,7 +63,7 @@ def run_claimed(job: jobs.Job, token: str) -> bool:
         pulse.join()
     seconds = time.monotonic() - started
     try:
-        close_old_connections()  # the job may have left a broken connection behind
+        _drop_broken_connections()  # the job may have left a broken connection behind
         kept = services.finish(job.name, token, succeeded=succeeded, result=result, error=error)
     except DatabaseError:
         logger.exception("scheduled job %s: its outcome could not be recorded", job.name)
@@ -115,7 +122,7 @@ class Scheduler:
     def look(self) -> None:
         """One tick: start every due job that this scheduler is not already running."""
         try:
-            close_old_connections()
+            _drop_broken_connections()
             if not self.active:
                 self.active = [
                     job for job in services.ensure_jobs() if not self.only or job.name in self.only
