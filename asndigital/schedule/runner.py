@@ -112,6 +112,7 @@ class Scheduler:
         self.stop = threading.Event()
         self.running: dict[str, tuple[threading.Thread, str]] = {}
         self.active: list[jobs.Job] = []
+        self.started = False
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -123,10 +124,11 @@ class Scheduler:
         """One tick: start every due job that this scheduler is not already running."""
         try:
             _drop_broken_connections()
-            if not self.active:
+            if not self.started:
                 self.active = [
                     job for job in services.ensure_jobs() if not self.only or job.name in self.only
                 ]
+                self.started = True
                 logger.info(
                     "scheduler started: %s",
                     ", ".join(f"{job.name} every {job.minutes} min" for job in self.active)

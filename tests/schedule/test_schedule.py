@@ -262,3 +262,13 @@ def test_national_admins_see_how_each_job_last_went(client, make_staff, fake_job
     assert "1 jam" in page and "1 hari" in page
     assert "gagal" in page and "RuntimeError: storage out of reach" in page
     assert "berhasil" in page and "1 runs" in page
+
+
+def test_a_scheduler_with_every_job_off_says_so_once(fake_jobs, settings, caplog):
+    fake_jobs(quick=Counter())
+    settings.ASN_SCHEDULE_MINUTES = {"quick": 0}
+    scheduler = runner.Scheduler()
+    scheduler.look()
+    scheduler.look()
+    assert caplog.text.count("scheduler started: no jobs") == 1
+    assert not ScheduledJob.objects.exists()
