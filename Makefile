@@ -33,10 +33,12 @@ setup: $(VENV)/.installed messages
 	$(DEV_ENV) $(PY) manage.py load_catalogue
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-# The background worker (e-mail, thumbnails) runs beside the server and stops with it.
+# The background worker (e-mail, thumbnails) and the schedule (dashboards, audit checkpoints,
+# fixity samples, clean-ups: run_schedule) run beside the server and stop with it.
 run: setup
 	@trap 'kill 0' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' --interval 1 & \
+	$(DEV_ENV) $(PY) manage.py run_schedule & \
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed messages browser s3-server

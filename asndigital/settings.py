@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "asndigital.documents",
     "asndigital.records",
     "asndigital.dashboards",
+    "asndigital.schedule",
     "ninja",  # its API docs page (Swagger UI) is then served from local static files
     "asndigital.core.apps.ASNAdminConfig",
     "django.contrib.auth",
@@ -266,6 +267,43 @@ TASKS = {
         )
     }
 }
+
+# --- The schedule (`manage.py run_schedule`, docs/deployment.md) --------------------------------
+# Minutes between two runs of each periodic job; 0 turns a job off. Each runs once as soon as
+# the scheduler first starts, then at most once per interval however many schedulers run.
+SCHEDULE_DEFAULT_MINUTES = {
+    "refresh_dashboards": 10,
+    "audit_checkpoint": 60,
+    "audit_partitions": 24 * 60,
+    "verify_audit": 24 * 60,
+    "fixity_sample": 24 * 60,
+    "fixity_full": 30 * 24 * 60,
+    "destruction_eligible": 7 * 24 * 60,
+    "cleanup_uploads": 60,
+    "cleanup_expired": 24 * 60,
+    "mirror_legal_holds": 24 * 60,
+}
+ASN_SCHEDULE_MINUTES = {
+    name: env_int(f"ASN_SCHEDULE_{name.upper()}_MINUTES", minutes)
+    for name, minutes in SCHEDULE_DEFAULT_MINUTES.items()
+}
+for _name, _minutes in ASN_SCHEDULE_MINUTES.items():
+    if _minutes < 0:
+        raise ImproperlyConfigured(
+            f"ASN_SCHEDULE_{_name.upper()}_MINUTES must be 0 (off) or a number of minutes."
+        )
+# Files re-hashed by each scheduled fixity sample.
+ASN_FIXITY_SAMPLE_SIZE = env_int("ASN_FIXITY_SAMPLE_SIZE", 1000)
+# Temporary uploads and stored files without a version row older than this are removed.
+ASN_CLEANUP_UPLOADS_MIN_AGE_MINUTES = env_int("ASN_CLEANUP_UPLOADS_MIN_AGE_MINUTES", 60)
+# Finished background tasks (their arguments include e-mails' contents) are kept this long.
+ASN_TASK_RESULTS_KEEP_DAYS = env_int("ASN_TASK_RESULTS_KEEP_DAYS", 7)
+if ASN_FIXITY_SAMPLE_SIZE < 1 or ASN_CLEANUP_UPLOADS_MIN_AGE_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "ASN_FIXITY_SAMPLE_SIZE and ASN_CLEANUP_UPLOADS_MIN_AGE_MINUTES must be at least 1."
+    )
+if ASN_TASK_RESULTS_KEEP_DAYS < 0:
+    raise ImproperlyConfigured("ASN_TASK_RESULTS_KEEP_DAYS must be 0 or more days.")
 
 # --- Security headers -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

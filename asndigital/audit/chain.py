@@ -456,7 +456,8 @@ def _compare_checkpoints(report, wanted, seen, last, *, broken: bool = False) ->
                     f"checkpoint at position {position} is beyond the chain's end "
                     f"({last}): events were removed"
                 )
-            elif seen.get(position) != checkpoint_hash:
+            elif (GENESIS if position == 0 else seen.get(position)) != checkpoint_hash:
+                # (Position 0 is the empty chain, signed before its first event.)
                 report.problems.append(
                     f"checkpoint at position {position} does not match the chain: it was rewritten"
                 )

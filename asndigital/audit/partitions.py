@@ -8,7 +8,7 @@ Searches with a date range read only their months; every index is per partition,
 the size of one month; old months can be moved to cheaper storage as whole tables.
 
 ``ensure()`` creates the months ahead (migration ``0006`` makes this month and the next twelve;
-``manage.py audit_partitions`` does it again, from cron, daily). If events already sit in the
+the schedule's ``audit_partitions`` job does it again daily). If events already sit in the
 default partition for a month being created, they are moved into the new month in the same
 transaction, with every column as it was: the chain does not change.
 

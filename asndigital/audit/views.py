@@ -12,6 +12,7 @@ from asndigital.accounts import policies
 from asndigital.audit import reads, selectors
 from asndigital.audit.forms import AuditSearchForm
 from asndigital.core.spreadsheet import csv_response
+from asndigital.schedule.selectors import job_state
 
 PAGE = 100
 HISTORY_PAGE = 50
@@ -70,7 +71,12 @@ def search_view(request):
     return render(
         request,
         "audit/search.html",
-        {"form": form, "events": events, "next_before": next_before},
+        {
+            "form": form,
+            "events": events,
+            "next_before": next_before,
+            "check": job_state("verify_audit"),
+        },
     )
 
 

@@ -1,9 +1,10 @@
 """Dashboard figures per agency, computed with a handful of grouped queries and kept in
 ``AgencyFigures`` so that dashboards answer at once whatever the size of the archive.
 
-``refresh()`` recomputes every agency (a task and ``manage.py refresh_dashboards`` run it; the
-worker's schedule keeps them fresh); ``recount(agency)`` computes one agency's figures straight
-from the records, the reference a test compares the stored figures with.
+``refresh()`` recomputes every agency (the schedule's ``refresh_dashboards`` job runs it every
+few minutes; so do a task and ``manage.py refresh_dashboards``); ``recount(agency)`` computes one
+agency's figures straight from the records, the reference a test compares the stored figures
+with.
 """
 
 from __future__ import annotations

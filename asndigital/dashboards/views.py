@@ -12,6 +12,7 @@ from django.utils import timezone
 from asndigital.accounts import policies
 from asndigital.dashboards.models import AgencyFigures
 from asndigital.personnel.models import Agency
+from asndigital.schedule.selectors import LATE_AFTER, job_state
 
 
 def _days(figures_list) -> list[tuple[str, int]]:
@@ -48,6 +49,31 @@ def _summary(rows) -> dict:
     }
 
 
+def _freshness(computed_at) -> dict:
+    """How fresh the figures are, for the sentence under them (or in their place): refreshed
+    every N minutes ("on"), no longer refreshed ("late": no scheduler runs), or not refreshed
+    automatically here at all ("off")."""
+    state = job_state("refresh_dashboards")
+    every = state.every_minutes
+    if every is None:
+        status = "off"
+    elif state.stalled or (
+        state.row is None
+        and computed_at is not None
+        and timezone.now() - computed_at > timedelta(minutes=every) + LATE_AFTER
+    ):
+        status = "late"
+    else:
+        status = "on"
+    return {
+        "status": status,
+        "every": every,
+        "at": computed_at,
+        "failed": state.failed,
+        "first": state.last_succeeded_at is None,
+    }
+
+
 @login_required
 def national_view(request):
     everywhere, agencies = policies.dashboard_scope(request.user)
@@ -58,10 +84,16 @@ def national_view(request):
             raise Http404
     rows = list(AgencyFigures.objects.visible_to(request.user).select_related("agency"))
     rows.sort(key=lambda r: r.completeness)
+    summary = _summary(rows)
     return render(
         request,
         "dashboards/national.html",
-        {"summary": _summary(rows), "rows": rows, "national": everywhere},
+        {
+            "summary": summary,
+            "rows": rows,
+            "national": everywhere,
+            "freshness": _freshness(summary["computed_at"]),
+        },
     )
 
 
@@ -71,8 +103,14 @@ def agency_view(request, agency_id):
     if agency is None:
         raise Http404
     rows = list(AgencyFigures.objects.visible_to(request.user).filter(agency=agency))
+    summary = _summary(rows)
     return render(
         request,
         "dashboards/agency.html",
-        {"agency": agency, "summary": _summary(rows), "figures": rows[0] if rows else None},
+        {
+            "agency": agency,
+            "summary": summary,
+            "figures": rows[0] if rows else None,
+            "freshness": _freshness(summary["computed_at"]),
+        },
     )

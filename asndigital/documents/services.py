@@ -374,6 +374,25 @@ def make_thumbnail(*, version_id) -> str:
     return state
 
 
+def remove_leftovers(*, min_age_minutes: float, dry_run: bool = False) -> list[str]:
+    """Remove what a crash can leave behind, older than ``min_age_minutes``: temporary upload
+    files, and stored files (or thumbnails) without a version row; their names. An upload in
+    progress is younger than that, and its row commits before its file is that old."""
+    from asndigital.documents import storage
+    from asndigital.documents.models import DocumentVersion
+
+    known = set()
+    for key in DocumentVersion.objects.values_list("storage_key", flat=True).iterator():
+        # documents/<employee>/<version> and its preview thumbnails/<employee>/<version>.png
+        known.add(key)
+        known.add(f"thumbnails/{key.removeprefix('documents/')}.png")
+    found = storage.leftovers(known, min_age_seconds=min_age_minutes * 60)
+    if not dry_run:
+        for name in found:
+            storage.remove_leftover(name)
+    return found
+
+
 def _enqueue_thumbnail(version_id) -> None:
     from asndigital.documents.tasks import make_thumbnail
 

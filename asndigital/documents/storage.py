@@ -9,8 +9,8 @@ and checked; then, before its database row commits, it is encrypted into its sto
 made durable under its key: on local storage written to ``tmp/``, fsynced, renamed into place
 and the directory fsynced (``tmp/`` is inside the storage folder, so the rename is atomic), on
 object storage by a completed PUT. A crash leaves at
-most a temporary file or a stored object without a row; ``manage.py cleanup_uploads`` removes
-those.
+most a temporary file or a stored object without a row; the schedule's ``cleanup_uploads`` job
+(or ``manage.py cleanup_uploads``) removes those.
 """
 
 from __future__ import annotations

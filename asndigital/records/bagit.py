@@ -120,7 +120,11 @@ def export_dossier(*, actor, employee):
                             out.write(block)
                     if digest.hexdigest() != version.sha256:
                         raise DomainError(
-                            _("A stored file does not match its fingerprint; run check_fixity."),
+                            _(
+                                "A stored file no longer matches its fingerprint, so nothing "
+                                "was exported. Tell the system administrator: the file must be "
+                                "restored from a backup."
+                            ),
                             code="fixity",
                         )
                     manifest.append((version.sha256, path))

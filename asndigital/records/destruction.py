@@ -79,6 +79,17 @@ def eligible_documents(
     return found
 
 
+def eligible_counts(*, today: date | None = None) -> dict[str, int]:
+    """{agency code: records eligible for destruction} for every agency that has any."""
+    from asndigital.personnel.models import Agency
+
+    counts = {}
+    for agency in Agency.objects.order_by("code"):
+        if found := eligible_documents(agency, today=today):
+            counts[agency.code] = len(found)
+    return counts
+
+
 @transaction.atomic
 def create_proposal(*, actor, agency, title: str) -> DestructionProposal:
     """A draft listing every eligible record of the agency."""

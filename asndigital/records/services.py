@@ -101,7 +101,7 @@ def mirror_legal_holds() -> int:
     """Set the storage's legal holds again for every dossier that ever had a hold; the number of
     dossiers. Mirroring follows each hold's commit, and a storage outage at that moment only
     logs an error (the hold stands in the database, which is what every check reads): this,
-    run daily (`manage.py mirror_legal_holds`), puts the storage right."""
+    run daily by the schedule (or `manage.py mirror_legal_holds`), puts the storage right."""
     from asndigital.personnel.models import Employee
 
     if not settings.ASN_S3_OBJECT_LOCK:

@@ -1,4 +1,5 @@
-"""Scheduled work of the records lifecycle (run by a django-tasks worker)."""
+"""Records lifecycle work as django-tasks tasks, for anyone who enqueues them; the schedule
+(``run_schedule``, ``schedule/jobs.py``) runs the same work by itself."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django_tasks import task
 
 @task()
 def check_fixity_sample(sample: int = 1000) -> dict:
-    """A random sample re-hashed; schedule it daily (and ``check_fixity`` in full monthly)."""
+    """A random sample re-hashed (the schedule does it daily, and in full every 30 days)."""
     from asndigital.records import fixity
 
     run = fixity.check(sample=sample).run
@@ -16,8 +17,7 @@ def check_fixity_sample(sample: int = 1000) -> dict:
 
 @task()
 def count_eligible_records() -> dict:
-    """Schedule it (e.g. weekly): how many records each agency may now propose for destruction."""
-    from asndigital.personnel.models import Agency
-    from asndigital.records.destruction import eligible_documents
+    """How many records each agency may now propose for destruction (the schedule counts weekly)."""
+    from asndigital.records.destruction import eligible_counts
 
-    return {a.code: n for a in Agency.objects.all() if (n := len(eligible_documents(a)))}
+    return eligible_counts()

@@ -244,6 +244,25 @@ def test_a_forged_checkpoint_signature_is_refused():
     assert any("signature is not valid" in p for p in report.problems)
 
 
+def test_a_checkpoint_of_the_empty_trail_verifies():
+    """The schedule signs a checkpoint as soon as it first starts, before any event."""
+    first = make_checkpoint()
+    assert (first.position, first.hash) == (0, chain.GENESIS)
+    assert verify().intact
+    events(2)
+    make_checkpoint()
+    assert verify().intact
+    forged = {
+        "position": 0,
+        "hash": "b" * 64,
+        "signed_at": first.signed_at.isoformat(),
+        "signature": signing.sign(0, "b" * 64, first.signed_at.isoformat()),
+    }
+    assert verify(extra_checkpoints=[forged]).problems == [
+        "checkpoint at position 0 does not match the chain: it was rewritten"
+    ]
+
+
 def test_verify_audit_says_intact_or_names_the_first_broken_link(capsys):
     events(3)
     chain.seal()  # the writers' and the worker's job, never the verifier's

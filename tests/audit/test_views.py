@@ -1,7 +1,10 @@
 """Auditors search and export the trail; employees see who accessed their documents."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from asndigital.accounts.models import Role
 from asndigital.audit.services import record
@@ -152,3 +155,25 @@ def test_a_search_by_dates_alone_pages_newest_first_through_equal_instants(
     # With another filter the order stays by id, as before.
     ids = list(selectors.search(auditor, action="test.", **dated).values_list("id", flat=True))
     assert ids == sorted(ids, reverse=True)
+
+
+def test_auditors_see_when_the_trail_was_last_checked_in_plain_words(client, make_staff):
+    from asndigital.audit import chain
+    from asndigital.schedule import runner
+    from tests.audit.test_chain import tamper
+
+    client.force_login(make_staff(Role.AUDITOR))
+    page = client.get(reverse("audit:search")).content.decode()
+    assert "sistem memeriksa secara berkala" in page
+    assert "Terakhir diperiksa" not in page and "manage.py" not in page
+    for n in range(3):
+        record(None, "test.happened", None, number=n)
+    chain.seal()
+    assert runner.run_due(only={"verify_audit"}) == [("verify_audit", True)]
+    page = client.get(reverse("audit:search")).content.decode()
+    assert "Terakhir diperiksa pada" in page and ": utuh." in page
+    tamper("UPDATE audit_auditevent SET canonical = canonical || ' ' WHERE position = 2")
+    later = timezone.now() + timedelta(days=1)
+    assert runner.run_due(only={"verify_audit"}, now=later) == [("verify_audit", False)]
+    page = client.get(reverse("audit:search")).content.decode()
+    assert "menemukan bahwa jejak audit TIDAK utuh. Beri tahu pengelola sistem." in page

@@ -29,6 +29,7 @@ WRITERS = {
     "documents": {"services"},
     "personnel": {"services", "importer"},
     "records": {"services", "destruction", "fixity", "transfers"},
+    "schedule": {"services"},
 }
 WRITES = {
     "create",

@@ -33,6 +33,7 @@ from asndigital.documents import storage
 from asndigital.records import destruction
 from asndigital.records import services as records
 from asndigital.records.models import FixityRun, RetentionSchedule
+from asndigital.schedule.models import ScheduledJob
 from tests.documents.files import pdf_bytes
 from tests.factories import AgencyFactory, EmployeeFactory, UnitFactory, UserFactory, grant
 from tests.helpers import add_passkey, enrol, upload
@@ -220,6 +221,9 @@ def build_world() -> World:
         "records.retentionschedule": RetentionSchedule.objects.order_by("pk").first().pk,
         "records.legalhold": holds["A"].pk,
         "records.fixityrun": FixityRun.objects.create(scope="all").pk,
+        "schedule.scheduledjob": ScheduledJob.objects.create(
+            name="refresh_dashboards", next_due_at=timezone.now()
+        ).pk,
         "auth.group": Group.objects.create(name="Tim arsip").pk,
         "django_tasks_database.dbtaskresult": DBTaskResult.objects.create(
             args_kwargs={"args": [], "kwargs": {}},

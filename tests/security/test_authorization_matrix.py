@@ -219,6 +219,7 @@ documents.documenttype             +          +   +       F      +      +    0  
 records.retentionschedule          +          +   +       F      +      +    0        0      F
 records.legalhold                  +          F   +       F      +      +    F        F      F
 records.fixityrun                  +          F   +       F      +      +    F        F      F
+schedule.scheduledjob              +          F   +       F      +      +    F        F      F
 auth.group                         F          F   F       F      F      F    F        F      F
 django_tasks_database.dbtaskresult F          F   F       F      F      F    F        F      F
 """

@@ -6,8 +6,8 @@ from asndigital.audit.services import make_checkpoint
 
 class Command(BaseCommand):
     help = (
-        "Seal pending audit events and write a signed checkpoint of the chain's head (run it "
-        "periodically, e.g. hourly). --public-key prints the key verifiers need."
+        "Seal pending audit events and write a signed checkpoint of the chain's head now (the "
+        "schedule, run_schedule, does it hourly). --public-key prints the key verifiers need."
     )
 
     def add_arguments(self, parser):

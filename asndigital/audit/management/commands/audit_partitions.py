@@ -7,7 +7,7 @@ from asndigital.audit import partitions
 class Command(BaseCommand):
     help = (
         "PostgreSQL: create the audit trail's monthly partitions that are missing, up to "
-        f"{partitions.MONTHS_AHEAD} months ahead (run it daily), and list them. "
+        f"{partitions.MONTHS_AHEAD} months ahead (the schedule does it daily), and list them. "
         "Events waiting in the default partition are moved into their month."
     )
 

@@ -36,7 +36,7 @@ class Command(BaseCommand):
                         if public_key is None and entry.get("public_key"):
                             public_key = entry["public_key"]
         # The checkpoints kept outside the database are read by default (audit/outside.py).
-        extra += [{**entry, "origin": "kept outside"} for entry in outside.read()]
+        extra += outside.kept()
         key = signing.load_public(public_key) if public_key else None
         # Never seal here: sealing first would chain a hand-made INSERT and then call it intact.
         report = chain.verify(public_key=key, extra_checkpoints=extra)

@@ -6,7 +6,10 @@ from asndigital.dashboards.figures import refresh
 
 
 class Command(BaseCommand):
-    help = "Recompute every agency's dashboard figures (schedule it, e.g. every 10 minutes)."
+    help = (
+        "Recompute every agency's dashboard figures now (the schedule, run_schedule, does it "
+        "every 10 minutes)."
+    )
 
     def handle(self, *args, **options):
         start = time.perf_counter()

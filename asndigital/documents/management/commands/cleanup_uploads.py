@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from asndigital.documents import storage
-from asndigital.documents.models import DocumentVersion
+from asndigital.documents.services import remove_leftovers
 
 
 class Command(BaseCommand):
     help = (
         "Remove what a crash can leave behind: temporary upload files and stored files "
-        "(or thumbnails) without a version row, older than --min-age minutes (default 60)."
+        "(or thumbnails) without a version row, older than --min-age minutes (default 60). "
+        "The schedule (run_schedule) does this every hour."
     )
 
     def add_arguments(self, parser):
@@ -15,14 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, min_age=60.0, dry_run=False, **options):
-        known = set()
-        for key in DocumentVersion.objects.values_list("storage_key", flat=True).iterator():
-            # documents/<employee>/<version> and its preview thumbnails/<employee>/<version>.png
-            known.add(key)
-            known.add(f"thumbnails/{key.removeprefix('documents/')}.png")
-        found = storage.leftovers(known, min_age_seconds=min_age * 60)
-        for name in found:
-            if not dry_run:
-                storage.remove_leftover(name)
+        found = remove_leftovers(min_age_minutes=min_age, dry_run=dry_run)
         verb = "would remove" if dry_run else "removed"
         self.stdout.write(f"{verb} {len(found)} leftover file(s)")

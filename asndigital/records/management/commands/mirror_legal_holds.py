@@ -7,8 +7,8 @@ from asndigital.records.services import mirror_legal_holds
 class Command(BaseCommand):
     help = (
         "Set the object storage's legal holds (S3 Object Lock) again from the holds recorded in "
-        "the database, for every dossier that ever had one. Run daily: it repairs a mirroring "
-        "that failed while the storage was out of reach."
+        "the database, for every dossier that ever had one. The schedule does it daily: it "
+        "repairs a mirroring that failed while the storage was out of reach."
     )
 
     def handle(self, *args, **options):
