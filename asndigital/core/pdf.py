@@ -42,13 +42,18 @@ class FontMissing(ImproperlyConfigured):
     """The font the PDFs are set in is not installed."""
 
 
+def describe(characters: str) -> str:
+    """Characters with their Unicode names, for people whose screen cannot show them either:
+    'ꦧ (JAVANESE LETTER BA), ...'."""
+    return ", ".join(f"{c} ({unicodedata.name(c, f'U+{ord(c):04X}')})" for c in characters)
+
+
 class UnprintableText(ValueError):
     """Text with characters the font has no glyph for."""
 
     def __init__(self, characters: str):
         self.characters = characters
-        names = ", ".join(f"{c} (U+{ord(c):04X})" for c in characters)
-        super().__init__(f"The PDF font has no glyph for: {names}")
+        super().__init__(f"The PDF font has no glyph for: {describe(characters)}")
 
 
 def font_files() -> dict[str, Path]:

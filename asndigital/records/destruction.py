@@ -285,7 +285,7 @@ def _require_printable(texts: list[tuple[str, str]]) -> None:
                         "The destruction record cannot print %(characters)s in %(what)s. "
                         "Nothing was changed: write it with other characters."
                     )
-                    % {"characters": " ".join(missing), "what": what},
+                    % {"characters": pdf.describe(missing), "what": what},
                     code="unprintable",
                 )
     except pdf.FontMissing as exc:
