@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint typecheck format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -26,7 +26,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 messages: $(VENV)/.installed
 	@$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
-setup: $(VENV)/.installed messages
+setup: $(VENV)/.installed messages pdf-font
 	@mkdir -p var/static
 	$(DEV_ENV) $(PY) manage.py migrate --no-input --verbosity 1
 	$(DEV_ENV) $(PY) manage.py createcachetable
@@ -41,7 +41,7 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py run_schedule & \
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed messages browser s3-server
+test: $(VENV)/.installed messages browser s3-server pdf-font pdf-tools
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The inner loop while developing: the suite in two parallel workers (pytest-xdist), without
@@ -62,6 +62,27 @@ browser:
 	    echo "installing chromium (Debian package) for the browser tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; }
+
+# The PDFs the system makes (the destruction record) are set in DejaVu Sans, embedded: Debian's
+# fonts-dejavu-core, installed when missing and this user may (root). Without it the application
+# refuses to make them (`manage.py check` says so), never falling back to another font.
+PDF_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+pdf-font:
+	@test -f $(PDF_FONT) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing fonts-dejavu-core (Debian package): the font of the PDF records"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; \
+	  else echo "$(PDF_FONT) missing: no PDF record can be made (apt-get install fonts-dejavu-core)"; fi; }
+
+# The PDF tests check the PDFs with tools the project did not write: qpdf, and pdffonts and
+# pdftotext from poppler-utils (Debian packages), installed when missing and this user may
+# (root); otherwise those tests skip (and fail under ASN_REQUIRE_PDF_TOOLS=1, as in CI).
+pdf-tools:
+	@command -v qpdf >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing qpdf and poppler-utils (Debian packages) for the PDF tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qpdf poppler-utils >/dev/null; \
+	  else echo "qpdf or poppler-utils missing: PDF tests will be skipped (apt-get install qpdf poppler-utils)"; fi; }
 
 # The object-storage tests start a throw-away Ceph RADOS Gateway (a real S3 server) on
 # 127.0.0.1: Debian's packages, installed when missing and this user may (root).

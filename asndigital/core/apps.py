@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
-        from asndigital.core import lookups  # noqa: F401 - registers field__any
+        from asndigital.core import checks, lookups  # noqa: F401 - register checks, field__any
 
 
 class ASNAdminConfig(admin_apps.AdminConfig):

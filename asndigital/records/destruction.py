@@ -13,6 +13,7 @@ once, at the end.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import date
 
 from django.db import transaction
@@ -33,6 +34,7 @@ from asndigital.records.models import (
     RetentionSchedule,
 )
 
+log = logging.getLogger(__name__)
 ANRI_THRESHOLD_YEARS = 10
 OPEN = (
     DestructionProposal.Status.DRAFT,
@@ -97,6 +99,7 @@ def create_proposal(*, actor, agency, title: str) -> DestructionProposal:
     title = " ".join((title or "").split())[:200]
     if not title:
         raise DomainError(_("Give the proposal a title."), code="title")
+    _require_printable([(_("the title"), title)])
     eligible = eligible_documents(agency)
     if not eligible:
         raise DomainError(_("No record of this agency is eligible for destruction now."))
@@ -254,10 +257,11 @@ def execute(*, actor, proposal, witnesses: list[str] | None = None) -> Destructi
                 ),
                 code="anri",
             )
+        names = _clean_witnesses(proposal.witnesses if witnesses is None else witnesses)
+        _require_printable(_record_texts(proposal, names, proposal.executed_by or actor))
         if witnesses is not None:
-            proposal.witnesses = _clean_witnesses(witnesses)
+            proposal.witnesses = names
             proposal.save(update_fields=["witnesses"])
-        _clean_witnesses(proposal.witnesses)
         if not proposal.executed_by_id:
             proposal.executed_by = actor
             proposal.save(update_fields=["executed_by"])
@@ -265,6 +269,49 @@ def execute(*, actor, proposal, witnesses: list[str] | None = None) -> Destructi
     for item_id in proposal.items.filter(outcome="").values_list("pk", flat=True):
         _execute_item(actor, item_id)
     return _finish(actor, proposal)
+
+
+def _record_texts(proposal, witnesses: list[str], executor) -> list[tuple[str, str]]:
+    """Every text of people's making that the berita acara will print, with what it is."""
+    people = [proposal.created_by, proposal.appraised_by, proposal.approved_by, executor]
+    types = proposal.items.values_list("document__doc_type__name", flat=True).distinct()
+    return [
+        (_("the witnesses"), " ".join(witnesses)),
+        (_("the title"), proposal.title),
+        (_("the agency's name"), proposal.agency.name),
+        (_("the letter's number"), proposal.anri_letter_number),
+        (_("a user's name"), " ".join(_person(user) for user in people)),
+        (_("a document type's name"), " ".join(types)),
+    ]
+
+
+def _require_printable(texts: list[tuple[str, str]]) -> None:
+    """Refuse, before anything is destroyed, what the berita acara could not print faithfully:
+    characters its font has no glyph for, or a server without the font."""
+    from asndigital.core import pdf
+
+    try:
+        for what, text in texts:
+            missing = pdf.unprintable(text)
+            if missing:
+                raise DomainError(
+                    _(
+                        "The destruction record cannot print %(characters)s in %(what)s. "
+                        "Nothing was changed: write it with other characters."
+                    )
+                    % {"characters": pdf.describe(missing), "what": what},
+                    code="unprintable",
+                )
+    except pdf.FontMissing as exc:
+        log.error("%s", exc)
+        raise DomainError(
+            _(
+                "The destruction record cannot be made on this server: its font is not "
+                "installed. Nothing was changed; the system administrator finds the cause in "
+                "the server log."
+            ),
+            code="font",
+        ) from exc
 
 
 def _execute_item(actor, item_id: int) -> None:
@@ -317,8 +364,8 @@ def _person(user) -> str:
 
 
 def destruction_record_pdf(proposal) -> bytes:
-    """The berita acara: what was destroyed (with its hashes), by whose decisions, witnessed by
-    whom. Deterministic for the same proposal."""
+    """The berita acara (PDF/A-2b, asndigital.core.pdf): what was destroyed (with its hashes), by
+    whose decisions, witnessed by whom. Deterministic for the same proposal."""
     from asndigital.core.pdf import text_pdf
 
     local = timezone.localtime
@@ -349,7 +396,7 @@ def destruction_record_pdf(proposal) -> bytes:
         )
         for entry in item.hashes:
             lines.append(f"     versi {entry['version']}: SHA-256 {entry['sha256']}")
-    return text_pdf("BERITA ACARA PEMUSNAHAN ARSIP", lines)
+    return text_pdf("BERITA ACARA PEMUSNAHAN ARSIP", lines, created=local(proposal.executed_at))
 
 
 def open_record(*, actor, proposal: DestructionProposal):

@@ -6,13 +6,14 @@ import hashlib
 import io
 from datetime import date
 
-import pikepdf
+import pypdfium2
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from asndigital.accounts.models import Role
 from asndigital.audit.models import AuditEvent
+from asndigital.core import pdf
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import services as documents
 from asndigital.documents import storage
@@ -22,6 +23,7 @@ from asndigital.records.models import DestructionItem, DestructionProposal, Rete
 from tests.documents.files import pdf_bytes
 from tests.factories import EmployeeFactory
 from tests.helpers import upload
+from tests.pdfcheck import NAMES, check_pdf, flat
 
 pytestmark = pytest.mark.django_db
 IJAZAH = {"jenjang": "S1", "institusi": "UI", "tahun": "2005"}
@@ -70,6 +72,11 @@ def still_working(agency, files_in_tmp):
     return upload(employee.user, employee, pdf_bytes(3))
 
 
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF as pdfium reads it."""
+    return "".join(page.get_textpage().get_text_bounded() for page in pypdfium2.PdfDocument(data))
+
+
 def approved(people, agency):
     proposal = destruction.create_proposal(actor=people["officer"], agency=agency, title="DAUM 1")
     destruction.submit(actor=people["officer"], proposal=proposal)
@@ -102,11 +109,53 @@ def test_the_whole_way_destroys_files_keys_and_previews_and_keeps_a_tombstone(
     with storage.open_version(proposal.record_key) as handle:
         data = handle.read()
     assert hashlib.sha256(data).hexdigest() == proposal.record_sha256
-    text = b"".join(
-        page.Contents.read_bytes() for page in pikepdf.open(io.BytesIO(data)).pages
-    ).decode("latin-1")
+    text = pdf_text(data)
     assert versions[0].sha256 in text and "Siti Aminah" in text and "Rahmat Nasional" in text
     assert AuditEvent.objects.filter(action="document.destroyed").count() == 2
+
+
+def test_the_berita_acara_is_pdfa_and_prints_every_name_exactly(gone, people, agency, tmp_path):
+    _employee, versions = gone
+    people["approver"].full_name = "Hj. Ni’matul Đặng"
+    people["approver"].save()
+    proposal = approved(people, agency)
+    destruction.execute(actor=people["officer"], proposal=proposal, witnesses=NAMES)
+    proposal.refresh_from_db()
+    with storage.open_version(proposal.record_key) as handle:
+        data = handle.read()
+    text = flat(check_pdf(data, tmp_path))  # qpdf --check, embedded fonts, PDF/A-2b, sRGB
+    assert "BERITA ACARA PEMUSNAHAN ARSIP" in text
+    for name in NAMES:
+        assert name in text  # "H. Ma’ruf" with its apostrophe, not "Ma?ruf"
+    assert f"oleh Hj. Ni’matul Đặng ({people['approver'].username})" in text
+    assert all(version.sha256 in text for version in versions)
+    assert destruction.destruction_record_pdf(proposal) == data  # the same record, byte for byte
+
+
+def test_a_name_the_record_cannot_print_is_refused_before_anything_is_destroyed(
+    gone, people, agency
+):
+    proposal = approved(people, agency)
+    with pytest.raises(DomainError, match=r"mencetak ꦧ \(JAVANESE LETTER BA\), .* pada saksi"):
+        destruction.execute(
+            actor=people["officer"], proposal=proposal, witnesses=["Siti Aminah", "ꦧꦸꦣꦶ"]
+        )
+    proposal.refresh_from_db()
+    assert proposal.status == DestructionProposal.Status.APPROVED and not proposal.witnesses
+    assert not DocumentVersion.objects.exclude(destroyed_at=None).exists()
+    with pytest.raises(DomainError, match="pada judul"):
+        destruction.create_proposal(actor=people["officer"], agency=agency, title="DAUM ꦧꦸꦣꦶ")
+
+
+def test_without_the_font_nothing_is_destroyed(gone, people, agency, monkeypatch, tmp_path):
+    proposal = approved(people, agency)
+    monkeypatch.setattr(pdf, "FONT_DIR", tmp_path / "no-fonts")
+    with pytest.raises(DomainError, match="hurufnya") as refused:
+        destruction.execute(actor=people["officer"], proposal=proposal, witnesses=WITNESSES)
+    assert refused.value.code == "font"
+    proposal.refresh_from_db()
+    assert proposal.status == DestructionProposal.Status.APPROVED
+    assert not DocumentVersion.objects.exclude(destroyed_at=None).exists()
 
 
 def test_each_step_is_a_different_person(gone, people, agency):
