@@ -36,7 +36,7 @@ def route(url: str) -> str:
     parts = urlsplit(url)
     path = re.sub(r"/[0-9a-f]{8}-[0-9a-f-]{27}(?=/)", "/<id>", parts.path)
     path = re.sub(r"/\d+(?=/)", "/<n>", path)
-    path = re.sub(r"/[0-9a-z]{4}(-[0-9a-z]{4}){5}(?=/)", "/<code>", path, flags=re.IGNORECASE)
+    path = re.sub(r"/[0-9a-z]{4}(-?[0-9a-z]{4}){5}(?=/)", "/<code>", path, flags=re.IGNORECASE)
     keys = sorted({key for key, _value in parse_qsl(parts.query, keep_blank_values=True)})
     return path + (f"?{'&'.join(keys)}" if keys else "")
 
