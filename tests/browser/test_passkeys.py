@@ -46,10 +46,10 @@ def add_authenticator(cdp) -> str:
     ]
 
 
-def sign_in_with_password(page, base, employee):
+def sign_in_with_password(page, base, employee, password=PASSWORD):
     page.goto(f"{base}/akun/masuk/")
     page.fill("#id_username", employee.nip_grouped)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.click("main button[type=submit]")
     page.wait_for_url("**/masuk/kode/")
 
