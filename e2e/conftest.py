@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from e2e.accessibility import AccessibilityWalk, AuditedPage
 from e2e.helpers import (
     LOGS,
     PAGES,
@@ -214,11 +215,20 @@ def browser():
         instance.close()
 
 
+@pytest.fixture(scope="session")
+def accessibility(browser, server):
+    walk = AccessibilityWalk(browser, server.url)
+    yield walk
+    walk.close()
+
+
 @pytest.fixture
-def new_page(browser, server, request):
+def new_page(browser, server, accessibility, request):
     """A factory of pages, each in its own browser context (its own cookies: one person each).
-    On a failure every page of the test is saved under var/e2e/screenshots/."""
+    axe-core checks every document they show (e2e/accessibility.py). On a failure every page
+    of the test is saved under var/e2e/screenshots/."""
     contexts = []
+    audited = []
 
     def make(storage_state=None):
         context = browser.new_context(
@@ -231,25 +241,34 @@ def new_page(browser, server, request):
         )
         context.set_default_timeout(WAIT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = AuditedPage(context.new_page(), accessibility)
+        audited.append(page)
+        return page
 
     yield make
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for i, context in enumerate(contexts):
-            for j, page in enumerate(context.pages):
-                suffix = "" if (i, j) == (0, 0) else f"-{i + 1}-{j + 1}"
-                try:
-                    page.screenshot(
-                        path=str(SCREENSHOTS / f"{request.node.name}{suffix}.png"),
-                        full_page=True,
-                        timeout=10_000,
-                    )
-                except Exception as exc:
-                    print(f"screenshot of {request.node.name}{suffix} failed: {exc}")
-    for context in contexts:
-        context.close()
+    try:
+        if report is not None and report.passed:
+            for page in audited:  # the last document each tab showed
+                page.finish()
+    finally:
+        if report is not None and report.failed:
+            _screenshots(contexts, request.node.name)
+        for context in contexts:
+            context.close()
+
+
+def _screenshots(contexts, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for i, context in enumerate(contexts):
+        for j, page in enumerate(context.pages):
+            suffix = "" if (i, j) == (0, 0) else f"-{i + 1}-{j + 1}"
+            try:
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"{name}{suffix}.png"), full_page=True, timeout=10_000
+                )
+            except Exception as exc:
+                print(f"screenshot of {name}{suffix} failed: {exc}")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Sign-in as docs/domain.md §4 describes it: the first login activates MFA, then every login needs
-password + code; a code from a phone whose clock is off is refused with the hint."""
+password + code; a code from a phone whose clock is off is refused with the hint. On the way,
+the employee's own pages: a document, the access history, account security, the password."""
 
 import time
 
@@ -21,6 +22,17 @@ def test_first_login_activates_mfa_then_login_with_a_code(page, authenticators):
     page.wait_for_url("**/pegawai/*/")
     assert "Endang Sunarya" in page.inner_text("h1")
     shot(page, "04-asn-own-dossier")
+
+    # The employee's own pages: a document, who read my data, account security, the password.
+    page.click("main table a:has-text('SK CPNS')")
+    page.wait_for_url("**/dokumen/*/")
+    page.click("main .crumbs a")
+    page.click("main a:has-text('Siapa yang mengakses data saya')")
+    page.wait_for_url("**/jejak-audit/akses-dokumen-saya/")
+    page.click("header a:has-text('Keamanan akun')")
+    page.wait_for_url("**/akun/keamanan/")
+    page.click("main a:has-text('Ubah kata sandi')")
+    page.wait_for_url("**/akun/kata-sandi/")
     log_out(page)
 
     # From now on: password, then the 6-digit code.

@@ -220,3 +220,11 @@ def recorded_actions(source: str) -> set[str]:
             elif isinstance(value, ast.Constant) and isinstance(value.value, str):
                 found.add(value.value)
     return found
+
+
+def sign_in_with_password(page, base, employee, password=PASSWORD):
+    page.goto(f"{base}/akun/masuk/")
+    page.fill("#id_username", employee.nip_grouped)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/masuk/kode/")

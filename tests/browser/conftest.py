@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from asndigital.accounts.models import Role
+from asndigital.documents import services
 from tests.accounts.conftest import away_from_a_step_boundary  # noqa: F401 - autouse fixture
+from tests.documents.files import pdf_bytes
+from tests.factories import EmployeeFactory
+from tests.helpers import upload
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -59,3 +64,13 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def accepted(db, agency, make_staff, files_in_tmp):
+    services.load_catalogue()
+    employee = EmployeeFactory(agency=agency, name="Siti Rahayu")
+    version = upload(employee.user, employee, pdf_bytes(2))
+    services.accept_document(actor=make_staff(Role.VERIFIER, agency), document=version.document)
+    version.refresh_from_db()
+    return version

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from asndigital.accounts.models import Passkey
 from asndigital.audit.models import AuditEvent
 from tests.factories import EmployeeFactory
-from tests.helpers import SECRET, enrol
+from tests.helpers import SECRET, enrol, sign_in_with_password
 from tests.helpers import add_passkey as add
 
 PASSWORD = "Kata-sandi-uji-123"
@@ -44,14 +44,6 @@ def add_authenticator(cdp) -> str:
     return cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})[
         "authenticatorId"
     ]
-
-
-def sign_in_with_password(page, base, employee):
-    page.goto(f"{base}/akun/masuk/")
-    page.fill("#id_username", employee.nip_grouped)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/masuk/kode/")
 
 
 def log_out(page):

@@ -10,22 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from asndigital.accounts.models import Role
-from asndigital.documents import services
 from asndigital.documents.models import DocumentVersion
 from tests.documents.files import pdf_bytes
-from tests.factories import EmployeeFactory
-from tests.helpers import DESKTOP, PHONE, upload
-
-
-@pytest.fixture
-def accepted(db, agency, make_staff, files_in_tmp):
-    services.load_catalogue()
-    employee = EmployeeFactory(agency=agency, name="Siti Rahayu")
-    version = upload(employee.user, employee, pdf_bytes(2))
-    services.accept_document(actor=make_staff(Role.VERIFIER, agency), document=version.document)
-    version.refresh_from_db()
-    return version
+from tests.helpers import DESKTOP, PHONE
 
 
 @pytest.mark.django_db(transaction=True)
