@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from asndigital.accounts import policies
 from asndigital.dashboards.models import AgencyFigures
+from asndigital.personnel import corrections
 from asndigital.personnel.models import Agency
 
 
@@ -71,8 +72,15 @@ def agency_view(request, agency_id):
     if agency is None:
         raise Http404
     rows = list(AgencyFigures.objects.visible_to(request.user).filter(agency=agency))
+    # Counted live (one grouped query): the queue of employees' requests changes by the hour.
+    open_requests = corrections.open_figures([agency.pk])[agency.pk]
     return render(
         request,
         "dashboards/agency.html",
-        {"agency": agency, "summary": _summary(rows), "figures": rows[0] if rows else None},
+        {
+            "agency": agency,
+            "summary": _summary(rows),
+            "figures": rows[0] if rows else None,
+            "corrections": open_requests,
+        },
     )
