@@ -55,19 +55,24 @@ def _language(employee: Employee) -> str:
     return employee.user.language if employee.user_id else ""
 
 
-def _store_attachment(request: CorrectionRequest, *, chunks, received, original_name: str):
-    """Check the file like a document's (documents.inspection) and store it encrypted with its
-    own key, durable before the row commits."""
-    from asndigital.documents import encryption, storage
-    from asndigital.documents.inspection import inspect_file, safe_name
+def _receive(*, chunks, received):
+    """The attachment's bytes in storage's ``tmp/``, within the size limit."""
+    from asndigital.documents import storage
 
     if received is None:
-        received = storage.receive(chunks, max_size=ATTACHMENT_MAX)
-    elif received.full:
+        return storage.receive(chunks, max_size=ATTACHMENT_MAX)
+    if received.full:
         raise storage.storage_full()
-    elif received.size > ATTACHMENT_MAX:
+    if received.size > ATTACHMENT_MAX:
         raise storage.too_large(ATTACHMENT_MAX)
-    inspected = inspect_file(received.path, original_name=original_name, allowed=ATTACHMENT_FORMATS)
+    return received
+
+
+def _store_attachment(request: CorrectionRequest, received, inspected, original_name: str):
+    """Store the checked file encrypted with its own key, durable before the row commits."""
+    from asndigital.documents import encryption, storage
+    from asndigital.documents.inspection import safe_name
+
     data_key = encryption.new_data_key()
     request.attachment_key = f"corrections/{request.employee_id}/{request.pk}"
     request.attachment_name = safe_name(original_name)
@@ -111,6 +116,14 @@ def create_request(
             empty=_("Write what is wrong and what it should be."),
             too_long=_("The note can have at most %(n)d characters.") % {"n": NOTE_MAX},
         )
+        inspected = None
+        if chunks is not None or received is not None:
+            from asndigital.documents.inspection import inspect_file
+
+            received = _receive(chunks=chunks, received=received)
+            inspected = inspect_file(
+                received.path, original_name=original_name, allowed=ATTACHMENT_FORMATS
+            )
         with transaction.atomic():
             # One at a time per employee, so that the limit below holds under double clicks.
             employee = Employee.objects.select_for_update().get(pk=employee.pk)
@@ -134,10 +147,8 @@ def create_request(
                 note=note,
                 created_by=actor,
             )
-            if chunks is not None or received is not None:
-                _store_attachment(
-                    request, chunks=chunks, received=received, original_name=original_name
-                )
+            if inspected is not None:
+                _store_attachment(request, received, inspected, original_name)
                 received = None  # committed: nothing left to discard
             request.save()
             record(
