@@ -80,7 +80,7 @@ class CorrectionRequestForm(forms.Form):
 
 class CorrectionAnswerForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Answer"),
+        label=_("Result"),
         widget=forms.RadioSelect,
         choices=[
             ("corrected", _("Corrected: the data or document is now right")),
