@@ -51,8 +51,20 @@ def _clean_text(text: str, *, empty: str, too_long: str) -> str:
     return text
 
 
-def _language(employee: Employee) -> str:
-    return employee.user.language if employee.user_id else ""
+def _tell_employee(request: CorrectionRequest, template: str, **context) -> None:
+    """E-mail the employee about their request, in their language, once the change commits."""
+    employee = request.employee
+    queue_email(
+        to=employee.email,
+        template=f"personnel/email/{template}",
+        context={
+            "name": employee.display_name,
+            "subject": request.get_subject_display(),
+            "document": request.document.doc_type.name if request.document_id else "",
+            **context,
+        },
+        language=employee.user.language if employee.user_id else "",
+    )
 
 
 def _receive(*, chunks, received):
@@ -159,16 +171,7 @@ def create_request(
                 document=str(document.pk) if document is not None else "",
                 attachment_sha256=request.attachment_sha256,
             )
-            queue_email(
-                to=employee.email,
-                template="personnel/email/correction_received",
-                context={
-                    "name": employee.display_name,
-                    "subject": request.get_subject_display(),
-                    "document": document.doc_type.name if document is not None else "",
-                },
-                language=_language(employee),
-            )
+            _tell_employee(request, "correction_received")
     except BaseException:
         if received is not None:
             storage.discard(received)
@@ -214,18 +217,8 @@ def answer_request(
         locked.answered_at = timezone.now()
         locked.save(update_fields=["status", "answer", "answered_by", "answered_at"])
         record(actor, f"correction.{outcome}", locked, subject=locked.subject)
-        employee = locked.employee
-        queue_email(
-            to=employee.email,
-            template="personnel/email/correction_answered",
-            context={
-                "name": employee.display_name,
-                "subject": locked.get_subject_display(),
-                "document": locked.document.doc_type.name if locked.document_id else "",
-                "corrected": outcome == "corrected",
-                "answer": answer,
-            },
-            language=_language(employee),
+        _tell_employee(
+            locked, "correction_answered", corrected=outcome == "corrected", answer=answer
         )
     return locked
 
