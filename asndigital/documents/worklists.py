@@ -31,7 +31,9 @@ def _documents(user, agency_ids) -> QuerySet[Document]:
     return (
         Document.objects.visible_to(user)
         .filter(employee__agency_id__in=list(agency_ids))
-        .select_related("employee", "employee__unit", "doc_type", "current_version")
+        .select_related(
+            "employee", "employee__unit", "employee__agency", "doc_type", "current_version"
+        )
     )
 
 

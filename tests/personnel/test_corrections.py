@@ -278,3 +278,18 @@ def test_the_api_round_trip(people, agency, django_capture_on_commit_callbacks):
         content_type="application/json",
     )
     assert refused.status_code == 404
+
+
+def test_the_agency_list_query_count_does_not_grow_with_requests(
+    client, people, agency, django_assert_max_num_queries
+):
+    for _n in range(3):
+        ask(EmployeeFactory(agency=agency))
+    client.force_login(people["operator"])
+    client.get(reverse("corrections:agency_list"))  # warm the session
+    with django_assert_max_num_queries(14) as few:
+        client.get(reverse("corrections:agency_list"))
+    for _n in range(6):
+        ask(EmployeeFactory(agency=agency))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(reverse("corrections:agency_list")).context["page"]) == 9

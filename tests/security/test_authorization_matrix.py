@@ -512,8 +512,11 @@ CSRF_CASES = [
     ("em", "web", "personnel:upload_document", "A", None),  # checks CSRF itself, after streaming
     ("aA", "web", "accounts:api_tokens", "A", None),
     ("em", "web", "accounts:logout_everywhere", "-", None),
+    ("em", "web", "corrections:create", "-", None),
+    ("aA", "web", "corrections:answer", "A", None),
     ("vA", "api", "/documents/{}/accept", "A", None),
     ("em", "api", "/employees/{}/documents", "A", None),
+    ("aA", "api", "/corrections/{}/answer", "A", None),
 ]
 
 
