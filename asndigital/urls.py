@@ -9,6 +9,8 @@ urlpatterns = [
     path("akun/", include("asndigital.accounts.urls")),
     path("pegawai/", include("asndigital.personnel.urls")),
     path("dokumen/", include("asndigital.documents.urls")),
+    path("pekerjaan/", include("asndigital.documents.worklist_urls")),
+    path("perbaikan/", include("asndigital.personnel.correction_urls")),
     path("api/v1/", include("asndigital.api.urls")),
     path("arsip/", include("asndigital.records.urls")),
     path("dasbor/", include("asndigital.dashboards.urls")),

@@ -271,6 +271,8 @@ class ApiToken(models.Model):
         DECISIONS_WRITE = "decisions:write", _("accept and reject documents")
         REPORTS_READ = "reports:read", _("read the missing-documents report")
         AUDIT_READ = "audit:read", _("search the audit trail")
+        CORRECTIONS_READ = "corrections:read", _("read employees' correction requests")
+        CORRECTIONS_WRITE = "corrections:write", _("answer employees' correction requests")
 
     key_id = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)

@@ -362,6 +362,8 @@ def can_grant_token_scope(user: User | None, scope: str, agency) -> bool:
         return agency is not None and agency.pk in g.agencies_with(VERIFY_ROLES)
     if scope == "audit:read":
         return _covers(audit_read_scope(user), agency)
+    if scope in ("corrections:read", "corrections:write"):
+        return agency is not None and agency.pk in g.agencies_with(CORRECTION_ROLES)
     return False
 
 
@@ -375,6 +377,12 @@ def dashboard_scope(user: User | None) -> tuple[bool, frozenset[int]]:
 
 TOKEN_ROLES = frozenset({Role.BKN_ADMIN, Role.AGENCY_ADMIN})
 
+# The operator's unfinished work (documents/worklists.py): the agency's operators and admins.
+WORKLIST_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN})
+# Correction requests ("Ajukan perbaikan") are answered by the employee's agency: its operators
+# and admins (and a token of the agency with the corrections scopes); never nationally.
+CORRECTION_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN, Role.SERVICE})
+
 # Which roles may do which action on each agency-scoped model: the one table behind every
 # ``Model.objects.visible_to(user, action)`` (core/scoping.py) and the ``can_*`` answers above.
 # A role held in an agency covers that agency's rows; held nationally, every row.
@@ -386,6 +394,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("personnel.agency", "dashboard"): DASHBOARD_ROLES,
     ("personnel.agency", "manage_tokens"): TOKEN_ROLES,
     ("personnel.agency", "propose_destruction"): HOLD_ROLES,
+    ("personnel.agency", "worklist"): WORKLIST_ROLES,
+    ("personnel.correctionrequest", "read"): CORRECTION_ROLES,  # and the employee's own
     ("documents.document", "read"): EMPLOYEE_ACCESS["read"],  # whoever reads the employee
     ("records.legalhold", "read"): EMPLOYEE_ACCESS["read"],
     ("records.destructionproposal", "read"): DESTRUCTION_VIEW_ROLES,
@@ -402,3 +412,40 @@ def scope(user: User | None, model, action: str) -> tuple[bool, frozenset[int]]:
     roles = ACCESS[(label, action)]
     g = grants(user)
     return g.holds_nationally(roles), g.agencies_with(roles)
+
+
+def worklist_scope(user: User | None) -> tuple[bool, frozenset[int]]:
+    """(every agency, agency ids) whose unfinished work ``user`` sees (ACCESS "worklist")."""
+    return scope(user, "personnel.agency", "worklist")
+
+
+def can_see_worklist(user: User | None) -> bool:
+    everywhere, agencies = worklist_scope(user)
+    return everywhere or bool(agencies)
+
+
+def can_request_correction(user: User | None, employee: Employee) -> bool:
+    """Only the employee asks for a correction of their own record or documents."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and employee.user_id is not None
+        and employee.user_id == user.pk
+    )
+
+
+def can_see_corrections(user: User | None) -> bool:
+    """Staff who answer correction requests for at least one agency."""
+    everywhere, agencies = scope(user, "personnel.correctionrequest", "read")
+    return everywhere or bool(agencies)
+
+
+def can_answer_correction(user: User | None, request) -> bool:
+    """Operators and admins of the request's agency answer it; never their own request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if request.employee.user_id == user.pk:
+        return False
+    everywhere, agencies = scope(user, "personnel.correctionrequest", "read")
+    return everywhere or request.agency_id in agencies

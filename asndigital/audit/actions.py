@@ -68,6 +68,23 @@ ACTIONS: dict[str, Action] = {
     "employees.listed": Action(
         _("Employees listed (API)"), _("received your record in a list of employees")
     ),
+    # Employees' correction requests and the agencies' worklists
+    "correction.requested": Action(_("Correction requested by the employee")),
+    "correction.corrected": Action(_("Correction request answered: corrected")),
+    "correction.refused": Action(_("Correction request answered: refused")),
+    "correction.viewed": Action(
+        _("Correction request opened"), _("opened your correction request")
+    ),
+    "correction.attachment_viewed": Action(
+        _("Correction request's file downloaded"),
+        _("downloaded the file of your correction request"),
+    ),
+    "corrections.listed": Action(
+        _("Correction requests listed"), _("saw your correction request in the agency's list")
+    ),
+    "worklist.viewed": Action(
+        _("Unfinished-work list seen"), _("saw you in the list of unfinished work")
+    ),
     # Documents
     "doctype.created": Action(_("Document type created")),
     "doctype.updated": Action(_("Document type changed")),
@@ -76,6 +93,7 @@ ACTIONS: dict[str, Action] = {
     "document.accepted": Action(_("Document accepted")),
     "document.rejected": Action(_("Document rejected")),
     "document.destroyed": Action(_("Document destroyed")),
+    "document.metadata_completed": Action(_("Document's details completed")),
     "document.viewed": Action(_("Document opened"), _("opened the document")),
     "document.previewed": Action(
         _("Document's first page seen"), _("saw the first page of the document")

@@ -27,7 +27,14 @@ from asndigital.audit.services import record
 BATCH = 2000
 # The actions recorded through ``many``: ``verify_audit`` checks each such event's people
 # against its rows (``check_subjects``); tests/audit/test_reads.py keeps the list complete.
-MANY_ACTIONS = ("audit.exported", "employees.listed", "report.exported", "report.viewed")
+MANY_ACTIONS = (
+    "audit.exported",
+    "corrections.listed",
+    "employees.listed",
+    "report.exported",
+    "report.viewed",
+    "worklist.viewed",
+)
 PURPOSE = "asn_read_purpose"  # the purpose chosen for this session (policies.READ_PURPOSES)
 
 

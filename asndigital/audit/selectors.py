@@ -18,6 +18,8 @@ ACCESS_ACTIONS = (
     "employee.viewed",
     "dossier.read",
     "dossier.exported",
+    "correction.viewed",
+    "correction.attachment_viewed",
 )
 
 

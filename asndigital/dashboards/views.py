@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from asndigital.accounts import policies
 from asndigital.dashboards.models import AgencyFigures
+from asndigital.personnel import corrections
 from asndigital.personnel.models import Agency
 from asndigital.schedule.selectors import LATE_AFTER, job_state
 
@@ -104,6 +105,8 @@ def agency_view(request, agency_id):
         raise Http404
     rows = list(AgencyFigures.objects.visible_to(request.user).filter(agency=agency))
     summary = _summary(rows)
+    # Counted live (one grouped query): the queue of employees' requests changes by the hour.
+    open_requests = corrections.open_figures([agency.pk])[agency.pk]
     return render(
         request,
         "dashboards/agency.html",
@@ -112,5 +115,6 @@ def agency_view(request, agency_id):
             "summary": summary,
             "figures": rows[0] if rows else None,
             "freshness": _freshness(summary["computed_at"]),
+            "corrections": open_requests,
         },
     )

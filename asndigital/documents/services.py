@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
 from asndigital.audit.services import record
-from asndigital.core.errors import DomainError
+from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents.models import DocumentType
 from asndigital.personnel.models import EmploymentType
 from asndigital.records.services import refuse_if_held
@@ -177,50 +177,56 @@ def clean_metadata(
     doc_type: DocumentType, raw: dict[str, Any], *, require: bool = True
 ) -> dict[str, Any]:
     """The type's metadata fields, typed; refuse a missing required field or a bad value."""
-    from asndigital.personnel.importer import RowError, parse_date
-
     cleaned: dict[str, Any] = {}
     for spec in doc_type.metadata_fields:
-        given = raw.get(spec["name"])
-        label = spec.get("label", spec["name"])
-        # Text or a number (the API's JSON): not a list, an object, true/false or NaN.
-        if given is not None and (
-            isinstance(given, bool)
-            or not isinstance(given, str | int | float)
-            or (isinstance(given, float) and not math.isfinite(given))
-        ):
-            raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
-        value = str(given if given is not None else "").strip()
-        if not value:
-            if spec.get("required") and require:
-                raise DomainError(_("%(field)s is required.") % {"field": label}, code="metadata")
-            continue
-        if len(value) > 200 or _CONTROL.search(value):
-            raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
-        if spec["type"] == "date":
-            try:
-                day = parse_date(value)
-            except RowError:
-                raise DomainError(
-                    _("%(field)s must be a date (DD-MM-YYYY).") % {"field": label}, code="metadata"
-                ) from None
-            if not FIRST_DATE <= day <= LAST_DATE:
-                # Years like 0001 or 9999 are typing errors, and dates are computed with.
-                raise DomainError(
-                    _("%(field)s must be a date between %(first)d and %(last)d.")
-                    % {"field": label, "first": FIRST_DATE.year, "last": LAST_DATE.year},
-                    code="metadata",
-                )
-            value = day.isoformat()
-        elif spec["type"] == "number":
-            try:
-                value = int(value)
-            except ValueError:
-                raise DomainError(
-                    _("%(field)s must be a number.") % {"field": label}, code="metadata"
-                ) from None
-        cleaned[spec["name"]] = value
+        value = clean_field(spec, raw.get(spec["name"]), require=require)
+        if value is not None:
+            cleaned[spec["name"]] = value
     return cleaned
+
+
+def clean_field(spec: dict[str, Any], given: Any, *, require: bool = True) -> Any:
+    """One metadata field's value, typed (None: left empty); DomainError for a bad one."""
+    from asndigital.personnel.importer import RowError, parse_date
+
+    label = spec.get("label", spec["name"])
+    # Text or a number (the API's JSON): not a list, an object, true/false or NaN.
+    if given is not None and (
+        isinstance(given, bool)
+        or not isinstance(given, str | int | float)
+        or (isinstance(given, float) and not math.isfinite(given))
+    ):
+        raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
+    value = str(given if given is not None else "").strip()
+    if not value:
+        if spec.get("required") and require:
+            raise DomainError(_("%(field)s is required.") % {"field": label}, code="metadata")
+        return None
+    if len(value) > 200 or _CONTROL.search(value):
+        raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
+    if spec["type"] == "date":
+        try:
+            day = parse_date(value)
+        except RowError:
+            raise DomainError(
+                _("%(field)s must be a date (DD-MM-YYYY).") % {"field": label}, code="metadata"
+            ) from None
+        if not FIRST_DATE <= day <= LAST_DATE:
+            # Years like 0001 or 9999 are typing errors, and dates are computed with.
+            raise DomainError(
+                _("%(field)s must be a date between %(first)d and %(last)d.")
+                % {"field": label, "first": FIRST_DATE.year, "last": LAST_DATE.year},
+                code="metadata",
+            )
+        return day.isoformat()
+    if spec["type"] == "number":
+        try:
+            return int(value)
+        except ValueError:
+            raise DomainError(
+                _("%(field)s must be a number.") % {"field": label}, code="metadata"
+            ) from None
+    return value
 
 
 def upload_document(
@@ -543,3 +549,96 @@ def reseal_data_keys() -> int:
             key=crypto.current_key_id(),
         )
     return count
+
+
+# --- Metadata completed later (bulk uploads) -------------------------------------------------
+
+
+class MetadataErrors(DomainError):
+    """Rows of a batch that are not valid: ``errors`` is {document id: {field name: message}},
+    the field name "" for what concerns the whole row."""
+
+    def __init__(self, errors: dict[str, dict[str, str]]):
+        super().__init__(
+            _("Nothing was saved: correct the fields marked below and save again."),
+            code="metadata",
+        )
+        self.errors = errors
+
+
+def missing_fields(doc_type: DocumentType, metadata: dict[str, Any]) -> list[str]:
+    """The names of the type's required metadata fields that ``metadata`` lacks."""
+    return [
+        spec["name"]
+        for spec in doc_type.metadata_fields
+        if spec.get("required") and metadata.get(spec["name"]) in (None, "")
+    ]
+
+
+@transaction.atomic
+def complete_metadata(*, actor, entries) -> list:
+    """Complete the metadata of many waiting documents at once (``entries``: (document, the
+    current version's id as the form showed it, the submitted values)). Every row is checked
+    before anything is written: all are saved, each with its document event and audit event,
+    or none is (MetadataErrors names every wrong field). The file itself never changes."""
+    from asndigital.documents.models import Document
+
+    ids = sorted({document.pk for document, _version, _values in entries})
+    locked = {
+        d.pk: d
+        for d in Document.objects.select_for_update(of=("self",))
+        .select_related("employee", "doc_type", "current_version")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    errors: dict[str, dict[str, str]] = {}
+    planned = []
+    for given, version_id, values in entries:
+        document = locked.get(given.pk)
+        if document is None or not policies.can_upload_for(actor, document.employee):
+            raise NotFound()
+        key = str(document.pk)
+        try:
+            if document.status != Document.Status.WAITING:
+                raise DomainError(_("This document was decided meanwhile; it is not changed."))
+            if str(document.current_version_id) != str(version_id):
+                raise DomainError(
+                    _("A new version was uploaded meanwhile; open the document to check it.")
+                )
+            refuse_if_held(document)
+        except DomainError as exc:
+            errors.setdefault(key, {})[""] = exc.message
+            continue
+        cleaned = {}
+        for spec in document.doc_type.metadata_fields:
+            try:
+                value = clean_field(spec, values.get(spec["name"]))
+            except DomainError as exc:
+                errors.setdefault(key, {})[spec["name"]] = exc.message
+                continue
+            if value is not None:
+                cleaned[spec["name"]] = value
+        planned.append((document, cleaned))
+    if errors:
+        raise MetadataErrors(errors)
+    done = []
+    for document, cleaned in planned:
+        version = document.current_version
+        before = version.metadata or {}
+        changed = sorted(k for k, v in cleaned.items() if before.get(k) != v)
+        if not changed:
+            continue
+        version.metadata = {**before, **cleaned}
+        version.save(update_fields=["metadata"])
+        document.updated_at = timezone.now()
+        document.save(update_fields=["updated_at"])
+        document.events.create(version=version, kind="metadata_completed", actor=actor)
+        record(
+            actor,
+            "document.metadata_completed",
+            document,
+            version=str(version.pk),
+            fields=changed,
+        )
+        done.append(document)
+    return done

@@ -247,3 +247,125 @@ class EmployeeChange(models.Model):
     @property
     def source_label(self) -> str:
         return source_label(self.source)
+
+
+class CorrectionRequestQuerySet(AgencyScopedQuerySet):
+    """Requests by the agency that answers them; the employee always sees their own."""
+
+    agency_path = "agency_id"
+    owner_path = "employee__user_id"
+
+
+class CorrectionRequest(models.Model):
+    """“Ajukan perbaikan”: an employee says that a document or a field of their record is wrong.
+
+    It lands in the worklist of the employee's agency (``agency``, fixed when it is made), which
+    answers once: corrected (with a note) or refused (with a reason). The attachment, when
+    given, is checked and stored like a document's file (encrypted with its own key).
+    ``personnel.corrections`` is the only writer."""
+
+    class Status(models.TextChoices):
+        OPEN = "terbuka", _("Waiting for the agency")
+        CORRECTED = "diperbaiki", _("Corrected")
+        REFUSED = "ditolak", _("Refused")
+
+    class Subject(models.TextChoices):
+        DOCUMENT = "dokumen", _("A document")
+        NAME = "nama", _("Name and titles")
+        BIRTH_DATE = "tanggal_lahir", _("Birth date")
+        SEX = "jenis_kelamin", _("Sex")
+        EMPLOYMENT_TYPE = "jenis_pegawai", _("Employment type")
+        APPOINTED_ON = "tmt", _("Appointment date (TMT)")
+        RANK = "golongan", _("Rank / grade")
+        POSITION = "jabatan", _("Position")
+        UNIT = "unit", _("Unit")
+        STATUS = "status", _("Employment status")
+        OTHER = "lainnya", _("Something else")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="correction_requests"
+    )
+    # Indexed by (agency, status, created_at) below.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    subject = models.CharField(_("what is wrong"), max_length=16, choices=Subject.choices)
+    document = models.ForeignKey(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction_requests",
+    )
+    note = models.TextField(_("what should it be"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    answer = models.TextField(_("answer"), max_length=1000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The optional supporting file, stored like a document version's (documents.storage).
+    attachment_key = models.CharField(max_length=200, blank=True, editable=False)
+    attachment_name = models.CharField(max_length=120, blank=True)
+    attachment_media_type = models.CharField(max_length=64, blank=True)
+    attachment_size = models.PositiveBigIntegerField(default=0)
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    attachment_sealed_key = models.BinaryField(null=True, blank=True, editable=False)
+
+    objects = CorrectionRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["agency", "status", "created_at"], name="correction_agency_status"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["terbuka", "diperbaiki", "ditolak"]),
+                name="correction_status_valid",
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="correction_has_note"),
+            # A request about a document names it; one about a field of the record does not.
+            models.CheckConstraint(
+                condition=(Q(subject="dokumen") & Q(document__isnull=False))
+                | (~Q(subject="dokumen") & Q(document__isnull=True)),
+                name="correction_document_iff_subject_document",
+            ),
+            # Open: nobody answered yet. Answered: by someone, when, and with words.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="terbuka", answered_at__isnull=True, answered_by__isnull=True)
+                    & Q(answer="")
+                )
+                | (
+                    ~Q(status="terbuka")
+                    & Q(answered_at__isnull=False, answered_by__isnull=False)
+                    & ~Q(answer="")
+                ),
+                name="correction_answered_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(attachment_key="") | Q(attachment_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="correction_attachment_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_display()} · {self.employee_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def age_days(self) -> int:
+        return (timezone.now() - self.created_at).days

@@ -57,6 +57,7 @@ def employee_list(request):
         "can_bulk_upload": policies.can_bulk_upload(request.user),
         "sees_destruction": any(policies.destruction_scope(request.user)),
         "sees_dashboard": any(policies.dashboard_scope(request.user)),
+        "sees_worklist": policies.can_see_worklist(request.user),
         "manages_tokens": policies.can_manage_api_tokens(request.user, None)
         or bool(policies.grants(request.user).agencies_with(frozenset({"agency_admin"}))),
     }

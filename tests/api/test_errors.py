@@ -57,6 +57,11 @@ OWN_ERRORS = {
     "post /api/v1/documents/{document_id}/reject": {403, 404, 422},
     "get /api/v1/reports/missing": {404, 422},
     "get /api/v1/audit/events": {404, 422},
+    "get /api/v1/corrections": {422},
+    "get /api/v1/corrections/figures": set(),
+    "post /api/v1/corrections/{request_id}/answer": {404, 422},
+    "get /api/v1/me/corrections": {422},
+    "post /api/v1/me/corrections": {404, 422, 507},
 }
 
 

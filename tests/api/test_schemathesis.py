@@ -241,7 +241,7 @@ def steer(case, world) -> None:
         if field != cursor:
             case.query["cursor"] = base64.b64encode(f"{field}={cursor}".encode()).decode()
     body = case.body
-    if isinstance(body, dict) and "file" in body:
+    if isinstance(body, dict) and ("file" in body or case.media_type == "multipart/form-data"):
         for name, value in body.items():
             # Werkzeug's test client (schemathesis' WSGI transport) writes an empty form field
             # without the line break before the next boundary, so Django never sees it; real

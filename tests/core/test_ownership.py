@@ -27,7 +27,7 @@ WRITERS = {
     "audit": {"services", "chain", "reads", "outside"},
     "dashboards": {"figures"},
     "documents": {"services"},
-    "personnel": {"services", "importer"},
+    "personnel": {"services", "importer", "corrections"},
     "records": {"services", "destruction", "fixity", "transfers"},
     "schedule": {"services"},
 }

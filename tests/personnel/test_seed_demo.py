@@ -151,13 +151,20 @@ def test_seed_demo_refuses_to_run_in_production(settings):
 def test_with_the_catalogue_the_demo_asn_gets_sample_documents_once(files_in_tmp):
     from asndigital.documents.models import Document, DocumentVersion
     from asndigital.documents.services import load_catalogue
+    from asndigital.personnel.models import CorrectionRequest
 
     load_catalogue()
     seed(employees=3)
     states = dict(Document.objects.values_list("doc_type__code", "status"))
-    assert states == {"sk-cpns": "diterima", "ijazah": "ditolak", "spmt": "menunggu"}
+    assert states == {
+        "sk-cpns": "diterima",
+        "ijazah": "ditolak",
+        "spmt": "menunggu",
+        "transkrip": "menunggu",  # uploaded in bulk: its details wait in the operator's work
+    }
+    assert CorrectionRequest.objects.get().status == "terbuka"
     accepted = DocumentVersion.objects.get(document__doc_type__code="sk-cpns")
     assert accepted.verification_code and accepted.thumbnail_state == "ready"
     assert (files_in_tmp / accepted.storage_key).is_file()
     seed(employees=3)
-    assert DocumentVersion.objects.count() == 3
+    assert DocumentVersion.objects.count() == 4 and CorrectionRequest.objects.count() == 1

@@ -30,6 +30,7 @@ from asndigital.accounts.security_views import REAUTH
 from asndigital.audit.models import AuditEvent
 from asndigital.documents import services as documents
 from asndigital.documents import storage
+from asndigital.personnel import corrections
 from asndigital.records import destruction
 from asndigital.records import services as records
 from asndigital.records.models import FixityRun, RetentionSchedule
@@ -114,6 +115,7 @@ class World:
     device: dict
     passkey: dict
     verification_code: dict
+    correction: dict = field(default_factory=dict)  # correction requests of A's and B's employee
     users: dict = field(default_factory=dict)
     admin_objects: dict = field(default_factory=dict)  # {"app.model": a pk} for the admin
     sessions: dict = field(default_factory=dict)
@@ -209,6 +211,18 @@ def build_world() -> World:
         scopes=["employees:read", "documents:read", "reports:read"],
     )
 
+    # Each employee asks their agency for a correction, with a supporting file.
+    correction = {
+        where: corrections.create_request(
+            actor=person.user,
+            employee=person,
+            subject="tanggal_lahir",
+            note="Tanggal lahir saya salah",
+            chunks=iter([pdf_bytes(11)]),
+            original_name="akta.pdf",
+        )
+        for where, person in (("A", employee_a), ("B", employee_b))
+    }
     unit = UnitFactory(agency=agencies["A"], code="DISDIK", name="Dinas Pendidikan")
     admin_objects = {
         "accounts.user": employee_a.user.pk,
@@ -252,6 +266,7 @@ def build_world() -> World:
             "A": accepted.current_version.verification_code,
             "missing": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
         },
+        correction={**correction, "missing": SimpleNamespace(pk=uuid.uuid4())},
         users=users,
         admin_objects=admin_objects,
         bearer={

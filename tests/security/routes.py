@@ -112,6 +112,9 @@ URL_KWARGS = {
     "records:destruction_step": lambda w, t: {"pk": w.proposal[t].pk, "step": "ajukan"},
     "dashboards:agency": lambda w, t: {"agency_id": w.agency[t].pk},
     "verification:check": lambda w, t: {"code": w.verification_code[t]},
+    "corrections:detail": lambda w, t: {"pk": w.correction[t].pk},
+    "corrections:answer": lambda w, t: {"pk": w.correction[t].pk},
+    "corrections:attachment": lambda w, t: {"pk": w.correction[t].pk},
 }
 
 API_PATHS = {
@@ -120,6 +123,7 @@ API_PATHS = {
     "/documents/{}/versions/{}/file": lambda w, t: f"/documents/{w.document[t].pk}/versions/1/file",
     "/documents/{}/accept": lambda w, t: f"/documents/{w.document[t].pk}/accept",
     "/documents/{}/reject": lambda w, t: f"/documents/{w.document[t].pk}/reject",
+    "/corrections/{}/answer": lambda w, t: f"/corrections/{w.correction[t].pk}/answer",
     "/reports/missing": lambda w, t: f"/reports/missing?agency={getattr(w.agency[t], 'code', 'X')}",
 }
 
@@ -225,6 +229,10 @@ POST_DATA = {
     "records:transfer": _transfer,
     "records:destruction_create": lambda w, t: {"agency": w.agency[t].pk, "title": "Usulan baru"},
     "set_language": lambda w, t: {"language": "en", "next": "/"},
+    "corrections:create": lambda w, t: {"subject": "nama", "note": "Nama saya salah ketik"},
+    "corrections:answer": lambda w, t: {"outcome": "corrected", "answer": "Sudah diperbaiki"},
+    # Nothing filled in: "fill in at least one file" (the world has no bulk upload to complete).
+    "worklists:metadata": lambda w, t: {"row": []},
 }
 
 API_POST = {
@@ -240,4 +248,9 @@ API_POST = {
         {"reason": "Tidak terbaca"},
         {"content_type": "application/json"},
     ),
+    "/corrections/{}/answer": lambda w, t: (
+        {"outcome": "refused", "answer": "Data sudah sesuai SK"},
+        {"content_type": "application/json"},
+    ),
+    "/me/corrections": lambda w, t: ({"subject": "jabatan", "note": "Jabatan saya salah"}, {}),
 }

@@ -183,6 +183,25 @@ GET  records:destruction_record       B   L  -  -  -  -  -  -  -  -  -  -  +  + 
 GET  records:destruction_step         A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST records:destruction_step         A   L  -  -  -  -  +  -  -  -  -  -  -  -  -  -  -
 POST records:destruction_step         B   L  -  -  -  -  -  -  -  -  -  -  +  -  -  -  -
+# The operator's unfinished work: operators and agency admins of their agencies
+GET  worklists:home                   -   L  -  -  +  -  -  +  -  -  +  -  -  +  -  -  -
+GET  worklists:metadata               -   L  -  -  +  -  -  +  -  -  +  -  -  +  -  -  -
+POST worklists:metadata               -   L  -  -  0  -  -  0  -  -  0  -  -  0  -  -  -
+GET  worklists:rejected               -   L  -  -  +  -  -  +  -  -  +  -  -  +  -  -  -
+GET  worklists:missing                -   L  -  -  +  -  -  +  -  -  +  -  -  +  -  -  -
+# Correction requests: the employee asks (their own only), their agency's operators and admins
+# answer; nobody else, not even national roles, sees them
+GET  corrections:own_list             -   L  +  +  -  -  -  -  -  -  -  -  -  -  -  -  -
+GET  corrections:create               -   L  +  +  -  -  -  -  -  -  -  -  -  -  -  -  -
+POST corrections:create               -   L  +  +  -  -  -  -  -  -  -  -  -  -  -  -  -
+GET  corrections:agency_list          -   L  -  -  +  -  -  +  -  -  +  -  -  +  -  -  -
+GET  corrections:detail               A   L  +  -  +  -  -  +  -  -  -  -  -  -  -  -  -
+GET  corrections:detail               B   L  -  -  -  -  -  -  -  -  +  -  -  +  -  -  -
+GET  corrections:attachment           A   L  +  -  +  -  -  +  -  -  -  -  -  -  -  -  -
+GET  corrections:attachment           B   L  -  -  -  -  -  -  -  -  +  -  -  +  -  -  -
+GET  corrections:answer               A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST corrections:answer               A   L  0  -  +  -  -  +  -  -  -  -  -  -  -  -  -
+POST corrections:answer               B   L  -  -  -  -  -  -  -  -  +  -  -  +  -  -  -
 # Dashboards (monitors and admins) and the audit trail (auditors)
 GET  dashboards:national              -   L  -  -  -  -  -  +  +  -  -  -  -  +  +  +  -
 GET  dashboards:agency                A   L  -  -  -  -  -  +  +  -  -  -  -  -  +  +  -
@@ -244,6 +263,13 @@ POST /documents/{}/reject           A   L  0  -  0  +  0  +  -  -  -  -  -  -  0
 POST /documents/{}/reject           B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  -  -  F  F  F  -  F  F  F
 GET  /reports/missing               A   L  -  -  +  +  +  +  +  -  -  -  -  -  +  +  -  F  F  F  F  +  F  +
 GET  /reports/missing               B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -  F  F  F  F  -  F  +
+GET  /corrections                   -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  F  F  F  F  F  F  F
+GET  /corrections/figures           -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  F  F  F  F  +  F  +
+GET  /corrections/{}/answer         A   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST /corrections/{}/answer         A   L  0  -  +  -  -  +  -  -  -  -  -  -  -  -  -  F  F  F  F  F  F  F
+POST /corrections/{}/answer         B   L  -  -  -  -  -  -  -  -  +  -  -  +  -  -  -  F  F  F  F  F  F  F
+GET  /me/corrections                -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  F  F  F  F  F  F  F
+POST /me/corrections                -   L  +  +  -  -  -  -  -  -  -  -  -  -  -  -  -  F  F  F  F  F  F  F
 GET  /audit/events                  -   L  -  -  -  -  -  -  -  +  -  -  -  -  -  -  +  F  F  F  F  F  +  F
 """
 
@@ -487,8 +513,11 @@ CSRF_CASES = [
     ("em", "web", "personnel:upload_document", "A", None),  # checks CSRF itself, after streaming
     ("aA", "web", "accounts:api_tokens", "A", None),
     ("em", "web", "accounts:logout_everywhere", "-", None),
+    ("em", "web", "corrections:create", "-", None),
+    ("aA", "web", "corrections:answer", "A", None),
     ("vA", "api", "/documents/{}/accept", "A", None),
     ("em", "api", "/employees/{}/documents", "A", None),
+    ("aA", "api", "/corrections/{}/answer", "A", None),
 ]
 
 

@@ -153,6 +153,27 @@ class Command(BaseCommand):
                     document=version.document,
                     reason="Halaman kedua ijazah (legalisir) belum dilampirkan.",
                 )
+        self._unfinished_work(employee, operator)
+
+    def _unfinished_work(self, employee: Employee, operator: User) -> None:
+        """Something in the operator's unfinished work and the agency's correction requests: a
+        transcript uploaded in bulk (its details still empty), and the employee's request."""
+        from asndigital.documents.bulk import upload_many
+        from asndigital.documents.demo import sample_pdf
+        from asndigital.personnel import corrections
+
+        content = sample_pdf("Transkrip nilai", [f"{employee.display_name} - NIP {employee.nip}"])
+        upload_many(
+            actor=operator,
+            files=[(f"{employee.nip}_transkrip.pdf", iter([content]), "")],
+            source="scan",
+        )
+        corrections.create_request(
+            actor=employee.user,
+            employee=employee,
+            subject="jabatan",
+            note="Jabatan saya sejak 1 Januari 2025 adalah Analis SDM Aparatur Ahli Pertama.",
+        )
 
     def _agencies(self) -> dict[str, Agency]:
         agencies = {}
