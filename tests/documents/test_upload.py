@@ -28,10 +28,18 @@ def employee(agency, catalogue):
 
 
 def upload(
-    actor, employee, content=None, name="SK CPNS.pdf", code="sk-cpns", meta=META, document=None
+    actor,
+    employee,
+    content=None,
+    name="SK CPNS.pdf",
+    code="sk-cpns",
+    meta=META,
+    document=None,
+    **options,
 ):
     content = pdf_bytes() if content is None else content
     return services.upload_document(
+        **options,
         actor=actor,
         employee=employee,
         doc_type=DocumentType.objects.get(code=code),
