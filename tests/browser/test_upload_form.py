@@ -73,7 +73,7 @@ def test_the_browser_checks_first_and_the_server_holds_the_file_for_the_retry(
 
     sign_in(page, live_server.url, employee)
     page.goto(f"{live_server.url}/pegawai/{employee.pk}/unggah/?type=sk-cpns")
-    assert "versi 1: Menunggu verifikasi" in page.inner_text("#replaces")
+    assert "versi 1, Menunggu verifikasi" in page.inner_text("#replaces")
     page.set_input_files("#id_file", str(chosen))
     page.fill("#id_meta_tanggal_sk", "2024-03-01")
     page.click("#upload-form button[type=submit]")
