@@ -203,6 +203,9 @@ ASN_STORAGE = env("ASN_STORAGE", "local")
 if ASN_STORAGE not in ("local", "s3"):
     raise ImproperlyConfigured("ASN_STORAGE must be local or s3.")
 ASN_UPLOAD_TMP = env("ASN_UPLOAD_TMP", tempfile.gettempdir())
+# A file the upload page sent back (a field to fix, a confirmation to give) is held this long
+# for the retry, then removed (documents/pending.py, by cleanup_uploads).
+ASN_PENDING_UPLOAD_MINUTES = env_int("ASN_PENDING_UPLOAD_MINUTES", 60)
 # The bucket has S3 Object Lock: legal holds are mirrored onto objects, and only the
 # destruction workflow lifts them and bypasses governance retention.
 ASN_S3_OBJECT_LOCK = env_bool("ASN_S3_OBJECT_LOCK", False)

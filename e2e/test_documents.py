@@ -21,8 +21,8 @@ def pdf_file(name: str, title: str, *lines: str) -> dict:
 def upload_sk_cpns(page, file: dict) -> None:
     """On the upload page of an SK CPNS: metadata, the file, Unggah."""
     page.fill("[name=meta_nomor_sk]", "813/0977/BKPSDM/2014")
-    page.fill("[name=meta_tanggal_sk]", "03-02-2014")
-    page.fill("[name=meta_tmt]", "01-02-2014")
+    page.fill("[name=meta_tanggal_sk]", "2014-02-03")  # a date picker: what it holds is ISO
+    page.fill("[name=meta_tmt]", "2014-02-01")
     page.fill("[name=meta_pejabat_penetap]", "Wali Kota Bandung")
     page.set_input_files("[name=file]", file)
     page.click("#upload-form button[type=submit]")

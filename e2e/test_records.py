@@ -52,8 +52,8 @@ def test_destruction_proposal_through_to_its_berita_acara(as_user, new_page):
     operator.click("main a:has-text('Unggah dokumen')")
     operator.click("main a[href='?type=sk-pns']")
     operator.fill("[name=meta_nomor_sk]", "821.13/0142/BKD/1981")
-    operator.fill("[name=meta_tanggal_sk]", "02-03-1981")
-    operator.fill("[name=meta_tmt]", "01-03-1981")
+    operator.fill("[name=meta_tanggal_sk]", "1981-03-02")  # a date picker: it holds ISO
+    operator.fill("[name=meta_tmt]", "1981-03-01")
     operator.set_input_files(
         "[name=file]",
         {

@@ -34,11 +34,20 @@ META = {"nomor_sk": "813/KEP-12/2015", "tanggal_sk": "02-03-2015", "tmt": "01-03
 
 
 def upload(
-    actor, employee, content=None, name="SK CPNS.pdf", code="sk-cpns", meta=META, document=None
+    actor,
+    employee,
+    content=None,
+    name="SK CPNS.pdf",
+    code="sk-cpns",
+    meta=META,
+    document=None,
+    **options,
 ):
-    """A version uploaded through ``documents.services.upload_document``, in 100-byte chunks."""
+    """A version uploaded through ``documents.services.upload_document``, in 100-byte chunks
+    (``options``: the service's other arguments, ``replace_accepted`` for one)."""
     content = pdf_bytes() if content is None else content
     return services.upload_document(
+        **options,
         actor=actor,
         employee=employee,
         doc_type=DocumentType.objects.get(code=code),

@@ -114,6 +114,9 @@ def upload(
         original_name=file.name,
         metadata=values,
         source=source,
+        # A client (SIASN's sync) sends a new version on purpose; people on the upload page
+        # are asked to confirm replacing an accepted document.
+        replace_accepted=True,
     )
     return Status(
         201,

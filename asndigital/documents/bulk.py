@@ -143,6 +143,7 @@ def _one(actor, visible, name, chunks, problem, source) -> Outcome:
             metadata={},
             source=source,
             require_metadata=False,
+            replace_accepted=True,  # a batch replaces what it names, as it always has
         )
     except NotFound:
         return _unknown_nip(name)

@@ -195,3 +195,30 @@ class DocumentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PendingUpload(models.Model):
+    """A file the upload page received with a form it had to send back (a field to fix, a
+    confirmation to give), held encrypted for a short while so the retry need not send it
+    again. Only its owner can use it, only for the same employee and type, only through the
+    upload service (documents/pending.py); it is never a record of the archive."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    employee = models.ForeignKey("personnel.Employee", on_delete=models.CASCADE, related_name="+")
+    doc_type = models.ForeignKey(DocumentType, on_delete=models.CASCADE, related_name="+")
+    storage_key = models.CharField(max_length=200, unique=True)
+    sealed_key = models.BinaryField(editable=False)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("file held for a retry")
+        verbose_name_plural = _("files held for a retry")
+        indexes = [models.Index(fields=["owner", "created_at"], name="pending_owner_created")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.owner_id})"

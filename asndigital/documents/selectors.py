@@ -31,6 +31,19 @@ def get_document(*, user, pk) -> Document:
     return document
 
 
+def single_copy_document(*, user, employee: Employee, doc_type) -> Document | None:
+    """The one document of a single-copy type that the employee has (an upload of that type
+    replaces it), or None; also None for a repeating type."""
+    if doc_type.multiplicity != doc_type.Multiplicity.SINGLE:
+        return None
+    return (
+        visible_documents(user)
+        .filter(employee=employee, doc_type=doc_type)
+        .select_related("current_version", "doc_type")
+        .first()
+    )
+
+
 def dossier(employee: Employee):
     """An employee's documents with their current version and last rejection (the caller has
     already checked that the user may see the employee)."""

@@ -7,7 +7,6 @@ import logging
 import math
 import re
 import secrets
-from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
 from asndigital.audit.services import record
+from asndigital.core.dates import DateInputError, parse_date
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents.models import DocumentType
 from asndigital.personnel.models import EmploymentType
@@ -29,7 +29,6 @@ CATALOGUE = Path(__file__).with_name("catalogue.json")
 # Control characters (C0, DEL, C1) and the bidirectional overrides and isolates that make text
 # show in another order than it is stored ("Trojan Source"): never part of a decree's number.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2100, 12, 31)
 FIELD_TYPES = frozenset({"text", "date", "number"})
 FORMATS = frozenset({"pdf", "jpg", "png"})
 EDITABLE = (
@@ -173,60 +172,105 @@ def types_for(employment_type: str):
 # --- Uploads ---------------------------------------------------------------------------------
 
 
-def clean_metadata(
-    doc_type: DocumentType, raw: dict[str, Any], *, require: bool = True
-) -> dict[str, Any]:
-    """The type's metadata fields, typed; refuse a missing required field or a bad value."""
-    cleaned: dict[str, Any] = {}
-    for spec in doc_type.metadata_fields:
-        value = clean_field(spec, raw.get(spec["name"]), require=require)
-        if value is not None:
-            cleaned[spec["name"]] = value
-    return cleaned
-
-
-def clean_field(spec: dict[str, Any], given: Any, *, require: bool = True) -> Any:
-    """One metadata field's value, typed (None: left empty); DomainError for a bad one."""
-    from asndigital.personnel.importer import RowError, parse_date
-
+def clean_metadata_value(spec: dict[str, Any], given: Any, *, require: bool = True) -> Any:
+    """One metadata field's value, typed (None when empty and allowed to be); DomainError with a
+    message naming the field otherwise."""
     label = spec.get("label", spec["name"])
+
+    def refuse(message: str) -> DomainError:
+        return DomainError(message, code="metadata", fields={spec["name"]: message})
+
     # Text or a number (the API's JSON): not a list, an object, true/false or NaN.
     if given is not None and (
         isinstance(given, bool)
         or not isinstance(given, str | int | float)
         or (isinstance(given, float) and not math.isfinite(given))
     ):
-        raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
+        raise refuse(_("%(field)s is not valid.") % {"field": label})
     value = str(given if given is not None else "").strip()
     if not value:
         if spec.get("required") and require:
-            raise DomainError(_("%(field)s is required.") % {"field": label}, code="metadata")
+            raise refuse(_("%(field)s is required.") % {"field": label})
         return None
     if len(value) > 200 or _CONTROL.search(value):
-        raise DomainError(_("%(field)s is not valid.") % {"field": label}, code="metadata")
+        raise refuse(_("%(field)s is not valid.") % {"field": label})
     if spec["type"] == "date":
         try:
-            day = parse_date(value)
-        except RowError:
-            raise DomainError(
-                _("%(field)s must be a date (DD-MM-YYYY).") % {"field": label}, code="metadata"
-            ) from None
-        if not FIRST_DATE <= day <= LAST_DATE:
-            # Years like 0001 or 9999 are typing errors, and dates are computed with.
-            raise DomainError(
-                _("%(field)s must be a date between %(first)d and %(last)d.")
-                % {"field": label, "first": FIRST_DATE.year, "last": LAST_DATE.year},
-                code="metadata",
-            )
-        return day.isoformat()
+            return parse_date(value).isoformat()
+        except DateInputError as exc:
+            raise refuse(exc.message(label)) from None
     if spec["type"] == "number":
         try:
             return int(value)
         except ValueError:
-            raise DomainError(
-                _("%(field)s must be a number.") % {"field": label}, code="metadata"
-            ) from None
+            raise refuse(_("%(field)s must be a number.") % {"field": label}) from None
     return value
+
+
+def clean_metadata(
+    doc_type: DocumentType, raw: dict[str, Any], *, require: bool = True
+) -> dict[str, Any]:
+    """The type's metadata fields, typed; refuse missing required fields and bad values, all
+    of them at once (``DomainError.fields``: each field's own message)."""
+    cleaned: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for spec in doc_type.metadata_fields:
+        try:
+            value = clean_metadata_value(spec, raw.get(spec["name"]), require=require)
+        except DomainError as exc:
+            problems.update(exc.fields)
+            continue
+        if value is not None:
+            cleaned[spec["name"]] = value
+    if problems:
+        raise DomainError(" ".join(problems.values()), code="metadata", fields=problems)
+    return cleaned
+
+
+# One field's value (the batch metadata form of the worklists checks field by field).
+clean_field = clean_metadata_value
+
+
+# Refusals about the rest of an upload form, not the file: once they are fixed, the same file
+# can be used again (the upload page holds it for a retry, documents/pending.py).
+RETRYABLE = frozenset({"metadata", "confirm_replace", "source"})
+# Refusals about the document or the employee: no file and no field would change them.
+NOT_ABOUT_THE_FILE = frozenset({"type_not_applicable", "mismatch", "held", "destroyed"})
+
+
+def replacing_accepted_message(doc_type: DocumentType) -> str:
+    """What replacing an accepted document does, in the words the confirmation uses."""
+    return _(
+        "The accepted (DITERIMA) %(type)s will be replaced by the new version and its status "
+        "becomes waiting for verification (MENUNGGU); the old version is kept."
+    ) % {"type": doc_type.name}
+
+
+def check_file(*, employee, doc_type: DocumentType, received, original_name: str):
+    """The checks every received file gets before it is stored, or held for a retry: the type
+    applies to the employee, the size, the format by content (PDF checks included), and not
+    the exact same file again. Returns the inspection (format, pages)."""
+    from asndigital.documents import storage
+    from asndigital.documents.inspection import inspect_file
+    from asndigital.documents.models import DocumentVersion
+
+    if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
+        raise DomainError(
+            _("This document type does not apply to this employee."),
+            code="type_not_applicable",
+        )
+    if received.full:
+        raise storage.storage_full()
+    if received.size > doc_type.max_size_bytes:
+        raise storage.too_large(doc_type.max_size_bytes)
+    inspected = inspect_file(
+        received.path, original_name=original_name, allowed=doc_type.allowed_formats
+    )
+    if DocumentVersion.objects.filter(
+        document__employee=employee, document__doc_type=doc_type, sha256=received.sha256
+    ).exists():
+        raise DomainError(_("This exact file is already in the dossier."), code="duplicate")
+    return inspected
 
 
 def upload_document(
@@ -236,21 +280,32 @@ def upload_document(
     doc_type: DocumentType,
     chunks=None,
     received=None,
-    original_name: str,
+    pending=None,
+    original_name: str = "",
     metadata: dict[str, Any],
     source: str,
     document=None,
     require_metadata: bool = True,
+    replace_accepted: bool = False,
+    keep_refused: bool = False,
 ):
     """Store a new document (or a new version of ``document``): checked by content, hashed in
     the same pass that writes it, durable before its row commits. Returns the version.
 
     The bytes come as ``chunks``, or already ``received`` into storage's ``tmp/`` by an upload
-    handler; either way this service commits them or removes them, never leaves them."""
+    handler, or from a file ``pending`` for a retry (documents/pending.py: only its owner's,
+    for the same employee and type, removed with this commit). This service commits them or
+    removes them, never leaves them; with ``keep_refused`` a refused ``received`` file is left
+    to the caller, who holds it for a retry or removes it.
+
+    An ACCEPTED document is replaced only with ``replace_accepted`` (the person confirmed it);
+    otherwise the upload is refused (``confirm_replace``) and nothing changes."""
     from asndigital.documents import encryption, storage
-    from asndigital.documents.inspection import inspect_file, safe_name
+    from asndigital.documents import pending as pending_uploads
+    from asndigital.documents.inspection import safe_name
     from asndigital.documents.models import Document, DocumentVersion
 
+    taken_from_pending = False
     try:
         policies.require(policies.can_upload_for(actor, employee))
         if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
@@ -264,14 +319,17 @@ def upload_document(
             )
         # Bulk uploads map files only; their metadata is completed later.
         cleaned = clean_metadata(doc_type, metadata, require=require_metadata)
-        if received is None:
+        if pending is not None:
+            pending_uploads.require_usable(
+                pending, actor=actor, employee=employee, doc_type=doc_type
+            )
+            original_name = pending.original_name
+            received = pending_uploads.restore(pending)
+            taken_from_pending = True
+        elif received is None:
             received = storage.receive(chunks, max_size=doc_type.max_size_bytes)
-        elif received.full:
-            raise storage.storage_full()
-        elif received.size > doc_type.max_size_bytes:
-            raise storage.too_large(doc_type.max_size_bytes)
-        inspected = inspect_file(
-            received.path, original_name=original_name, allowed=doc_type.allowed_formats
+        inspected = check_file(
+            employee=employee, doc_type=doc_type, received=received, original_name=original_name
         )
         with transaction.atomic():
             if document is None and doc_type.multiplicity == DocumentType.Multiplicity.SINGLE:
@@ -283,6 +341,10 @@ def upload_document(
                 refuse_if_held(document)
                 if document.status == Document.Status.DESTROYED:
                     raise DomainError(_("This document was destroyed."), code="destroyed")
+                if document.status == Document.Status.ACCEPTED and not replace_accepted:
+                    raise DomainError(replacing_accepted_message(doc_type), code="confirm_replace")
+            if pending is not None:
+                pending_uploads.take(pending)  # gone with this commit, or still there
             duplicate = DocumentVersion.objects.filter(
                 document__employee=employee, document__doc_type=doc_type, sha256=received.sha256
             ).exists()
@@ -343,7 +405,7 @@ def upload_document(
                         partial(storage.set_legal_hold, [version.storage_key], True)
                     )
     except BaseException:
-        if received is not None:
+        if received is not None and (taken_from_pending or not keep_refused):
             storage.discard(received)
         raise
     return version
@@ -384,10 +446,10 @@ def remove_leftovers(*, min_age_minutes: float, dry_run: bool = False) -> list[s
     """Remove what a crash can leave behind, older than ``min_age_minutes``: temporary upload
     files, and stored files (or thumbnails) without a version row; their names. An upload in
     progress is younger than that, and its row commits before its file is that old."""
-    from asndigital.documents import storage
+    from asndigital.documents import pending, storage
     from asndigital.documents.models import DocumentVersion
 
-    known = set()
+    known = pending.known_keys()  # files held for a retry are not leftovers
     for key in DocumentVersion.objects.values_list("storage_key", flat=True).iterator():
         # documents/<employee>/<version> and its preview thumbnails/<employee>/<version>.png
         known.add(key)

@@ -350,15 +350,15 @@ def _stored_keys(prefix: str) -> Iterator[str]:
 
 
 def leftovers(known: set[str], *, min_age_seconds: float) -> list[str]:
-    """Temporary uploads, and stored files without a version row, older than
-    ``min_age_seconds``: their names, for ``remove_leftover``."""
+    """Temporary uploads, and stored files without a version row (or files held for a retry
+    without theirs), older than ``min_age_seconds``: their names, for ``remove_leftover``."""
     cutoff = time.time() - min_age_seconds
     found = [
         str(path)
         for path in tmp_dir().glob("*.part")
         if path.is_file() and path.stat().st_mtime <= cutoff
     ]
-    for prefix in ("documents", "thumbnails"):
+    for prefix in ("documents", "thumbnails", "pending"):
         for key in _stored_keys(prefix):
             if key in known:
                 continue

@@ -1,49 +1,28 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from asndigital.accounts import policies
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.core.qr import qr_svg
-from asndigital.documents import reading, services
+from asndigital.documents import reading, retry, services
 from asndigital.documents import selectors as document_selectors
 from asndigital.documents.forms import UploadForm
-from asndigital.documents.models import DocumentType
-from asndigital.documents.uploads import ReceivingUploadHandler
+from asndigital.documents.models import Document, DocumentType
 from asndigital.personnel import selectors
 
 
-def _receive_uploads_directly(request) -> ReceivingUploadHandler:
-    """Stream this request's files straight into storage (written once, hashed on the way)."""
-    largest = DocumentType.objects.aggregate(m=Max("max_size_bytes"))["m"] or 1
-    handler = ReceivingUploadHandler(request, max_size=largest)
-    request.upload_handlers = [handler]
-    return handler
-
-
-@csrf_exempt  # CSRF is checked below, once the upload handler is in place
+@retry.receives_uploads
 @login_required
 def upload_view(request, pk):
     """Choose a document type, then upload the file with its metadata; with ``?document=``,
     a new version of that document."""
-    handler = _receive_uploads_directly(request) if request.method == "POST" else None
-    try:
-        return _upload(request, pk)
-    finally:
-        if handler is not None:
-            handler.discard_all()  # whatever the service did not commit
-
-
-@csrf_protect
-def _upload(request, pk):
     try:
         employee = selectors.get_employee(user=request.user, pk=pk)
         replacing = None
@@ -63,52 +42,99 @@ def _upload(request, pk):
         code = replacing.doc_type.code
     doc_type = next((t for t in types if t.code == code), None)
     if doc_type is None:
-        groups = [
-            (*GROUP_WORDS[group], [t for t in types if t.group == group])
-            for group in services.GROUP_ORDER
-        ]
-        groups = [g for g in groups if g[2]]
-        return render(
-            request, "documents/choose_type.html", {"employee": employee, "groups": groups}
-        )
-    form = UploadForm(request.POST or None, request.FILES or None, doc_type=doc_type)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            services.upload_document(
+        return _choose_type(request, employee, types)
+    back = (
+        reverse("documents:detail", args=[replacing.pk])
+        if replacing is not None
+        else reverse("personnel:employee_detail", args=[employee.pk])
+    )
+    attempt = retry.Attempt(request, employee=employee, doc_type=doc_type)
+    if attempt.cancelled():
+        messages.info(request, _("The upload was cancelled; nothing was stored."))
+        return redirect(back)
+    # What this upload would replace: the document asked for, or the one document of a
+    # single-copy type that the employee already has.
+    target = replacing or document_selectors.single_copy_document(
+        user=request.user, employee=employee, doc_type=doc_type
+    )
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        doc_type=doc_type,
+        held=attempt.held,
+        replaces_accepted=target is not None and target.status == Document.Status.ACCEPTED,
+    )
+    if request.method == "POST":
+        stored = attempt.submit(
+            form,
+            store=lambda **file: services.upload_document(
                 actor=request.user,
                 employee=employee,
                 doc_type=doc_type,
                 document=replacing,
-                received=upload.received,
-                original_name=upload.name,
                 metadata=form.metadata(),
                 source=form.cleaned_data["source"],
-            )
-        except NotFound:
-            raise Http404 from None
-        except DomainError as exc:
-            form.add_error("file" if exc.code not in ("metadata",) else None, exc.message)
-        else:
+                replace_accepted=bool(form.cleaned_data.get("confirm_replace")),
+                keep_refused=True,  # the upload handler removes it when the request ends
+                **file,
+            ),
+            show_refusal=_show_refusal,
+            retryable=services.RETRYABLE,
+        )
+        if stored:
             messages.success(
                 request,
                 _("“%(type)s” was uploaded and waits for verification.") % {"type": doc_type.name},
             )
-            target = (
-                reverse("documents:detail", args=[replacing.pk])
-                if replacing is not None
-                else reverse("personnel:employee_detail", args=[employee.pk])
-            )
             if request.headers.get("X-Upload-Progress"):
                 # The progress script navigates itself (a followed redirect would use up the
                 # message before the person sees it).
-                return JsonResponse({"redirect": target})
-            return redirect(target)
+                return JsonResponse({"redirect": back})
+            return redirect(back)
     return render(
         request,
         "documents/upload.html",
-        {"employee": employee, "doc_type": doc_type, "form": form, "replacing": replacing},
+        {
+            "employee": employee,
+            "doc_type": doc_type,
+            "form": form,
+            "replacing": replacing,
+            "target": target,
+            "held": attempt.held,
+            "back": back,
+        },
     )
+
+
+def _show_refusal(form, exc: DomainError) -> None:
+    """The service's refusal next to the field it is about."""
+    if exc.code == "metadata" and exc.fields:
+        for name, message in exc.fields.items():
+            field = f"meta_{name}"
+            form.add_error(field if field in form.fields else None, message)
+    elif exc.code == "confirm_replace" and "confirm_replace" in form.fields:
+        form.add_error("confirm_replace", exc.message)
+    elif exc.code in services.RETRYABLE or exc.code in services.NOT_ABOUT_THE_FILE:
+        form.add_error(None, exc.message)
+    else:
+        form.add_error("file", exc.message)
+
+
+def _choose_type(request, employee, types):
+    """The document types for this employee, grouped; what the dossier already holds of each
+    single-copy type (uploading it again replaces it)."""
+    states = {
+        d.doc_type_id: d
+        for d in document_selectors.dossier(employee)
+        if d.doc_type.multiplicity == DocumentType.Multiplicity.SINGLE
+        and d.status != Document.Status.DESTROYED
+    }
+    groups = [
+        (*GROUP_WORDS[group], [(t, states.get(t.pk)) for t in types if t.group == group])
+        for group in services.GROUP_ORDER
+    ]
+    groups = [g for g in groups if g[2]]
+    return render(request, "documents/choose_type.html", {"employee": employee, "groups": groups})
 
 
 # The chooser's headings, in words a civil servant knows, with what each group holds.

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from asndigital.core.forms import ForgivingForm
 from asndigital.personnel.models import EmployeeStatus
 
 
@@ -30,7 +31,7 @@ class EmployeeFilterForm(forms.Form):
         )
 
 
-class ResetMfaForm(forms.Form):
+class ResetMfaForm(ForgivingForm):
     reason = forms.CharField(
         label=_("Reason for the reset"),
         max_length=300,
@@ -38,7 +39,7 @@ class ResetMfaForm(forms.Form):
     )
 
 
-class RegisteredEmailForm(forms.Form):
+class RegisteredEmailForm(ForgivingForm):
     email = forms.EmailField(label=_("New registered e-mail"))
     reason = forms.CharField(label=_("Reason for the correction"), max_length=300)
 

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,32 @@ from asndigital.personnel import selectors, services
 from asndigital.personnel.forms import EmployeeFilterForm, RegisteredEmailForm, ResetMfaForm
 
 PAGE_SIZE = 25
+
+
+# A form of the employee page that came back goes back to the page with what was typed, its
+# messages next to its fields (kept in the session for that one next view).
+BOUNCED = "bounced-form:{name}:{pk}"
+
+
+def _bounce(request, name, employee, form, problems=()):
+    data = {k: v for k, v in form.data.items() if k != "csrfmiddlewaretoken"}
+    request.session[BOUNCED.format(name=name, pk=employee.pk)] = {
+        "data": data,
+        "problems": [str(p) for p in problems],
+    }
+    return redirect(reverse("personnel:employee_detail", args=[employee.pk]) + f"#{name}")
+
+
+def _bounced(request, name, employee, form_class, **kwargs):
+    """The employee page's form: empty, or as it came back (bound, with its messages)."""
+    kept = request.session.pop(BOUNCED.format(name=name, pk=employee.pk), None)
+    if not kept:
+        return form_class(**kwargs)
+    form = form_class(kept["data"], **kwargs)
+    form.is_valid()
+    for problem in kept["problems"]:
+        form.add_error(None, problem)
+    return form
 
 
 def _employee_or_404(request, pk):
@@ -75,7 +102,9 @@ def employee_detail(request, pk):
         "status_history": selectors.status_history(employee),
         "changes": selectors.change_history(employee),
         "can_correct_email": policies.can_correct_registered_email(request.user, employee),
-        "email_form": RegisteredEmailForm(auto_id="id_email_%s"),
+        "email_form": _bounced(
+            request, "email", employee, RegisteredEmailForm, auto_id="id_email_%s"
+        ),
         "can_reset_mfa": policies.can_reset_mfa(request.user, employee),
         "can_upload": policies.can_upload_for(request.user, employee),
         "checklist": checklist(employee),
@@ -83,7 +112,7 @@ def employee_detail(request, pk):
             (document, policies.can_verify(request.user, document))
             for document in dossier(employee)
         ],
-        "reset_mfa_form": ResetMfaForm(auto_id="id_mfa_%s"),
+        "reset_mfa_form": _bounced(request, "mfa", employee, ResetMfaForm, auto_id="id_mfa_%s"),
         "phase": dossier_phase(employee),
         "holds": active_holds(employee),
         "can_hold": policies.can_place_hold(request.user, employee),
@@ -120,14 +149,10 @@ def correct_email(request, pk):
         except NotFound:
             raise Http404 from None
         except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The registered e-mail was corrected."))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect("personnel:employee_detail", pk=employee.pk)
+            return _bounce(request, "email", employee, form, [exc.message])
+        messages.success(request, _("The registered e-mail was corrected."))
+        return redirect("personnel:employee_detail", pk=employee.pk)
+    return _bounce(request, "email", employee, form)
 
 
 @login_required
@@ -137,8 +162,7 @@ def reset_mfa(request, pk):
     employee = _employee_or_404(request, pk)
     form = ResetMfaForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the reason for the reset."))
-        return redirect("personnel:employee_detail", pk=employee.pk)
+        return _bounce(request, "mfa", employee, form)
     try:
         account_services.admin_reset_mfa(
             actor=request.user,

@@ -301,6 +301,7 @@ def import_dossier(*, actor, path, employee) -> dict[str, int]:
                         metadata=item.get("metadata") or {},
                         source=item.get("source") or "digital",
                         require_metadata=False,
+                        replace_accepted=True,  # the bag's versions come in as they were
                     )
                 counts["stored"] += 1
         record(actor, "dossier.imported", employee, **counts)

@@ -1,26 +1,35 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from asndigital.core.forms import FlexibleDateField
+from asndigital.documents.forms import HeldFileForm, file_field_for
 from asndigital.personnel.models import Agency
 
 
-class TransferForm(forms.Form):
+class TransferForm(HeldFileForm):
+    file_field = "sk"
     to_agency = forms.ModelChoiceField(
-        label=_("New agency"), queryset=Agency.objects.order_by("name"), empty_label=None
+        label=gettext_lazy("New agency"), queryset=Agency.objects.order_by("name"), empty_label=None
     )
-    effective_on = forms.DateField(
-        label=_("Effective date (TMT)"), widget=forms.DateInput(attrs={"type": "date"})
+    effective_on = FlexibleDateField(label=gettext_lazy("Effective date (TMT)"))
+    nomor_sk = forms.CharField(
+        label=gettext_lazy("Number of the SK pindah instansi"), max_length=200
     )
-    nomor_sk = forms.CharField(label=_("Number of the SK pindah instansi"), max_length=200)
-    tanggal_sk = forms.DateField(
-        label=_("Date of the SK"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    sk = forms.FileField(label=_("The SK pindah instansi (PDF)"))
+    tanggal_sk = FlexibleDateField(label=gettext_lazy("Date of the SK"))
+    sk = forms.FileField(label=gettext_lazy("The SK pindah instansi (PDF)"))
 
-    def __init__(self, *args, employee=None, **kwargs):
+    def __init__(self, *args, employee=None, doc_type=None, held=None, **kwargs):
         super().__init__(*args, **kwargs)
         if employee is not None:
             self.fields["to_agency"].queryset = Agency.objects.exclude(
                 pk=employee.agency_id
             ).order_by("name")
-        self.fields["sk"].widget.attrs["accept"] = ".pdf"
+        sk = self.fields["sk"]
+        sk.widget.attrs["accept"] = ".pdf"
+        if doc_type is not None:
+            file_field_for(sk, doc_type)
+        sk.error_messages["required"] = _("Choose the SK's file (PDF).")
+        self.prepare_fields()
+        if held is not None:
+            self.file_is_held()

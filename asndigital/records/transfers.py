@@ -31,21 +31,30 @@ def transfer_employee(
     employee: Employee,
     to_agency: Agency,
     effective_on: date,
-    chunks,
-    original_name: str,
+    chunks=None,
+    received=None,
+    pending=None,
+    original_name: str = "",
     metadata: dict,
     source: str = "scan",
+    keep_refused: bool = False,
 ) -> Transfer:
-    """Move the employee and the whole dossier to ``to_agency``; the SK joins the dossier."""
+    """Move the employee and the whole dossier to ``to_agency``; the SK joins the dossier. The
+    SK comes as ``chunks``, ``received`` or ``pending`` exactly as for
+    ``documents.services.upload_document`` (which stores it)."""
     from asndigital.documents.services import upload_document
 
     policies.require(policies.can_view_employee(actor, employee))
     if not policies.can_transfer(actor, employee):
-        raise DomainError(_("Transfers between agencies are done by national admins."))
+        raise DomainError(
+            _("Transfers between agencies are done by national admins."), code="forbidden"
+        )
     if to_agency.pk == employee.agency_id:
-        raise DomainError(_("The employee already belongs to that agency."), code="same")
+        message = _("The employee already belongs to that agency.")
+        raise DomainError(message, code="same", fields={"to_agency": message})
     if effective_on > timezone.localdate() + timedelta(days=366):
-        raise DomainError(_("The effective date is too far ahead."), code="date")
+        message = _("The effective date is too far ahead.")
+        raise DomainError(message, code="date", fields={"effective_on": message})
     doc_type = DocumentType.objects.get(code=SK_CODE)
     with transaction.atomic():
         employee = Employee.objects.select_for_update().get(pk=employee.pk)
@@ -61,9 +70,12 @@ def transfer_employee(
             employee=employee,
             doc_type=doc_type,
             chunks=chunks,
+            received=received,
+            pending=pending,
             original_name=original_name,
             metadata=metadata,
             source=source,
+            keep_refused=keep_refused,
         )
         move_employee(actor=actor, employee=employee, to_agency=to_agency, source="transfer")
         transfer = Transfer.objects.create(

@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from asndigital.accounts import policies
 from asndigital.core.errors import DomainError, NotFound
+from asndigital.documents import retry
 from asndigital.documents import selectors as document_selectors
 from asndigital.personnel import selectors
 from asndigital.records import services
@@ -86,11 +88,17 @@ def schedules_view(request):
     )
 
 
+# A transfer refused for these reasons can be sent again with the same SK once corrected.
+TRANSFER_RETRYABLE = frozenset({"metadata", "source", "same", "date"})
+
+
+@retry.receives_uploads
 @login_required
 def transfer_view(request, pk):
     """A national admin moves the employee, with the whole dossier, to another agency."""
+    from asndigital.documents.models import DocumentType
     from asndigital.records.forms import TransferForm
-    from asndigital.records.transfers import transfer_employee
+    from asndigital.records.transfers import SK_CODE, transfer_employee
 
     try:
         employee = selectors.get_employee(user=request.user, pk=pk)
@@ -98,34 +106,74 @@ def transfer_view(request, pk):
         raise Http404 from None
     if not policies.can_transfer(request.user, employee):
         raise Http404
-    form = TransferForm(request.POST or None, request.FILES or None, employee=employee)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
+    back = reverse("personnel:employee_detail", args=[employee.pk])
+    doc_type = DocumentType.objects.get(code=SK_CODE)
+    attempt = retry.Attempt(request, employee=employee, doc_type=doc_type)
+    if attempt.cancelled():
+        messages.info(request, _("The transfer was cancelled; nothing changed."))
+        return redirect(back)
+    form = TransferForm(
+        request.POST or None,
+        request.FILES or None,
+        employee=employee,
+        doc_type=doc_type,
+        held=attempt.held,
+    )
+    if request.method == "POST":
+
+        def store(**file):
+            data = form.cleaned_data
             transfer_employee(
                 actor=request.user,
                 employee=employee,
                 to_agency=data["to_agency"],
                 effective_on=data["effective_on"],
-                chunks=data["sk"].chunks(),
-                original_name=data["sk"].name,
                 metadata={
                     "nomor_sk": data["nomor_sk"],
                     "tanggal_sk": data["tanggal_sk"].isoformat(),
                 },
+                keep_refused=True,  # the upload handler removes it when the request ends
+                **file,
             )
-        except NotFound:
-            raise Http404 from None
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
+
+        stored = attempt.submit(
+            form,
+            store=store,
+            show_refusal=_show_transfer_refusal,
+            retryable=TRANSFER_RETRYABLE,
+        )
+        if stored:
             messages.success(
                 request,
                 _("%(name)s now belongs to %(agency)s, with the whole dossier.")
-                % {"name": employee.display_name, "agency": data["to_agency"].name},
+                % {"name": employee.display_name, "agency": form.cleaned_data["to_agency"].name},
             )
-            return redirect("personnel:employee_detail", pk=employee.pk)
-    return render(request, "records/transfer.html", {"employee": employee, "form": form})
+            return redirect(back)
+    return render(
+        request,
+        "records/transfer.html",
+        {"employee": employee, "form": form, "held": attempt.held, "back": back},
+    )
+
+
+def _show_transfer_refusal(form, exc: DomainError) -> None:
+    """The service's refusal next to the field it is about (the SK's metadata are the form's
+    number and dates); a refusal of the file next to the file; anything else at the top."""
+    from asndigital.documents import services as document_services
+
+    if exc.fields:
+        names = {"tmt": "effective_on"}  # the SK's TMT is the transfer's effective date
+        for name, message in exc.fields.items():
+            field = names.get(name, name)
+            form.add_error(field if field in form.fields else None, message)
+    elif (
+        exc.code in TRANSFER_RETRYABLE
+        or exc.code in document_services.NOT_ABOUT_THE_FILE
+        or exc.code == "forbidden"
+    ):
+        form.add_error(None, exc.message)
+    else:
+        form.add_error("sk", exc.message)
 
 
 @login_required

@@ -118,10 +118,12 @@ def destruction_eligible() -> dict:
 
 
 def cleanup_uploads() -> dict:
+    from asndigital.documents import pending
     from asndigital.documents.services import remove_leftovers
 
+    expired = pending.remove_expired()
     found = remove_leftovers(min_age_minutes=settings.ASN_CLEANUP_UPLOADS_MIN_AGE_MINUTES)
-    return {"removed": len(found)}
+    return {"removed": len(found), "expired_held": expired}
 
 
 def cleanup_expired() -> dict:

@@ -26,7 +26,7 @@ WRITERS = {
     "accounts": {"services", "challenges", "mfa", "passkeys", "tokens", "models"},
     "audit": {"services", "chain", "reads", "outside"},
     "dashboards": {"figures"},
-    "documents": {"services"},
+    "documents": {"services", "pending"},
     "personnel": {"services", "importer", "corrections"},
     "records": {"services", "destruction", "fixity", "transfers"},
     "schedule": {"services"},

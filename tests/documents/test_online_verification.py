@@ -126,7 +126,8 @@ def test_comparing_needs_the_csrf_token(accepted):
 
 def test_a_replaced_document_says_so(client, accepted, employee):
     version, _content = accepted
-    upload(employee.user, employee, pdf_bytes(3))  # SK CPNS is single: a new version
+    # SK CPNS is single: a new version (the person confirmed replacing the accepted one)
+    upload(employee.user, employee, pdf_bytes(3), replace_accepted=True)
     html = page(client, version.verification_code).content.decode()
     assert "versi yang lebih baru" in html
 

@@ -42,6 +42,18 @@ def assert_nothing_left(world) -> None:
     assert files_under(world.scratch) == []
 
 
+def assert_only_the_file_held(world) -> None:
+    """Nothing stored in the archive: the only file is the one held for the retry (encrypted,
+    under pending/, with its row), as the upload page holds a good file whose form it sends
+    back; no temporary file anywhere."""
+    from asndigital.documents.models import PendingUpload
+
+    assert rows() == (0, 0, 0, 0)
+    held = sorted(PendingUpload.objects.values_list("storage_key", flat=True))
+    assert len(held) == 1 and files_under(world.storage) == held
+    assert files_under(world.scratch) == []
+
+
 def multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
     """A multipart/form-data body with the file names exactly as given (Django's test client
     would keep only their base name), encoded the way browsers do: UTF-8, with quotes and line

@@ -30,7 +30,7 @@ def test_a_hostile_file_on_the_upload_page(world, entry):
         assert "Permintaan tidak dapat dibaca" in page
     elif entry.expected == NO_FILE:
         assert response.status_code == 200
-        assert "Bidang ini tidak boleh kosong." in page
+        assert "Pilih berkas dokumen." in page
     else:
         assert response.status_code == 200
         assert MESSAGES[entry.refused] in page, page[:3000]
