@@ -6,9 +6,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # Development defaults for the local commands; a deployment sets its own environment.
 DEV_ENV := ASN_ENV=development
+# The archive signs its own records (berita acara) with a development key made by `make setup`.
+DEV_ENV += ASN_RECORDS_SIGNING_KEY=$${ASN_RECORDS_SIGNING_KEY:-var/signing/records-key.pem}
+DEV_ENV += ASN_RECORDS_SIGNING_CERT=$${ASN_RECORDS_SIGNING_CERT:-var/signing/records-cert.pem}
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads
+.PHONY: help setup run test lint format s3-server pdfsig bench-signatures bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -31,6 +34,7 @@ setup: $(VENV)/.installed messages
 	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py load_catalogue
 	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py make_development_signing_key
 
 # The background worker (e-mail, thumbnails) runs beside the server and stops with it.
 run: setup
@@ -38,7 +42,7 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' --interval 1 & \
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed messages browser s3-server
+test: $(VENV)/.installed messages browser s3-server pdfsig
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # End-to-end suite (not part of `make test`): a throw-away server, chromium, a local SMTP server.
@@ -53,6 +57,15 @@ browser:
 	    echo "installing chromium (Debian package) for the browser tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: browser tests will be skipped (apt-get install chromium)"; fi; }
+
+# The records-signing tests check the signed berita acara with poppler's pdfsig (Debian's
+# poppler-utils), installed when missing and this user may (root); otherwise those checks skip.
+pdfsig:
+	@command -v pdfsig >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing poppler-utils (Debian package) for the signed-record tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  else echo "pdfsig missing: its checks will be skipped (apt-get install poppler-utils)"; fi; }
 
 # The object-storage tests start a throw-away Ceph RADOS Gateway (a real S3 server) on
 # 127.0.0.1: Debian's packages, installed when missing and this user may (root).
@@ -71,7 +84,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads
+bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads bench-signatures
 
 bench-import: $(VENV)/.installed messages
 	$(PY) bench/import_employees.py $(BENCH_ARGS)
@@ -102,6 +115,9 @@ bench-reads: $(VENV)/.installed messages
 
 bench-lockout: $(VENV)/.installed messages
 	$(PY) bench/lockout.py $(BENCH_ARGS)
+
+bench-signatures: $(VENV)/.installed
+	$(PY) bench/signatures.py $(BENCH_ARGS)
 
 # Not part of `make bench`: a full run takes a long time (docs/performance.md).
 bench-scale: $(VENV)/.installed messages
