@@ -335,3 +335,23 @@ def many_signatures(data: bytes, count: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def sign_timestamped_at(data: bytes, party: Party, pki: Pki, moment) -> bytes:
+    """``data`` signed by ``party`` with a timestamp token dated ``moment`` (a TSA's clock)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    chain = SimpleCertificateStore.from_certs([pki.ca.asn1(), pki.root.asn1()])
+    signer = signers.SimpleSigner(
+        signing_cert=party.asn1(), signing_key=party.asn1_key(), cert_registry=chain
+    )
+    stamper = DummyTimeStamper(
+        tsa_cert=pki.tsa.asn1(), tsa_key=pki.tsa.asn1_key(), certs_to_embed=chain, fixed_dt=moment
+    )
+    meta = signers.PdfSignatureMetadata(field_name="Signature1", subfilter=SigSeedSubFilter.PADES)
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    return signers.sign_pdf(writer, meta, signer=signer, timestamper=stamper).getvalue()

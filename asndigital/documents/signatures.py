@@ -208,7 +208,8 @@ def _check_signature(embedded, *, roots, fetch, dss, moment) -> dict:
         "crls": len(crls) + len(dss_crls),
         "ocsps": len(ocsps) + len(dss_ocsps),
     }
-    try:
+
+    def validate(at: datetime):
         context = ValidationContext(
             trust_roots=list(roots),  # never None: that would mean the system's TLS roots
             other_certs=list(dss_certs),
@@ -216,9 +217,23 @@ def _check_signature(embedded, *, roots, fetch, dss, moment) -> dict:
             ocsps=[*ocsps, *dss_ocsps],
             allow_fetching=fetch,
             revocation_mode="soft-fail",
-            moment=moment,
+            moment=at,
         )
-        status = validate_pdf_signature(embedded, context)
+        return validate_pdf_signature(embedded, context)
+
+    try:
+        status = validate(moment)
+        proven = _trusted_time(status)
+        if (
+            proven is not None
+            and not status.trusted
+            and not status.revoked
+            and cert.not_valid_before <= proven <= cert.not_valid_after
+        ):
+            # A trusted timestamp proves the signature existed while the certificate was
+            # valid: the chain is judged at that time (a certificate that ended since, or a
+            # CA that expired, does not undo a signature made in time).
+            status = validate(proven)
     except Exception as exc:  # malformed CMS, an unsupported format, a broken byte range
         result["reason"] = f"the signature cannot be checked ({type(exc).__name__}: {exc})"[:300]
         return result

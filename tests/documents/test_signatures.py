@@ -9,7 +9,7 @@ session by ``tests/signing.py``; every signing is pyHanko's."""
 import hashlib
 import json
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -57,6 +57,13 @@ def files(pki):
         "covers_nothing": signing.cover_nothing(signed),
         "hundred": signing.many_signatures(signed, 100),
         "expiring": signing.sign(base, pki.expiring, pki),
+        # The certificate ended 30 days ago; a trusted timestamp from 60 (or 10) days ago.
+        "expired_stamped_in_time": signing.sign_timestamped_at(
+            base, pki.expired, pki, datetime.now(UTC) - timedelta(days=60)
+        ),
+        "expired_stamped_late": signing.sign_timestamped_at(
+            base, pki.expired, pki, datetime.now(UTC) - timedelta(days=10)
+        ),
         "unsigned": base,
     }
 
@@ -90,6 +97,8 @@ EXPECTED = [
     ("untrusted", "untrusted"),
     ("expired", "expired"),
     ("future", "expired"),
+    ("expired_stamped_in_time", "valid"),  # the timestamp proves it was signed in time
+    ("expired_stamped_late", "expired"),
     ("revoked", "revoked"),
     ("modified", "modified"),
     ("broken", "broken"),
