@@ -80,6 +80,10 @@ def load_roots(location: str) -> list[bytes]:
     if not location:
         return []
     path = Path(location)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"the trust store {location} (ASN_SIGNATURE_TRUST_ROOTS) is missing"
+        )
     files = (
         sorted(p for p in path.iterdir() if p.suffix.lower() in (".pem", ".crt", ".cer"))
         if path.is_dir()
@@ -388,6 +392,8 @@ def check_file(path: Path, *, roots_location: str, fetch: bool) -> dict:
         return _unchecked(f"the check took more than {CHILD_SECONDS} s")
     if result.returncode != 0:
         logger.warning("signature check failed: %r", result.stderr[-500:])
+        if b"ASN_SIGNATURE_TRUST_ROOTS" in result.stderr:
+            return _unchecked("the configured trust store cannot be read")
         return _unchecked(f"the check stopped (exit {result.returncode})")
     try:
         return json.loads(result.stdout)

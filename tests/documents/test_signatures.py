@@ -403,3 +403,12 @@ def test_the_api_exposes_every_report(
     )
     schema = json.loads(Client().get("/api/v1/openapi.json").content)
     assert "SignatureReportOut" in schema["components"]["schemas"]
+
+
+def test_a_missing_trust_store_gives_an_unchecked_report_not_a_failed_task(
+    files, settings, employee, django_capture_on_commit_callbacks, tmp_path
+):
+    settings.ASN_SIGNATURE_TRUST_ROOTS = str(tmp_path / "gone")
+    version = stored(employee, files["valid"], django_capture_on_commit_callbacks)
+    report = SignatureReport.objects.get(version=version)
+    assert report.state == "unchecked" and "trust store" in report.report["detail"]
