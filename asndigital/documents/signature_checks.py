@@ -73,7 +73,7 @@ def check_version(*, version_id, occasion: str = SignatureReport.Occasion.UPLOAD
         report = _report_for(version)
     except Exception as exc:  # storage or key trouble: recorded as "could not be checked"
         logger.warning("signatures of version %s not checked", version.pk, exc_info=True)
-        report = signatures._unchecked(f"the file could not be read ({type(exc).__name__})")
+        report = signatures.unchecked(f"the file could not be read ({type(exc).__name__})")
     found = report.get("signatures") or []
     try:
         trust_store = trust_store_fingerprint()

@@ -48,10 +48,6 @@ _PROJECT = Path(__file__).resolve().parents[2]
 ENGINE = "pyHanko"
 
 
-class CheckFailed(Exception):
-    pass
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -389,19 +385,20 @@ def check_file(path: Path, *, roots_location: str, fetch: bool) -> dict:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return _unchecked(f"the check took more than {CHILD_SECONDS} s")
+        return unchecked(f"the check took more than {CHILD_SECONDS} s")
     if result.returncode != 0:
         logger.warning("signature check failed: %r", result.stderr[-500:])
         if b"ASN_SIGNATURE_TRUST_ROOTS" in result.stderr:
-            return _unchecked("the configured trust store cannot be read")
-        return _unchecked(f"the check stopped (exit {result.returncode})")
+            return unchecked("the configured trust store cannot be read")
+        return unchecked(f"the check stopped (exit {result.returncode})")
     try:
         return json.loads(result.stdout)
     except ValueError:
-        return _unchecked("the check gave no report")
+        return unchecked("the check gave no report")
 
 
-def _unchecked(detail: str) -> dict:
+def unchecked(detail: str) -> dict:
+    """The report of a check that could not finish, saying why."""
     return {
         "state": UNCHECKED,
         "checked_at": _iso(_now()),
