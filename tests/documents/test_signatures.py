@@ -313,33 +313,71 @@ def test_the_verifier_sees_the_signature_before_deciding(
     assert 'data-signature-state="modified"' in page
 
 
+SIGNERS = {
+    "valid": "Budi Santoso",
+    "untrusted": "Stranger Signer",
+    "expired": "Eko Expired",
+    "revoked": "Rina Revoked",
+    "modified": "Budi Santoso",
+    "broken": "Budi Santoso",  # the signature no longer matches, but names who signed
+}
+
+
 @pytest.mark.parametrize(
-    ("case", "indonesian", "english"),
+    ("case", "state", "indonesian", "english"),
     [
-        ("valid", "Sah dan terpercaya", "Valid and trusted"),
-        ("untrusted", "Sah, tetapi akar sertifikat tidak dipercaya", "root is not trusted"),
-        ("modified", "Diubah setelah ditandatangani", "Changed after signing"),
-        ("expired", "Sertifikat kedaluwarsa atau belum berlaku", "Certificate expired"),
-        ("revoked", "Sertifikat dicabut", "Certificate revoked"),
-        ("broken", "Tanda tangan rusak", "Signature broken"),
-        ("unsigned", "Tidak ditandatangani", "Not signed"),
+        ("valid", "valid", "Sah dan terpercaya", "Valid and trusted"),
+        ("untrusted", "untrusted", "Sah, tetapi akar sertifikat tidak dipercaya", "not trusted"),
+        ("modified", "modified", "Diubah setelah ditandatangani", "Changed after signing"),
+        ("expired", "expired", "Sertifikat kedaluwarsa atau belum berlaku", "Certificate expired"),
+        ("revoked", "revoked", "Sertifikat dicabut", "Certificate revoked"),
+        ("broken", "broken", "Tanda tangan rusak", "Signature broken"),
+        ("hundred", "unchecked", "Tidak dapat diperiksa", "Could not be checked"),
+        ("unsigned", "unsigned", "Tidak ditandatangani", "Not signed"),
     ],
 )
-def test_the_employee_sees_signer_and_state_in_both_languages(
-    case, indonesian, english, files, trusted, employee, django_capture_on_commit_callbacks
+def test_every_state_on_the_document_page_the_public_page_and_the_api(
+    case,
+    state,
+    indonesian,
+    english,
+    files,
+    trusted,
+    employee,
+    django_capture_on_commit_callbacks,
+    make_staff,
+    agency,
 ):
     version = stored(employee, files[case], django_capture_on_commit_callbacks)
+    signer = SIGNERS.get(case, "")
+    # The employee's document page, in Indonesian and in English.
     client = Client()
     client.force_login(employee.user)
     url = reverse("documents:detail", args=[version.document_id])
     page = client.get(url).content.decode()
-    assert f'data-signature-state="{case}"' in page and indonesian in page
-    if case not in ("unsigned", "broken"):
-        signer = {"untrusted": "Stranger Signer", "expired": "Eko Expired"}.get(case)
-        assert (signer or "") in page
+    assert f'data-signature-state="{state}"' in page and indonesian in page and signer in page
     client.cookies["django_language"] = "en"
-    english_page = client.get(url).content.decode()
-    assert english in english_page
+    assert english in client.get(url).content.decode()
+    # The public page, once accepted.
+    verifier = make_staff(Role.VERIFIER, agency)
+    services.accept_document(actor=verifier, document=version.document)
+    version.refresh_from_db()
+    public = Client().get(reverse("verification:check", args=[version.verification_code]))
+    text = public.content.decode()
+    assert f'data-signature-state="{state}"' in text and indonesian in text and signer in text
+    # The API.
+    _token, value = tokens.create_token(
+        actor=make_staff(Role.AGENCY_ADMIN, agency),
+        name="SIMPEG",
+        agency=agency,
+        scopes=READ_SCOPES,
+    )
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {value}")
+    listing = api.get(f"/api/v1/employees/{employee.nip}/documents").json()
+    assert listing[0]["signature_state"] == state
+    (report,) = api.get(f"/api/v1/documents/{version.document_id}/versions/1/signatures").json()
+    assert report["state"] == state
+    assert [s["signer"] for s in report["signatures"]] == ([signer] if signer else [])
 
 
 def test_the_checklist_says_when_a_required_signature_is_missing(
