@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from asndigital.documents.signatures import outside_event_loop
+
 DAY = timedelta(days=1)
 
 
@@ -249,7 +251,7 @@ def sign(
     )
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=SigSeedSubFilter.PADES)
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer, timestamper=stamper)
+    out = outside_event_loop(signers.sign_pdf, writer, meta, signer=signer, timestamper=stamper)
     return out.getvalue()
 
 
@@ -354,4 +356,6 @@ def sign_timestamped_at(data: bytes, party: Party, pki: Pki, moment) -> bytes:
     )
     meta = signers.PdfSignatureMetadata(field_name="Signature1", subfilter=SigSeedSubFilter.PADES)
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    return signers.sign_pdf(writer, meta, signer=signer, timestamper=stamper).getvalue()
+    return outside_event_loop(
+        signers.sign_pdf, writer, meta, signer=signer, timestamper=stamper
+    ).getvalue()

@@ -19,11 +19,13 @@ has none, ``unchecked`` when the check itself could not finish (too big, too slo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import resource
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,6 +60,18 @@ def _iso(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def outside_event_loop(function, *args, **kwargs):
+    """``function(*args, **kwargs)``, in another thread when this one runs an event loop:
+    pyHanko's synchronous calls start their own loop, which asyncio refuses inside a running
+    one (an ASGI server's thread, Playwright in the tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as other_thread:
+        return other_thread.submit(function, *args, **kwargs).result()
 
 
 def worst(states) -> str:
@@ -272,6 +286,10 @@ def _read_dss(reader) -> tuple[list, list, list]:
 
 def check_pdf(path: Path, *, roots: list[bytes], fetch: bool = False, moment=None) -> dict:
     """The signature report of the PDF at ``path`` (this process; ``check_file`` isolates)."""
+    return outside_event_loop(_check_pdf, path, roots=roots, fetch=fetch, moment=moment)
+
+
+def _check_pdf(path: Path, *, roots: list[bytes], fetch: bool, moment) -> dict:
     from asn1crypto import x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.fields import enumerate_sig_fields

@@ -34,6 +34,8 @@ def sign_record(data: bytes, *, reason: str = "Berita acara ASN Digital") -> byt
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
 
+    from asndigital.documents.signatures import outside_event_loop
+
     signer = signers.SimpleSigner.load(
         settings.ASN_RECORDS_SIGNING_KEY,
         settings.ASN_RECORDS_SIGNING_CERT,
@@ -48,7 +50,7 @@ def sign_record(data: bytes, *, reason: str = "Berita acara ASN Digital") -> byt
         location=settings.ASN_SITE_NAME,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return outside_event_loop(signers.sign_pdf, writer, meta, signer=signer).getvalue()
 
 
 def make_development_key(

@@ -2,7 +2,6 @@
 show the state next to what it is about, readable (WCAG AA contrast) on desktop."""
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -43,11 +42,8 @@ def test_the_verifier_and_the_public_see_the_signature_state(
     settings.ASN_SIGNATURE_TRUST_ROOTS = str(pki.write_roots(tmp_path / "roots"))
     services.load_catalogue()
     employee = EmployeeFactory(agency=agency, name="Dewi Anggraini")
-    # pyHanko runs its own event loop; Playwright's is running in this thread.
-    with ThreadPoolExecutor(1) as other_thread:
-        signed = other_thread.submit(
-            signing.sign, signing.plain_pdf(1), pki.signer, pki, timestamp=True
-        ).result()
+    # (pyHanko's own event loop runs beside Playwright's: signatures.outside_event_loop)
+    signed = signing.sign(signing.plain_pdf(1), pki.signer, pki, timestamp=True)
     changed = upload(employee.user, employee, signing.swap_content(signed), meta=META)
     valid = upload(employee.user, employee, signed, code="sk-pns", meta=META)
     from asndigital.documents import signature_checks
