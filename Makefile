@@ -6,9 +6,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # Development defaults for the local commands; a deployment sets its own environment.
 DEV_ENV := ASN_ENV=development
+# The archive signs its own records (berita acara) with a development key made by `make setup`.
+DEV_ENV += ASN_RECORDS_SIGNING_KEY=$${ASN_RECORDS_SIGNING_KEY:-var/signing/records-key.pem}
+DEV_ENV += ASN_RECORDS_SIGNING_CERT=$${ASN_RECORDS_SIGNING_CERT:-var/signing/records-cert.pem}
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint typecheck format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -32,6 +35,7 @@ setup: $(VENV)/.installed messages pdf-font
 	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py load_catalogue
 	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py make_development_signing_key
 
 # The background worker (e-mail, thumbnails) and the schedule (dashboards, audit checkpoints,
 # fixity samples, clean-ups: run_schedule) run beside the server and stop with it.
@@ -41,7 +45,7 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py run_schedule & \
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed messages browser s3-server pdf-font pdf-tools
+test: $(VENV)/.installed messages browser s3-server pdf-font pdf-tools pdfsig
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The inner loop while developing: the suite in two parallel workers (pytest-xdist), without
@@ -84,6 +88,15 @@ pdf-tools:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qpdf poppler-utils >/dev/null; \
 	  else echo "qpdf or poppler-utils missing: PDF tests will be skipped (apt-get install qpdf poppler-utils)"; fi; }
 
+# The records-signing tests check the signed berita acara with poppler's pdfsig (Debian's
+# poppler-utils), installed when missing and this user may (root); otherwise those checks skip.
+pdfsig:
+	@command -v pdfsig >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing poppler-utils (Debian package) for the signed-record tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  else echo "pdfsig missing: its checks will be skipped (apt-get install poppler-utils)"; fi; }
+
 # The object-storage tests start a throw-away Ceph RADOS Gateway (a real S3 server) on
 # 127.0.0.1: Debian's packages, installed when missing and this user may (root).
 s3-server:
@@ -107,7 +120,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads
+bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads bench-signatures
 
 bench-import: $(VENV)/.installed messages
 	$(PY) bench/import_employees.py $(BENCH_ARGS)
@@ -138,6 +151,9 @@ bench-reads: $(VENV)/.installed messages
 
 bench-lockout: $(VENV)/.installed messages
 	$(PY) bench/lockout.py $(BENCH_ARGS)
+
+bench-signatures: $(VENV)/.installed
+	$(PY) bench/signatures.py $(BENCH_ARGS)
 
 # Not part of `make bench`: a full run takes a long time (docs/performance.md).
 bench-scale: $(VENV)/.installed messages

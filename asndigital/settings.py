@@ -410,6 +410,17 @@ ASN_API_RATE = env_int("ASN_API_RATE", 600)
 # Public verification page: unknown codes, and uploaded copies compared, per address.
 ASN_VERIFY_FREE_MISSES = env_int("ASN_VERIFY_FREE_MISSES", 20)
 ASN_VERIFY_FREE_COPIES = env_int("ASN_VERIFY_FREE_COPIES", 50)
+# Electronic signatures (TTE, PAdES) in uploaded PDFs (docs/documents.md): the trusted roots (a
+# PEM bundle or a directory of PEM files; nothing trusted when empty), whether revocation data
+# may be fetched from the network (off: only what the file carries), and how many days before a
+# signer's certificate expires its signatures are checked again (revalidate_signatures).
+ASN_SIGNATURE_TRUST_ROOTS = env("ASN_SIGNATURE_TRUST_ROOTS", "")
+ASN_SIGNATURE_FETCH_REVOCATION = env_bool("ASN_SIGNATURE_FETCH_REVOCATION", False)
+ASN_SIGNATURE_REVALIDATE_DAYS = env_int("ASN_SIGNATURE_REVALIDATE_DAYS", 30)
+# The archive's own signing key and certificate (PEM paths) for its records (berita acara):
+# empty means unsigned records; `make run` generates a development pair under var/signing/.
+ASN_RECORDS_SIGNING_KEY = env("ASN_RECORDS_SIGNING_KEY", "")
+ASN_RECORDS_SIGNING_CERT = env("ASN_RECORDS_SIGNING_CERT", "")
 # Behind a proxy that appends the client address to X-Forwarded-For (docs/deployment.md).
 ASN_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 

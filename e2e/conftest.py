@@ -136,6 +136,9 @@ def server(mailbox):
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp_port),
         PYTHONUNBUFFERED="1",
+        # The archive signs its records with a development key, as `make run` sets it up.
+        ASN_RECORDS_SIGNING_KEY=str(root / "var" / "signing" / "records-key.pem"),
+        ASN_RECORDS_SIGNING_CERT=str(root / "var" / "signing" / "records-cert.pem"),
     )
     processes = []
     try:
@@ -146,6 +149,7 @@ def server(mailbox):
         _run(["createcachetable"], env, setup_log)
         _run(["load_catalogue"], env, setup_log)
         _run(["seed_demo"], env, setup_log)
+        _run(["make_development_signing_key"], env, setup_log)
         _employees_csv(root / "e2e-employees.csv")
         _run(["import_employees", str(root / "e2e-employees.csv")], env, setup_log)
         # All new: a NIP of the demo data would be updated instead, and the tests share it.

@@ -2,6 +2,8 @@
 through every step to its berita acara (docs/domain.md §6), each step by a different person."""
 
 import re
+import shutil
+import subprocess
 
 from asndigital.core.pdf import text_pdf
 from asndigital.personnel.nip import format_nip
@@ -108,6 +110,14 @@ def test_destruction_proposal_through_to_its_berita_acara(as_user, new_page):
     with archivist.expect_download() as download:
         archivist.click("main a:has-text('Unduh berita acara pemusnahan')")
     assert download.value.path().read_bytes().startswith(b"%PDF")
+    if shutil.which("pdfsig"):  # signed by the archive's (development) key, as `make run` has it
+        checked = subprocess.run(  # noqa: S603 - a fixed tool on the file just downloaded
+            ["pdfsig", str(download.value.path())],  # noqa: S607 - found on PATH above
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert "Signature is Valid." in checked.stdout, checked.stdout
     code = archivist.locator("main section.card .mono").first.inner_text().strip()
 
     # The destroyed document keeps a tombstone; the berita acara is verifiable online.

@@ -25,6 +25,7 @@ from asndigital.accounts.models import AuthenticatorDevice
 from asndigital.core.crypto import seal
 from asndigital.documents import services
 from asndigital.documents.models import DocumentType
+from asndigital.records import destruction
 from tests.documents.files import pdf_bytes
 from tests.softkey import SoftAuthenticator
 
@@ -237,3 +238,36 @@ def sign_in_with_password(page, base, employee, password=PASSWORD):
     page.fill("#id_password", password)
     page.click("main button[type=submit]")
     page.wait_for_url("**/masuk/kode/")
+
+
+# --- Records -------------------------------------------------------------------------------------
+
+WITNESSES = ["Siti Aminah, S.Sos", "Budi Hartono"]
+
+
+def approved(people, agency):
+    proposal = destruction.create_proposal(actor=people["officer"], agency=agency, title="DAUM 1")
+    destruction.submit(actor=people["officer"], proposal=proposal)
+    opinions = {item.pk: ("musnah", "") for item in proposal.items.all()}
+    destruction.appraise(actor=people["appraiser"], proposal=proposal, opinions=opinions)
+    return destruction.approve(actor=people["approver"], proposal=proposal)
+
+
+# --- Contrast as chromium draws it ---------------------------------------------------------------
+
+CONTRAST = """
+(element) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let node = element, background = "rgba(0, 0, 0, 0)";
+  while (node && /rgba\\(0, 0, 0, 0\\)|transparent/.test(background)) {
+    background = getComputedStyle(node).backgroundColor;
+    node = node.parentElement;
+  }
+  const [a, b] = [lum(rgb(getComputedStyle(element).color)), lum(rgb(background))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+"""

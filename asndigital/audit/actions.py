@@ -94,6 +94,11 @@ ACTIONS: dict[str, Action] = {
     "document.rejected": Action(_("Document rejected")),
     "document.destroyed": Action(_("Document destroyed")),
     "document.metadata_completed": Action(_("Document's details completed")),
+    "document.signatures_checked": Action(_("Electronic signatures of a document checked")),
+    "document.signatures_read": Action(
+        _("Electronic signature report read (API)"),
+        _("read the electronic signature report of the document"),
+    ),
     "document.viewed": Action(_("Document opened"), _("opened the document")),
     "document.previewed": Action(
         _("Document's first page seen"), _("saw the first page of the document")

@@ -20,6 +20,7 @@ ACCESS_ACTIONS = (
     "dossier.exported",
     "correction.viewed",
     "correction.attachment_viewed",
+    "document.signatures_read",
 )
 
 

@@ -72,6 +72,53 @@ class DocumentOut(Schema):
     metadata: dict
     uploaded_at: str | None
     verification_code: str | None
+    # The newest check of the current version's electronic signatures ("" while it runs):
+    # valid, untrusted, expired, revoked, modified, broken, unsigned or unchecked.
+    signature_state: str
+
+
+class CertificateOut(Schema):
+    subject: str
+    issuer: str
+    serial: str
+    not_before: str | None
+    not_after: str | None
+    sha256: str
+
+
+class TimestampOut(Schema):
+    time: str | None
+    authority: str
+    intact: bool
+    trusted: bool
+
+
+class SignatureOut(Schema):
+    field: str
+    state: str
+    reason: str
+    signer: str | None = None
+    certificate: CertificateOut | None = None
+    signed_at: str | None = None
+    timestamp: TimestampOut | None = None
+    coverage: str | None = None
+    modification_level: str | None = None
+    intact: bool | None = None
+    trusted: bool | None = None
+    revoked: bool | None = None
+    chain: list[str] = []
+    revocation_data_embedded: bool = False
+
+
+class SignatureReportOut(Schema):
+    id: UUID
+    state: str
+    occasion: str
+    checked_at: str
+    signature_count: int
+    engine: str
+    detail: str
+    signatures: list[SignatureOut]
 
 
 @router.post(
@@ -157,6 +204,7 @@ def list_documents(request, nip: str):
                 "metadata": version.metadata if version else {},
                 "uploaded_at": version.uploaded_at.isoformat() if version else None,
                 "verification_code": version.verification_code if version else None,
+                "signature_state": version.signature_state if version else "",
             }
         )
     return result
@@ -200,6 +248,49 @@ def download(request, document_id: UUID, number: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Checksum-SHA256"] = version.sha256
     return response
+
+
+@router.get(
+    "/documents/{document_id}/versions/{number}/signatures",
+    response={200: list[SignatureReportOut], **errors(404, 422)},
+    summary="Signature reports",
+)
+@needs_scope("documents:read")
+def signature_reports(request, document_id: UUID, number: int):
+    """Every check of the version's electronic signatures, newest first: the signers, their
+    certificates, signing times and timestamps, what each signature covers, and the state."""
+    document = selectors.get_document(user=request.auth, pk=document_id)
+    version = document.versions.filter(number=number).first()
+    if version is None:
+        raise NotFound()
+    reads.one(request.auth, "document.signatures_read", document, version=str(version.pk), api=True)
+    return [_report_out(r) for r in selectors.signature_reports(version)]
+
+
+def _report_out(report) -> dict:
+    signatures = []
+    for found in report.signatures:
+        data = found.get("validation_data") or {}
+        signatures.append(
+            {
+                **{k: found.get(k) for k in SignatureOut.model_fields if k in found},
+                "field": str(found.get("field", "")),
+                "state": str(found.get("state", "broken")),
+                "reason": str(found.get("reason", "")),
+                "chain": list(found.get("chain") or []),
+                "revocation_data_embedded": bool(data.get("embedded")),
+            }
+        )
+    return {
+        "id": report.pk,
+        "state": report.state,
+        "occasion": report.occasion,
+        "checked_at": report.checked_at.isoformat(),
+        "signature_count": report.signature_count,
+        "engine": str(report.report.get("engine", "")),
+        "detail": str(report.report.get("detail", "")),
+        "signatures": signatures,
+    }
 
 
 @router.post(

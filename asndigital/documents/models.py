@@ -40,6 +40,11 @@ class DocumentType(models.Model):
     allowed_formats = models.JSONField(_("allowed formats"), default=list)
     max_size_bytes = models.PositiveIntegerField(_("maximum size (bytes)"), default=2 * 1024 * 1024)
     is_sensitive = models.BooleanField(_("sensitive (UU 27/2022)"), default=False)
+    # Issued with an electronic signature (TTE, e.g. BSrE-certified): the checklist says when an
+    # uploaded file lacks a valid, trusted one.
+    requires_trusted_signature = models.BooleanField(
+        _("requires a valid trusted electronic signature"), default=False
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -146,6 +151,9 @@ class DocumentVersion(models.Model):
     thumbnail_state = models.CharField(
         max_length=16, choices=ThumbnailState.choices, default=ThumbnailState.PENDING
     )
+    # The state of the newest SignatureReport ("" until the first check has run): kept here so
+    # lists and the checklist need no extra query; the reports themselves are the evidence.
+    signature_state = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("document version")
@@ -222,3 +230,62 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.owner_id})"
+
+
+class SignatureReport(models.Model):
+    """What one check of a version's electronic signatures found (documents/signatures.py).
+
+    Evidence, so append-only: a later check adds a report, none is ever changed or deleted."""
+
+    class State(models.TextChoices):
+        VALID = "valid", _("Valid and trusted")
+        UNTRUSTED = "untrusted", _("Valid, but the root is not trusted")
+        EXPIRED = "expired", _("Certificate expired or not yet valid")
+        REVOKED = "revoked", _("Certificate revoked")
+        MODIFIED = "modified", _("Changed after signing")
+        BROKEN = "broken", _("Signature broken")
+        UNSIGNED = "unsigned", _("Not signed")
+        UNCHECKED = "unchecked", _("Could not be checked")
+
+    class Occasion(models.TextChoices):
+        UPLOAD = "upload", _("at upload")
+        REVALIDATION = "revalidation", _("checked again")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(
+        DocumentVersion, on_delete=models.PROTECT, related_name="signature_reports"
+    )
+    state = models.CharField(max_length=16, choices=State.choices)
+    occasion = models.CharField(max_length=16, choices=Occasion.choices)
+    signature_count = models.PositiveSmallIntegerField(default=0)
+    signer = models.CharField(max_length=200, blank=True)  # the first signer, for short lists
+    # The earliest end of validity among the signers' certificates; whether any signature was
+    # checked without revocation data (the file carried none): what re-validation looks for.
+    certificate_expires_at = models.DateTimeField(null=True, blank=True)
+    lacks_validation_data = models.BooleanField(default=False)
+    trust_store = models.CharField(max_length=64, blank=True)  # SHA-256 of the roots used
+    report = models.JSONField(default=dict)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signature report")
+        verbose_name_plural = _("signature reports")
+        ordering = ["version", "-checked_at"]
+        indexes = [
+            models.Index(fields=["version", "-checked_at"], name="sigreport_version_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} {self.state} {self.checked_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("signature reports are append-only: add a new one")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("signature reports are append-only")
+
+    @property
+    def signatures(self) -> list[dict]:
+        return list(self.report.get("signatures") or [])

@@ -86,7 +86,14 @@ def checklist(employee: Employee) -> dict:
         best = max(mine, key=lambda d: STATE_ORDER[d.status], default=None)
         state = best.status if best is not None else "missing"
         reason = best.rejections[0].reason if best is not None and best.rejections else ""
-        rows.append({"type": doc_type, "state": state, "reason": reason})
+        rows.append(
+            {
+                "type": doc_type,
+                "state": state,
+                "reason": reason,
+                "signature": _signature_gap(doc_type, best),
+            }
+        )
     accepted = sum(1 for row in rows if row["state"] == Status.ACCEPTED)
     return {
         "rows": rows,
@@ -94,6 +101,18 @@ def checklist(employee: Employee) -> dict:
         "total": len(rows),
         "percent": round(100 * accepted / len(rows)) if rows else 100,
     }
+
+
+def _signature_gap(doc_type, document) -> str:
+    """For a type issued with an electronic signature: the state of the file's signatures when
+    it is not valid and trusted ("" when nothing is missing, "" before anything was uploaded)."""
+    if not doc_type.requires_trusted_signature or document is None:
+        return ""
+    version = document.current_version
+    state = version.signature_state if version is not None else ""
+    if state == "valid":
+        return ""
+    return state or "pending"
 
 
 def history(document: Document) -> dict:
@@ -208,4 +227,160 @@ def public_facts(version) -> dict:
         "accepted_at": version.accepted_at,
         "version": version.number,
         "code": version.verification_code_display,
+        # Who signed it electronically and what the archive's check found (names of the
+        # signing officials are printed on the document itself; nothing else of the report).
+        "signature": _public_signature(version),
     }
+
+
+def _public_signature(version) -> dict:
+    shown = present_signatures(latest_signature_report(version))
+    return {
+        "state": shown["state"],
+        "label": shown["label"],
+        "tone": shown["tone"],
+        "explanation": shown["explanation"],
+        "signers": shown["signers"],
+        "checked_at": shown["checked_at"],
+    }
+
+
+# --- Electronic signatures ---------------------------------------------------------------------
+
+# Each state: (tone for the badge, what it means in a sentence for verifiers and employees).
+SIGNATURE_TONES = {
+    "valid": "ok",
+    "untrusted": "warn",
+    "expired": "bad",
+    "revoked": "bad",
+    "modified": "bad",
+    "broken": "bad",
+    "unsigned": "none",
+    "unchecked": "warn",
+    "": "none",
+}
+
+
+def signature_explanation(state: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return {
+        "valid": _(
+            "The signature is intact, the file has not changed since it was signed, and the "
+            "signer's certificate leads to a root this archive trusts."
+        ),
+        "untrusted": _(
+            "The file has not changed since it was signed, but the signer's certificate does "
+            "not lead to a root this archive trusts: who issued it cannot be confirmed."
+        ),
+        "expired": _(
+            "The signer's certificate was not valid at the time that counts (it had expired or "
+            "was not yet valid), and no trusted timestamp shows the signature was made while it "
+            "was."
+        ),
+        "revoked": _(
+            "The signer's certificate was revoked by its issuer, according to the revocation "
+            "data in the file."
+        ),
+        "modified": _(
+            "The signature itself is intact, but the file was changed after it was signed: what "
+            "the file shows now is not what was signed."
+        ),
+        "broken": _(
+            "The signature does not match the file or cannot be read: the file was altered or "
+            "the signature is damaged."
+        ),
+        "unsigned": _("The file holds no electronic signature."),
+        "unchecked": _("The signatures could not be checked; the archive tries again later."),
+        "": _("The electronic signatures are being checked."),
+    }[state]
+
+
+def _coverage_text(signature: dict) -> str:
+    from django.utils.translation import gettext as _
+
+    coverage = signature.get("coverage")
+    if coverage == "ENTIRE_FILE":
+        return _("The whole file")
+    if coverage == "ENTIRE_REVISION":
+        later = {
+            "NONE": _("nothing"),
+            "LTA_UPDATES": _("validation data only"),
+            "FORM_FILLING": _("form filling or further signatures"),
+            "ANNOTATIONS": _("comments (annotations)"),
+            "OTHER": _("changes to the content"),
+        }.get(signature.get("modification_level") or "", _("unknown changes"))
+        return _("The file as it was signed; added afterwards: %(later)s") % {"later": later}
+    if coverage:
+        return _("Only part of the file")
+    return ""
+
+
+def _moment(value):
+    from datetime import datetime
+
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def present_signatures(report) -> dict:
+    """A SignatureReport (or None: not yet checked) as the pages show it."""
+    from asndigital.documents.models import SignatureReport
+
+    state = report.state if report is not None else ""
+    labels = dict(SignatureReport.State.choices)
+    shown = []
+    for signature in report.signatures if report is not None else []:
+        cert = signature.get("certificate") or {}
+        stamp = signature.get("timestamp") or None
+        data = signature.get("validation_data") or {}
+        shown.append(
+            {
+                "signer": signature.get("signer") or "",
+                "state": signature.get("state", "broken"),
+                "label": labels.get(signature.get("state", "broken"), ""),
+                "tone": SIGNATURE_TONES.get(signature.get("state", "broken"), "bad"),
+                "signed_at": _moment(signature.get("signed_at")),
+                "timestamp_at": _moment(stamp.get("time")) if stamp else None,
+                "timestamp_authority": stamp.get("authority", "") if stamp else "",
+                "timestamp_trusted": bool(stamp and stamp.get("trusted")),
+                "subject": cert.get("subject", ""),
+                "issuer": cert.get("issuer", ""),
+                "serial": cert.get("serial", ""),
+                "not_before": _moment(cert.get("not_before")),
+                "not_after": _moment(cert.get("not_after")),
+                "coverage": _coverage_text(signature),
+                "chain": signature.get("chain") or [],
+                "revocation_checked": bool(data.get("embedded")),
+                "reason": signature.get("reason", ""),
+            }
+        )
+    return {
+        "state": state,
+        "label": labels.get(state, "") if state else "",
+        "tone": SIGNATURE_TONES.get(state, "warn"),
+        "explanation": signature_explanation(state if state in SIGNATURE_TONES else "unchecked"),
+        "signatures": shown,
+        "count": report.signature_count if report is not None else 0,
+        "checked_at": report.checked_at if report is not None else None,
+        "detail": (report.report.get("detail") or "") if report is not None else "",
+        "signers": [s["signer"] for s in shown if s["signer"]],
+    }
+
+
+def latest_signature_report(version):
+    """The newest signature report of a version (None before the first check)."""
+    from asndigital.documents.models import SignatureReport
+
+    return SignatureReport.objects.filter(version=version).order_by("-checked_at").first()
+
+
+def signature_reports(version) -> list:
+    """Every signature report of a version, newest first (each check adds one)."""
+    from asndigital.documents.models import SignatureReport
+
+    return list(SignatureReport.objects.filter(version=version).order_by("-checked_at"))

@@ -42,6 +42,7 @@ EDITABLE = (
     "allowed_formats",
     "max_size_bytes",
     "is_sensitive",
+    "requires_trusted_signature",
     "is_active",
     "sort_order",
 )
@@ -124,6 +125,7 @@ def read_catalogue(path: Path = CATALOGUE) -> list[tuple[str, dict[str, Any]]]:
                     "allowed_formats": entry["formats"],
                     "max_size_bytes": entry.get("max_size_bytes", 2 * 1024 * 1024),
                     "is_sensitive": entry.get("sensitive", False),
+                    "requires_trusted_signature": entry.get("requires_signature", False),
                     "is_active": True,
                     "sort_order": order,
                 },
@@ -397,6 +399,7 @@ def upload_document(
             # callback by its __qualname__.)
             version_id = version.pk
             transaction.on_commit(lambda: _enqueue_thumbnail(version_id), robust=True)
+            transaction.on_commit(lambda: _enqueue_signature_check(version_id), robust=True)
             if settings.ASN_S3_OBJECT_LOCK:
                 from asndigital.records.lifecycle import is_held
 
@@ -465,6 +468,12 @@ def _enqueue_thumbnail(version_id) -> None:
     from asndigital.documents.tasks import make_thumbnail
 
     make_thumbnail.enqueue(str(version_id))
+
+
+def _enqueue_signature_check(version_id) -> None:
+    from asndigital.documents.tasks import check_signatures
+
+    check_signatures.enqueue(str(version_id))
 
 
 # --- Verification ----------------------------------------------------------------------------

@@ -10,3 +10,18 @@ def make_thumbnail(version_id: str) -> str:
     from asndigital.documents import services
 
     return services.make_thumbnail(version_id=version_id)
+
+
+@task()
+def check_signatures(version_id: str) -> str:
+    from asndigital.documents import signature_checks
+
+    return signature_checks.check_version(version_id=version_id)
+
+
+@task()
+def revalidate_signatures() -> dict:
+    """Schedule it daily (or run ``manage.py revalidate_signatures``): see that command."""
+    from asndigital.documents import signature_checks
+
+    return signature_checks.revalidate()

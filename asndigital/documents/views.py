@@ -202,6 +202,9 @@ def detail_view(request, pk):
         "for_owner": document.employee.user_id is not None
         and document.employee.user_id == request.user.pk,
     }
+    history = document_selectors.signature_reports(document.current_version)
+    context["sig"] = document_selectors.present_signatures(history[0] if history else None)
+    context["signature_history"] = history
     if document.current_version.verification_code:
         url = request.build_absolute_uri(
             reverse("verification:check", args=[document.current_version.verification_code])

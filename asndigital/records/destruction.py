@@ -336,13 +336,15 @@ def _execute_item(actor, item_id: int) -> None:
 
 def _finish(actor, proposal) -> DestructionProposal:
     from asndigital.documents.services import new_verification_code
+    from asndigital.records.signing import sign_record
 
     with transaction.atomic():
         proposal = _locked(proposal)
         if proposal.status == DestructionProposal.Status.EXECUTED:
             return proposal
         proposal.executed_at = proposal.executed_at or timezone.now()
-        data = destruction_record_pdf(proposal)
+        # Signed last, after the PDF is made (records/signing.py): unsigned without a key.
+        data = sign_record(destruction_record_pdf(proposal))
         key = f"destruction/{proposal.pk}/berita-acara.pdf"
         storage.write_bytes(key, data)
         proposal.record_key = key

@@ -53,6 +53,7 @@ OWN_ERRORS = {
     "post /api/v1/employees/{nip}/documents": {403, 404, 422, 507},
     "get /api/v1/employees/{nip}/documents": {404},
     "get /api/v1/documents/{document_id}/versions/{number}/file": {404, 422, 500},
+    "get /api/v1/documents/{document_id}/versions/{number}/signatures": {404, 422},
     "post /api/v1/documents/{document_id}/accept": {403, 404, 422},
     "post /api/v1/documents/{document_id}/reject": {403, 404, 422},
     "get /api/v1/reports/missing": {404, 422},

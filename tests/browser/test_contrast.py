@@ -9,24 +9,7 @@ from django.test import Client
 from asndigital.documents import services
 from tests.documents.files import pdf_bytes
 from tests.factories import EmployeeFactory
-from tests.helpers import upload
-
-CONTRAST = """
-(element) => {
-  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  let node = element, background = "rgba(0, 0, 0, 0)";
-  while (node && /rgba\\(0, 0, 0, 0\\)|transparent/.test(background)) {
-    background = getComputedStyle(node).backgroundColor;
-    node = node.parentElement;
-  }
-  const [a, b] = [lum(rgb(getComputedStyle(element).color)), lum(rgb(background))];
-  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-}
-"""
+from tests.helpers import CONTRAST, upload
 
 
 @pytest.mark.django_db(transaction=True)

@@ -22,47 +22,11 @@ from asndigital.records import destruction, services
 from asndigital.records.models import DestructionItem, DestructionProposal, RetentionSchedule
 from tests.documents.files import pdf_bytes
 from tests.factories import EmployeeFactory
-from tests.helpers import upload
+from tests.helpers import WITNESSES, approved, upload
 from tests.pdfcheck import NAMES, check_pdf, flat
 
 pytestmark = pytest.mark.django_db
 IJAZAH = {"jenjang": "S1", "institusi": "UI", "tahun": "2005"}
-WITNESSES = ["Siti Aminah, S.Sos", "Budi Hartono"]
-
-
-@pytest.fixture
-def people(make_staff, agency):
-    return {
-        "officer": make_staff(Role.RECORDS_OFFICER, agency, full_name="Neng Arsiparis"),
-        "appraiser": make_staff(Role.AGENCY_ADMIN, agency, full_name="Asep Penilai"),
-        "approver": make_staff(Role.BKN_ADMIN, full_name="Rahmat Nasional"),
-    }
-
-
-@pytest.fixture
-def gone(agency, files_in_tmp):
-    """An employee who left in 2010: the personal file's 1 + 2 years have long run out."""
-    documents.load_catalogue()
-    # The default schedule comes from a data migration, which a transactional test's flush
-    # empties: make sure it is there.
-    RetentionSchedule.objects.get_or_create(
-        series="berkas-perseorangan",
-        defaults={
-            "name": "Berkas perseorangan ASN",
-            "active_years": 1,
-            "inactive_years": 2,
-            "trigger": "berhenti_bekerja",
-            "disposition": "musnah",
-        },
-    )
-    employee = EmployeeFactory(agency=agency, status="berhenti", status_on=date(2010, 1, 1))
-    versions = [
-        upload(employee.user, employee, pdf_bytes(1)),
-        upload(employee.user, employee, pdf_bytes(2), code="ijazah", meta=IJAZAH),
-    ]
-    for version in versions:
-        documents.make_thumbnail(version_id=version.pk)
-    return employee, versions
 
 
 @pytest.fixture
@@ -75,14 +39,6 @@ def still_working(agency, files_in_tmp):
 def pdf_text(data: bytes) -> str:
     """The text of a PDF as pdfium reads it."""
     return "".join(page.get_textpage().get_text_bounded() for page in pypdfium2.PdfDocument(data))
-
-
-def approved(people, agency):
-    proposal = destruction.create_proposal(actor=people["officer"], agency=agency, title="DAUM 1")
-    destruction.submit(actor=people["officer"], proposal=proposal)
-    opinions = {item.pk: ("musnah", "") for item in proposal.items.all()}
-    destruction.appraise(actor=people["appraiser"], proposal=proposal, opinions=opinions)
-    return destruction.approve(actor=people["approver"], proposal=proposal)
 
 
 def test_only_eligible_records_are_proposed(gone, still_working, agency):

@@ -121,6 +121,9 @@ API_PATHS = {
     "/employees/{}": lambda w, t: f"/employees/{w.employee[t].nip}",
     "/employees/{}/documents": lambda w, t: f"/employees/{w.employee[t].nip}/documents",
     "/documents/{}/versions/{}/file": lambda w, t: f"/documents/{w.document[t].pk}/versions/1/file",
+    "/documents/{}/versions/{}/signatures": lambda w, t: (
+        f"/documents/{w.document[t].pk}/versions/1/signatures"
+    ),
     "/documents/{}/accept": lambda w, t: f"/documents/{w.document[t].pk}/accept",
     "/documents/{}/reject": lambda w, t: f"/documents/{w.document[t].pk}/reject",
     "/corrections/{}/answer": lambda w, t: f"/corrections/{w.correction[t].pk}/answer",

@@ -255,6 +255,8 @@ POST /employees/{}/documents        A   L  +  -  +  -  -  +  -  -  -  -  -  -  +
 POST /employees/{}/documents        B   L  -  -  -  -  -  -  -  -  +  -  -  +  +  -  -  F  F  -  F  F  F  F
 GET  /documents/{}/versions/{}/file A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -  F  +  F  F  F  F  +
 GET  /documents/{}/versions/{}/file B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -  F  -  F  F  F  F  +
+GET  /documents/{}/versions/{}/signatures A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -  F  +  F  F  F  F  +
+GET  /documents/{}/versions/{}/signatures B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -  F  -  F  F  F  F  +
 GET  /documents/{}/accept           A   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST /documents/{}/accept           A   L  0  -  0  +  0  +  -  -  -  -  -  -  0  -  -  F  F  F  +  F  F  F
 POST /documents/{}/accept           B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  -  -  F  F  F  -  F  F  F
