@@ -285,6 +285,7 @@ SCHEDULE_DEFAULT_MINUTES = {
     "cleanup_uploads": 60,
     "cleanup_expired": 24 * 60,
     "mirror_legal_holds": 24 * 60,
+    "revalidate_signatures": 24 * 60,
 }
 ASN_SCHEDULE_MINUTES = {
     name: env_int(f"ASN_SCHEDULE_{name.upper()}_MINUTES", minutes)

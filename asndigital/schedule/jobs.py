@@ -126,6 +126,13 @@ def cleanup_uploads() -> dict:
     return {"removed": len(found), "expired_held": expired}
 
 
+def revalidate_signatures() -> dict:
+    from asndigital.documents import signature_checks
+
+    counts = signature_checks.revalidate()
+    return {"checked": sum(counts.values()), **{f"state_{k}": v for k, v in counts.items()}}
+
+
 def cleanup_expired() -> dict:
     """Expired sessions, and finished background tasks: an e-mail task's arguments hold the
     message's content (a reset code, for one), which has no business staying in the database."""
@@ -274,6 +281,19 @@ JOBS: tuple[Job, ...] = (
             % r
         ),
         applies=_object_lock,
+    ),
+    Job(
+        "revalidate_signatures",
+        gettext_lazy("Check electronic signatures again (certificates near their end)"),
+        revalidate_signatures,
+        lambda r: (
+            ngettext(
+                "%(checked)d document's signatures checked again.",
+                "%(checked)d documents' signatures checked again.",
+                r["checked"],
+            )
+            % r
+        ),
     ),
 )
 BY_NAME = {job.name: job for job in JOBS}
