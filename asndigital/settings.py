@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_altcha",
 ]
+# Demo and benchmark data (the generator, seed_demo, sample documents): never in production.
+if ASN_ENV in {"development", "test"}:
+    INSTALLED_APPS.append("asndigital.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -43,7 +43,7 @@ from asndigital.accounts.services import grant_role
 from asndigital.audit import chain, partitions, signing
 from asndigital.audit.models import AuditEvent, ChainHead, SealBatch
 from asndigital.audit.services import make_checkpoint
-from asndigital.personnel.generator import generate_employee_rows
+from asndigital.demo.generator import generate_employee_rows
 from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import Employee
 from asndigital.personnel.services import upsert_agency

@@ -30,7 +30,7 @@ from asndigital.core.bulk import insert_rows
 from asndigital.documents.models import Document, DocumentType, DocumentVersion
 from asndigital.documents.services import load_catalogue
 from asndigital.documents import storage
-from asndigital.personnel.generator import generate_employee_rows
+from asndigital.demo.generator import generate_employee_rows
 from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import Employee
 from asndigital.personnel.services import upsert_agency

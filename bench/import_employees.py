@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))  # the generator is importable without Django sett
 
 from common import PG_SERVER, django_env, recreate_database  # noqa: E402
 
-from asndigital.personnel.generator import (  # noqa: E402 - needs the path above
+from asndigital.demo.generator import (  # noqa: E402 - needs the path above
     COLUMNS,
     generate_agencies,
     generate_employee_rows,
@@ -42,7 +42,7 @@ SUMMARY = re.compile(r"imported (\d+), updated (\d+), unchanged (\d+), rejected 
 # Runs inside `manage.py shell`: creates the agencies and units through the services, as an
 # operator would before the first import (the import then finds every unit it needs).
 SETUP_AGENCIES = """
-from asndigital.personnel.generator import generate_agencies
+from asndigital.demo.generator import generate_agencies
 from asndigital.personnel.services import upsert_agency, upsert_unit
 for spec in generate_agencies({count}, seed={seed}):
     agency = upsert_agency(actor=None, code=spec.code, name=spec.name, kind=spec.kind,

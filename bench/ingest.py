@@ -68,7 +68,7 @@ from asndigital.accounts.models import Role
 from asndigital.accounts.services import create_staff_account, grant_role
 from asndigital.documents.models import DocumentType
 from asndigital.documents.services import load_catalogue
-from asndigital.personnel.generator import generate_employee_rows
+from asndigital.demo.generator import generate_employee_rows
 from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import Employee
 from asndigital.personnel.services import upsert_agency

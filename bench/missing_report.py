@@ -30,7 +30,7 @@ from asndigital.documents.models import Document, DocumentEvent, DocumentVersion
 from asndigital.documents.report import gaps
 from asndigital.documents.selectors import mandatory_types
 from asndigital.documents.services import load_catalogue
-from asndigital.personnel.generator import generate_employee_rows
+from asndigital.demo.generator import generate_employee_rows
 from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import Employee
 from asndigital.personnel.services import upsert_agency

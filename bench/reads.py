@@ -30,7 +30,7 @@ from django.test import Client
 from asndigital.accounts.models import Role, User
 from asndigital.accounts.services import grant_role
 from asndigital.audit import reads
-from asndigital.personnel.generator import generate_employee_rows
+from asndigital.demo.generator import generate_employee_rows
 from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import Employee
 from asndigital.personnel.services import upsert_agency

@@ -41,7 +41,7 @@ from asndigital.documents.models import Document, DocumentType, DocumentVersion
 from asndigital.documents.report import gaps
 from asndigital.documents.services import load_catalogue
 from asndigital.dashboards.figures import refresh
-from asndigital.personnel.generator import generate_employee_rows
+from asndigital.demo.generator import generate_employee_rows
 from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import Agency, Employee
 from asndigital.personnel.services import upsert_agency

@@ -26,8 +26,8 @@ from django.test import Client
 from django.urls import reverse
 
 from asndigital.accounts.models import User
+from asndigital.demo.management.commands.seed_demo import DEMO_PASSWORD
 from asndigital.documents.models import Document
-from asndigital.personnel.management.commands.seed_demo import DEMO_PASSWORD
 from asndigital.personnel.models import Employee
 from tests import a11y
 from tests.helpers import SECRET, enrol, sign_in_with_password

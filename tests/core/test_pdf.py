@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from asndigital.core import pdf
-from asndigital.documents.demo import sample_pdf
+from asndigital.demo.samples import sample_pdf
 from tests.pdfcheck import NAMES, check_pdf, flat
 
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -4,8 +4,7 @@ import datetime as dt
 import pytest
 from django.core.validators import validate_email
 
-from asndigital.personnel import importer
-from asndigital.personnel.generator import (
+from asndigital.demo.generator import (
     COLUMNS,
     DEMO_AGENCIES,
     GOLONGAN,
@@ -15,6 +14,7 @@ from asndigital.personnel.generator import (
     unit_lists,
     write_import_csv,
 )
+from asndigital.personnel import importer
 from asndigital.personnel.importer import import_employees, read_rows
 from asndigital.personnel.models import Employee, EmployeeStatus
 from asndigital.personnel.nip import Kind, parse_nip

@@ -332,7 +332,7 @@ def test_pipelined_import_with_two_writers_lands_every_row_once(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("writer threads are used on PostgreSQL only (CI runs this there)")
     """Outside a transaction the import writes from writer threads; nothing is lost or doubled."""
-    from asndigital.personnel.generator import generate_employee_rows
+    from asndigital.demo.generator import generate_employee_rows
     from asndigital.personnel.importer import EmployeeImporter
     from tests.factories import AgencyFactory
 

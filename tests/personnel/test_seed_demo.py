@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 
 from asndigital.accounts.models import Role, RoleAssignment, User
 from asndigital.audit.models import AuditEvent
-from asndigital.personnel.generator import DEMO_AGENCIES
-from asndigital.personnel.management.commands.seed_demo import DEMO_PASSWORD, DEMO_STAFF
+from asndigital.demo.generator import DEMO_AGENCIES
+from asndigital.demo.management.commands.seed_demo import DEMO_PASSWORD, DEMO_STAFF
 from asndigital.personnel.models import (
     Agency,
     Employee,

@@ -1,4 +1,6 @@
-"""Deterministic, realistic Indonesian personnel data for the demo, tests and benchmarks.
+"""Deterministic, realistic Indonesian personnel data for the demo, tests and benchmarks (the
+`demo` app: installed for development and tests, never in production). The name, province and
+agency lists are text files in ``data/``.
 
 Everything is a pure function of its arguments: a fixed seed gives byte-identical output, and
 ``today`` defaults to :data:`REFERENCE_DATE` rather than the clock so that the demo data (and
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asndigital.personnel.nip import Sex, build_nip
+
+DATA = Path(__file__).with_name("data")  # the name, province and agency lists, as text
 
 # The importer's canonical columns, in its order (importer.CANONICAL; a test keeps them equal).
 COLUMNS = (
@@ -191,99 +195,7 @@ DEMO_AGENCIES: tuple[AgencySpec, ...] = (
 # is a family name: marga, fam), the share of people with a single name ("Suharti"), and
 # honorific or birth-order prefixes with the share of people carrying one. Text, not Python
 # literals, so that the lists stay dense and readable.
-_NAME_DATA = """
-== jawa | single 0.16
-male: Budi, Agus, Joko, Eko, Dwi, Tri, Bambang, Slamet, Heru, Hadi, Wahyu, Arif, Teguh, Bayu,
-  Dimas, Yoga, Rizky, Fajar, Adi, Hari, Sigit, Gunawan, Wawan, Purnomo, Nanang, Setyo, Anang,
-  Yudi, Priyo, Muhammad, Aris, Rudi, Danang, Galih, Kukuh, Bagus
-female: Sri, Dwi, Tri, Endang, Ratna, Dewi, Nur, Siti, Retno, Yuni, Wahyu, Rini, Sulastri, Ani,
-  Wulan, Ayu, Putri, Dian, Eka, Lestari, Indah, Kartika, Anggun, Novi, Fitri, Puji, Umi, Tutik,
-  Wiwik, Ningsih, Astuti, Erna, Yeni, Nanik
-male_last: Santoso, Setiawan, Prasetyo, Wibowo, Nugroho, Susanto, Hidayat, Kurniawan, Saputra,
-  Purnomo, Raharjo, Sutrisno, Wicaksono, Pratama, Utomo, Hartono, Sulistyo, Suryanto, Widodo,
-  Cahyono, Haryanto, Firmansyah, Darmawan, Nugraha, Prabowo, Kusuma, Ardiansyah
-female_last: Lestari, Wahyuni, Handayani, Rahayu, Puspitasari, Wulandari, Susanti, Purwanti,
-  Kusumawati, Anggraini, Setyowati, Rahmawati, Pratiwi, Maharani, Ningsih, Sulistyowati, Hastuti,
-  Suryani, Wijayanti, Permatasari, Safitri, Nurjanah, Fitriani, Yuliana
-== jawa_single | single 1
-male: Sutrisno, Supriyadi, Suparman, Mulyono, Sugiyono, Paimin, Wagiman, Sukardi, Suwarno,
-  Sumarno, Sunardi, Tukiman, Margono, Sarjono, Kasiyo
-female: Suharti, Sumarni, Suparmi, Sukarni, Tukiyem, Painem, Sumiyati, Suwarni, Sulastri, Kasiyem,
-  Tumini, Sarinah, Wartini, Sumini, Jumiati
-== sunda | single 0.08
-male: Asep, Ujang, Dede, Yayan, Cecep, Dadang, Iwan, Ade, Dodi, Endang, Deden, Agus, Ridwan,
-  Jajang, Enjang, Ateng, Kurnia, Rahmat, Aep, Eman, Dani, Rizal, Taufik, Yusuf, Gilang
-female: Euis, Neng, Enok, Yanti, Rina, Imas, Nining, Tati, Lilis, Iis, Cucu, Dewi, Wida, Elis,
-  Rini, Siti, Nenden, Ai, Yuyun, Nita, Yeti, Rosita, Intan, Santi
-male_last: Saepudin, Hidayat, Sopyan, Rohimat, Kurniawan, Supriatna, Suhendar, Gunawan, Ruhiyat,
-  Permana, Sunarya, Hermawan, Rusmana, Sukmana, Nugraha, Firdaus, Ramdani, Hidayatulloh,
-  Somantri, Wiratama, Setiadi
-female_last: Komalasari, Nurhayati, Rosmiati, Kurniasih, Sumiati, Rohaeti, Yulianti, Mulyani,
-  Setiawati, Rahmawati, Nurjanah, Sartika, Herlina, Susilawati, Mardiani, Apriani
-== batak | single 0
-male: Maruli, Sahat, Rudi, Hotman, Parlindungan, Tigor, Bonar, Jhon, Roy, Poltak, Binsar, Togar,
-  Martua, Hendra, Rahmat, Irwansyah, Amran, Darwin, Ferdinan, Robert, Saut
-female: Tiur, Rosmawati, Dewi, Lamtiar, Nurcahaya, Rosa, Melati, Rotua, Hotmaida, Sondang, Lenny,
-  Rugun, Sarma, Debora, Nurhalimah, Masniari, Tetty, Erlina, Juliana
-male_last: Simanjuntak, Hutapea, Sitompul, Pardede, Siregar, Nasution, Harahap, Sinaga,
-  Simatupang, Panjaitan, Lubis, Hasibuan, Manurung, Situmorang, Tambunan, Sihombing, Marpaung,
-  Pasaribu, Napitupulu, Silalahi, Hutagalung, Sianturi, Ritonga, Purba
-== minang | single 0.22
-male: Afrizal, Zulkifli, Yusrizal, Rahmat, Fauzan, Syafrizal, Hendri, Irwan, Efendi, Dasril,
-  Yulizar, Masrizal, Andri, Febri, Riko, Deri, Fadhli, Ilham, Arif, Yuliandri
-female: Yenni, Yusra, Elvira, Desmawati, Rahmi, Nurhasanah, Yulia, Fitri, Silvia, Mardiah,
-  Rosnida, Yusnidar, Ermawati, Vivi, Delvi, Rezki, Gusnita, Sri, Nelli
-male_last: Putra, Syahputra, Efendi, Syahrial, Amri, Hidayat, Rasyid, Zulfikar, Chaniago, Tanjung,
-  Koto, Piliang, Sikumbang, Rahman, Yunus, Saputra
-female_last: Marlina, Yanti, Dewi, Novita, Sari, Wati, Fitriani, Yusnita, Chaniago, Hasanah,
-  Susanti
-== bugis | single 0.3 | prefix 0.17
-male: Muhammad, Ahmad, Syamsuddin, Arifuddin, Baharuddin, Ikhsan, Ridwan, Amiruddin, Hasanuddin,
-  Jusman, Muh. Arif, Muh. Yusuf, Irfan, Akbar, Asrul, Zainal, Rusdi, Hamzah, Kamaruddin, Fadli,
-  Syahrir
-female: Nurhayati, Ramlah, Hasnah, Sitti, Hamsiah, Rosmini, Nurjannah, Kartini, Haslinda, Suriani,
-  Nurul, Sri, Hasmawati, Irmawati, Hajrah, Asriani, Rahmawati, Nurmala
-male_last: Arif, Rahman, Saleh, Yusuf, Amir, Latif, Said, Makmur, Husain, Nur, Basri, Anwar
-female_last: Rahman, Amin, Saleh, Aswar, Halim, Ningsih, Wahyuni, Anwar, Sari, Jamal
-male_prefix: Andi
-female_prefix: Andi
-== bali | single 1 | prefix 1
-male: Sudarma, Suardana, Artawan, Widiana, Arsana, Suparta, Wirawan, Adnyana, Mertayasa,
-  Sudiarta, Darmawan, Budiasa, Sukadana, Wiguna, Suastika, Ardana, Mahendra, Putrawan
-female: Ayu Lestari, Sri Utami, Sukerti, Suartini, Ariani, Widiastuti, Sriyani, Darmayanti,
-  Sudiasih, Mariani, Yuliantari, Puspita Dewi, Ratnadi, Wahyuni, Kusumawati, Suryani
-male_prefix: I Wayan, I Putu, I Gede, I Made, I Kadek, I Nyoman, I Komang, I Ketut,
-  I Gusti Ngurah, Anak Agung Gede
-female_prefix: Ni Wayan, Ni Putu, Ni Luh Putu, Ni Made, Ni Kadek, Ni Nyoman, Ni Komang, Ni Ketut,
-  Ni Luh, Anak Agung Istri, I Gusti Ayu
-== melayu | single 0.12 | prefix 0.1
-male: Muhammad, Ahmad, Zulfikar, Rizal, Fadli, Iskandar, Munawar, Azhari, Mahdi, Hasbi, Syahrul,
-  Khairul, Amirul, Rahmat, Faisal, Ilham, Rudy, Irwan, Hamdan, Junaidi
-female: Nurul, Rahmah, Khairunnisa, Nurlaila, Safrida, Rosmaini, Siti, Fatimah, Aisyah, Zahra,
-  Raudhah, Mutia, Nadia, Nurlela, Dina, Laila, Syarifah
-male_last: Hasan, Husaini, Ibrahim, Yusuf, Fajri, Ismail, Idris, Harun, Ramadhan, Syahputra,
-  Akbar
-female_last: Fitri, Aini, Hayati, Rahmi, Fadhilah, Hidayah, Zahara, Safitri, Maulida, Ramadhani
-male_prefix: Teuku
-female_prefix: Cut
-== minahasa | single 0
-male: Johanes, Ferdinand, Frangky, Jefry, Stenly, Hendrik, Jemmy, Ronald, Marthen, Alfian, Roy,
-  Michael, Fransiskus, Denny, Noldy
-female: Meiske, Lidya, Grace, Fonny, Vivi, Deisy, Marlyn, Sintia, Yolanda, Olvie, Stevi, Juliet
-male_last: Wowor, Rumondor, Tumbelaka, Lumentut, Sondakh, Pangemanan, Mandagi, Kalalo, Rompas,
-  Wenas, Tangkudung, Supit, Worang, Karundeng
-== tionghoa | single 0
-male: Hendra, Budi, Rudy, Hendrik, Andy, Kevin, Steven, Tommy, Yohan, Ferry, Sugianto
-female: Lily, Linda, Susanti, Melinda, Jessica, Lanny, Yenny, Fenny, Meilani, Shinta, Veronika
-male_last: Wijaya, Gunawan, Halim, Santoso, Tanoto, Salim, Hartono, Kusuma, Tanujaya, Sutanto
-== timur | single 0
-male: Yohanes, Yosef, Markus, Petrus, Yakobus, Agustinus, Fransiskus, Yulius, Benyamin, Paulus,
-  Simon, Matius, Dominggus, Kornelis, Yance
-female: Maria, Yuliana, Agustina, Margaretha, Fransiska, Yosefina, Elisabeth, Martha, Theresia,
-  Ester, Anastasia, Priskila, Naomi, Selvina
-male_last: Wenda, Kogoya, Rumbiak, Wakerkwa, Mote, Fernandez, Da Silva, Ndun, Lado, Bria, Tefa,
-  Manafe, Latuconsina, Pattimura, Rumaropen, Sahetapy, Tanamal, Kambu
-"""
+_NAME_DATA = (DATA / "names.txt").read_text(encoding="utf-8")
 
 
 def _w(text: str) -> tuple[str, ...]:
@@ -597,155 +509,9 @@ _KANREG = {
     "XIV": "Kanreg XIV BKN Manokwari",
 }
 # Provinces: "code | name | Kanreg | naming tradition", then their kabupaten (K:) and kota (C:).
-_PROVINCE_DATA = """
-== ACEH | Aceh | XIII | melayu
-K: Aceh Besar, Pidie, Aceh Utara
-C: Banda Aceh, Lhokseumawe
-== SUMUT | Sumatera Utara | VI | batak
-K: Deli Serdang, Toba, Tapanuli Utara, Simalungun, Karo
-C: Medan, Pematangsiantar, Sibolga
-== SUMBAR | Sumatera Barat | XII | minang
-K: Agam, Tanah Datar, Lima Puluh Kota, Pesisir Selatan
-C: Padang, Bukittinggi, Payakumbuh
-== RIAU | Riau | XII | melayu
-K: Kampar, Bengkalis, Siak, Indragiri Hilir
-C: Pekanbaru, Dumai
-== KEPRI | Kepulauan Riau | XII | melayu
-K: Bintan, Karimun
-C: Batam, Tanjungpinang
-== JAMBI | Jambi | VII | melayu
-K: Muaro Jambi, Kerinci, Bungo
-C: Jambi
-== SUMSEL | Sumatera Selatan | VII | melayu
-K: Ogan Komering Ilir, Musi Banyuasin, Lahat, Banyuasin
-C: Palembang, Lubuklinggau
-== BABEL | Kepulauan Bangka Belitung | VII | melayu
-K: Bangka, Belitung
-C: Pangkalpinang
-== BENGKULU | Bengkulu | VII | melayu
-K: Rejang Lebong, Bengkulu Utara
-C: Bengkulu
-== LAMPUNG | Lampung | V | jawa
-K: Lampung Selatan, Lampung Tengah, Pringsewu, Tanggamus
-C: Bandar Lampung, Metro
-== DKI | DKI Jakarta | V |
-== JABAR | Jawa Barat | III | sunda
-K: Bogor, Bandung, Bandung Barat, Garut, Tasikmalaya, Cianjur, Sukabumi, Sumedang, Cirebon,
-  Kuningan, Majalengka, Karawang, Bekasi, Subang, Purwakarta
-C: Bogor, Sukabumi, Cimahi, Depok, Bekasi, Tasikmalaya, Cirebon, Banjar
-== BANTEN | Banten | III | sunda
-K: Serang, Pandeglang, Lebak, Tangerang
-C: Tangerang, Tangerang Selatan, Cilegon, Serang
-== JATENG | Jawa Tengah | I | jawa
-K: Banyumas, Cilacap, Kebumen, Magelang, Klaten, Sukoharjo, Wonogiri, Karanganyar, Sragen,
-  Boyolali, Grobogan, Pati, Kudus, Jepara, Demak, Semarang, Kendal, Batang, Pekalongan, Tegal,
-  Brebes
-C: Semarang, Surakarta, Magelang, Salatiga, Pekalongan, Tegal
-== DIY | Daerah Istimewa Yogyakarta | I | jawa
-K: Bantul, Kulon Progo, Gunungkidul
-C: Yogyakarta
-== JATIM | Jawa Timur | II | jawa
-K: Sidoarjo, Gresik, Malang, Jember, Banyuwangi, Kediri, Blitar, Tulungagung, Madiun, Ponorogo,
-  Pacitan, Ngawi, Bojonegoro, Tuban, Lamongan, Mojokerto, Jombang, Nganjuk, Pasuruan,
-  Probolinggo, Lumajang, Bondowoso, Situbondo, Bangkalan, Sampang, Pamekasan, Sumenep
-C: Surabaya, Malang, Kediri, Blitar, Madiun, Batu, Pasuruan, Probolinggo, Mojokerto
-== BALI | Bali | X | bali
-K: Badung, Gianyar, Tabanan, Buleleng, Karangasem, Klungkung, Bangli, Jembrana
-C: Denpasar
-== NTB | Nusa Tenggara Barat | X | melayu
-K: Lombok Barat, Lombok Tengah, Lombok Timur, Sumbawa, Bima
-C: Mataram, Bima
-== NTT | Nusa Tenggara Timur | X | timur
-K: Kupang, Timor Tengah Selatan, Belu, Sikka, Ende, Manggarai, Sumba Timur
-C: Kupang
-== KALBAR | Kalimantan Barat | V | melayu
-K: Kubu Raya, Sambas, Ketapang, Sintang
-C: Pontianak, Singkawang
-== KALTENG | Kalimantan Tengah | VIII | melayu
-K: Kotawaringin Barat, Kapuas
-C: Palangka Raya
-== KALSEL | Kalimantan Selatan | VIII | melayu
-K: Banjar, Tanah Laut, Tabalong
-C: Banjarmasin, Banjarbaru
-== KALTIM | Kalimantan Timur | VIII | melayu
-K: Kutai Kartanegara, Berau, Paser
-C: Samarinda, Balikpapan, Bontang
-== KALTARA | Kalimantan Utara | VIII | melayu
-K: Bulungan, Nunukan
-C: Tarakan
-== SULUT | Sulawesi Utara | XI | minahasa
-K: Minahasa, Minahasa Utara, Bolaang Mongondow
-C: Manado, Bitung, Tomohon
-== GORONTALO | Gorontalo | XI | melayu
-K: Gorontalo, Boalemo
-C: Gorontalo
-== SULTENG | Sulawesi Tengah | IV | bugis
-K: Donggala, Poso, Banggai
-C: Palu
-== SULSEL | Sulawesi Selatan | IV | bugis
-K: Gowa, Maros, Bone, Wajo, Soppeng, Sidenreng Rappang, Pinrang, Bulukumba, Luwu
-C: Makassar, Parepare, Palopo
-== SULBAR | Sulawesi Barat | IV | bugis
-K: Mamuju, Polewali Mandar, Majene
-== SULTRA | Sulawesi Tenggara | IV | bugis
-K: Konawe, Kolaka, Muna, Buton
-C: Kendari, Baubau
-== MALUKU | Maluku | XI | timur
-K: Maluku Tengah, Seram Bagian Barat, Buru
-C: Ambon, Tual
-== MALUT | Maluku Utara | XI | melayu
-K: Halmahera Utara, Halmahera Barat
-C: Ternate, Tidore Kepulauan
-== PAPUA | Papua | IX | timur
-K: Jayapura, Biak Numfor, Kepulauan Yapen
-C: Jayapura
-== PAPBAR | Papua Barat | XIV | timur
-K: Manokwari, Teluk Bintuni, Fakfak
-== PAPSEL | Papua Selatan | IX | timur
-K: Merauke, Boven Digoel
-== PAPTENG | Papua Tengah | IX | timur
-K: Nabire, Mimika, Paniai
-== PAPPEG | Papua Pegunungan | IX | timur
-K: Jayawijaya, Lanny Jaya, Tolikara
-== PBD | Papua Barat Daya | XIV | timur
-K: Sorong, Raja Ampat
-C: Sorong
-"""
+_PROVINCE_DATA = (DATA / "provinces.txt").read_text(encoding="utf-8")
 # Central agencies: "code | name | e-mail domain".
-_CENTRAL_DATA = """
-KEMENDAGRI | Kementerian Dalam Negeri | kemendagri.go.id
-KEMENKES | Kementerian Kesehatan | kemkes.go.id
-KEMENDIKDASMEN | Kementerian Pendidikan Dasar dan Menengah | kemendikdasmen.go.id
-KEMENAG | Kementerian Agama | kemenag.go.id
-KEMENKUM | Kementerian Hukum | kemenkum.go.id
-KEMENTAN | Kementerian Pertanian | pertanian.go.id
-KEMENHUB | Kementerian Perhubungan | dephub.go.id
-KEMENPU | Kementerian Pekerjaan Umum | pu.go.id
-KEMENPANRB | Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi | menpan.go.id
-KEMENSOS | Kementerian Sosial | kemensos.go.id
-KLH | Kementerian Lingkungan Hidup | kemenlh.go.id
-KEMENPERIN | Kementerian Perindustrian | kemenperin.go.id
-KEMENDAG | Kementerian Perdagangan | kemendag.go.id
-KEMENLU | Kementerian Luar Negeri | kemlu.go.id
-KOMDIGI | Kementerian Komunikasi dan Digital | komdigi.go.id
-KKP | Kementerian Kelautan dan Perikanan | kkp.go.id
-KEMENDESA | Kementerian Desa dan Pembangunan Daerah Tertinggal | kemendesa.go.id
-ATRBPN | Kementerian Agraria dan Tata Ruang/Badan Pertanahan Nasional | atrbpn.go.id
-KEMENPORA | Kementerian Pemuda dan Olahraga | kemenpora.go.id
-BKN | Badan Kepegawaian Negara | bkn.go.id
-KEMENKEU | Kementerian Keuangan | kemenkeu.go.id
-BPS | Badan Pusat Statistik | bps.go.id
-BAPPENAS | Kementerian PPN/Bappenas | bappenas.go.id
-LAN | Lembaga Administrasi Negara | lan.go.id
-BPKP | Badan Pengawasan Keuangan dan Pembangunan | bpkp.go.id
-BMKG | Badan Meteorologi, Klimatologi, dan Geofisika | bmkg.go.id
-BRIN | Badan Riset dan Inovasi Nasional | brin.go.id
-BNPB | Badan Nasional Penanggulangan Bencana | bnpb.go.id
-ANRI | Arsip Nasional Republik Indonesia | anri.go.id
-BPOM | Badan Pengawas Obat dan Makanan | pom.go.id
-BNN | Badan Narkotika Nasional | bnn.go.id
-BSSN | Badan Siber dan Sandi Negara | bssn.go.id
-"""
+_CENTRAL_DATA = (DATA / "central_agencies.txt").read_text(encoding="utf-8")
 _SYNTH_PREFIX = _w(
     "Suka, Tanjung, Muara, Batu, Bukit, Sungai, Teluk, Lubuk, Kuala, Padang, Air, Rantau, Pulau, "
     "Gunung, Karang, Tebing, Bandar, Labuhan, Ranca, Ci, Sidi, Tanah"

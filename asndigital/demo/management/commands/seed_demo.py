@@ -14,7 +14,7 @@ from django.db import transaction
 from asndigital.accounts.models import Role, User
 from asndigital.accounts.services import create_staff_account, grant_role
 from asndigital.audit.services import record
-from asndigital.personnel.generator import DEMO_AGENCIES, generate_employee_rows, unit_lists
+from asndigital.demo.generator import DEMO_AGENCIES, generate_employee_rows, unit_lists
 from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import Agency, Employee
 from asndigital.personnel.services import upsert_agency, upsert_unit
@@ -92,8 +92,8 @@ class Command(BaseCommand):
     def _documents(self, asn_nip: str | None) -> None:
         """A few documents for the demo ASN: one accepted (with its verification code), one
         rejected with a reason, one waiting for the verifier."""
+        from asndigital.demo.samples import sample_pdf
         from asndigital.documents import services as documents
-        from asndigital.documents.demo import sample_pdf
         from asndigital.documents.models import Document, DocumentType
 
         if asn_nip is None or not DocumentType.objects.filter(code="sk-cpns").exists():
