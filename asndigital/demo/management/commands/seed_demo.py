@@ -158,8 +158,8 @@ class Command(BaseCommand):
     def _unfinished_work(self, employee: Employee, operator: User) -> None:
         """Something in the operator's unfinished work and the agency's correction requests: a
         transcript uploaded in bulk (its details still empty), and the employee's request."""
+        from asndigital.demo.samples import sample_pdf
         from asndigital.documents.bulk import upload_many
-        from asndigital.documents.demo import sample_pdf
         from asndigital.personnel import corrections
 
         content = sample_pdf("Transkrip nilai", [f"{employee.display_name} - NIP {employee.nip}"])
