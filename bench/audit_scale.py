@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The audit trail at 50,000,000 events on PostgreSQL, partitioned by month (issue 7).
+"""The audit trail at 50,000,000 events on PostgreSQL, partitioned by month.
 
 Prepares `asn_bench_audit_scale` (recreated): 2,000 employees with accounts (one agency),
 2,000 acting users, and `--events` (50,000,000) sealed events over the last `--months` (24)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark (issue 5): streaming download of a 200 MB file through the real server.
+"""Benchmark: streaming download of a 200 MB file through the real server.
 
 The setup of ingest.py (fresh PostgreSQL database, catalogue, an operator with an
 authenticator, an employee), plus one 200 MiB version (a valid PDF of 20 pages of random

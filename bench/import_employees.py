@@ -1,4 +1,4 @@
-"""Employee import benchmark (issue 2): `manage.py import_employees` on SQLite and PostgreSQL.
+"""Employee import benchmark: `manage.py import_employees` on SQLite and PostgreSQL.
 
 For N generated rows (default 1,000,000 over 500 agencies) it times, per database, a first import
 into a fresh database and a second import of the same file (every row "unchanged"), each as its

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark (issue 5): upload ingest of 1 MB and 10 MB PDFs through the real server.
+"""Benchmark: upload ingest of 1 MB and 10 MB PDFs through the real server.
 
 gunicorn with 2 sync workers serves the app on 127.0.0.1 with PostgreSQL, its files under a
 temporary directory. One operator signs in over HTTP (username + password, then the code);

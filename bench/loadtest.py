@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Load test (issue 8): simulated people against the real server, then nothing may be lost.
+"""Load test: simulated people against the real server, then nothing may be lost.
 
 A fresh PostgreSQL database (`asn_load` on 127.0.0.1), the catalogue, two agencies of
 employees (through the real importer) with passwords and confirmed authenticators, operators

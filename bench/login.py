@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark (issue 3): end-to-end logins (password + one-time code) against the real server.
+"""Benchmark: end-to-end logins (password + one-time code) against the real server.
 
 gunicorn with 2 sync workers serves the app on 127.0.0.1 with PostgreSQL (the database cache
 holds the throttles, as in a default deployment). Many concurrent clients each sign in as a

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark (issue 5): the missing-documents report for one agency of N employees (100,000).
+"""Benchmark: the missing-documents report for one agency of N employees (100,000).
 
 Prepares `asn_bench_report` on the local PostgreSQL: the catalogue, one agency, N employees
 (through the real importer) and, per employee, documents for most mandatory types (about 70%

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark (issue 4): reset requests one app process absorbs, accepted and refused.
+"""Benchmark: reset requests one app process absorbs, accepted and refused.
 
 In one Django process (the test client, no network) against PostgreSQL: the "Reset Password"
 steps 1 and 2 (NIP + captcha, then the registered e-mail) for many accounts from many addresses

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Scale proof (issue 7): the archive at national size on PostgreSQL.
+"""Scale proof: the archive at national size on PostgreSQL.
 
 Prepares `asn_bench_scale` (dropped and recreated): the catalogue, `--agencies` (500) agencies,
 `--employees` (1,000,000) employees through the real importer (with their accounts), and about
