@@ -20,16 +20,22 @@ help:
 	@echo "make lint     ruff check and format check"
 	@echo "make bench    run the benchmarks in bench/ (slow, not part of the tests)"
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# Two lock files: requirements.lock is what the application needs to run (the production
+# install, and `make run`); requirements-dev.lock adds the tools to test and develop.
+$(VENV)/.runtime: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
 
+$(VENV)/.installed: $(VENV)/.runtime requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $@
+
 # Compiled translations are build output (git-ignored); gettext's msgfmt does the work.
-messages: $(VENV)/.installed
+messages: $(VENV)/.runtime
 	@$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
-setup: $(VENV)/.installed messages pdf-font
+setup: $(VENV)/.runtime messages pdf-font
 	@mkdir -p var/static
 	$(DEV_ENV) $(PY) manage.py migrate --no-input --verbosity 1
 	$(DEV_ENV) $(PY) manage.py createcachetable
@@ -178,9 +184,17 @@ faults: $(VENV)/.installed messages
 
 # Re-pin every dependency after editing pyproject.toml.
 lock:
-	$(PYTHON) -m venv /tmp/asn-lock-venv
+	rm -rf /tmp/asn-lock-venv && $(PYTHON) -m venv /tmp/asn-lock-venv
+	/tmp/asn-lock-venv/bin/pip install --quiet .
+	( printf '%s\n' "# What the application needs to run, every package pinned (transitive included): the" \
+	    "# production install (docs/deployment.md) and \`make run\`. Made by \`make lock\` from" \
+	    "# pyproject.toml's [project.dependencies]; development tools are in requirements-dev.lock."; \
+	  /tmp/asn-lock-venv/bin/pip freeze --exclude-editable | grep -v '^asn-digital' ) > requirements.lock
 	/tmp/asn-lock-venv/bin/pip install --quiet ".[dev]"
-	/tmp/asn-lock-venv/bin/pip freeze --exclude-editable | grep -v '^asn-digital' > requirements.lock
+	( printf '%s\n' "# The tools to develop and test, pinned, on top of the runtime: \`make test\`, \`make lint\`," \
+	    "# the benchmarks. Made by \`make lock\` from pyproject.toml's dev extra. Never installed in" \
+	    "# production." "-r requirements.lock"; \
+	  /tmp/asn-lock-venv/bin/pip freeze --exclude-editable | grep -v '^asn-digital' | grep -vxFf requirements.lock ) > requirements-dev.lock
 	rm -rf /tmp/asn-lock-venv build *.egg-info
 
 clean:
