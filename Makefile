@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads
+.PHONY: help setup run test lint format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser e2e faults bench-reads bench-queue
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -71,7 +71,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads
+bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads bench-queue
 
 bench-import: $(VENV)/.installed messages
 	$(PY) bench/import_employees.py $(BENCH_ARGS)
@@ -99,6 +99,9 @@ bench-fixity: $(VENV)/.installed messages
 
 bench-reads: $(VENV)/.installed messages
 	$(PY) bench/reads.py $(BENCH_ARGS)
+
+bench-queue: $(VENV)/.installed messages
+	$(PY) bench/queue.py $(BENCH_ARGS)
 
 bench-lockout: $(VENV)/.installed messages
 	$(PY) bench/lockout.py $(BENCH_ARGS)

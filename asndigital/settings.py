@@ -369,6 +369,9 @@ ASN_API_RATE = env_int("ASN_API_RATE", 600)
 # Public verification page: unknown codes, and uploaded copies compared, per address.
 ASN_VERIFY_FREE_MISSES = env_int("ASN_VERIFY_FREE_MISSES", 20)
 ASN_VERIFY_FREE_COPIES = env_int("ASN_VERIFY_FREE_COPIES", 50)
+# The verifier's queue: how long opening a document keeps it for one verifier (renewed while
+# the page is open), so that two verifiers never decide the same document at once.
+ASN_QUEUE_CLAIM_MINUTES = env_int("ASN_QUEUE_CLAIM_MINUTES", 10)
 # Behind a proxy that appends the client address to X-Forwarded-For (docs/deployment.md).
 ASN_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 

@@ -71,8 +71,17 @@ def agency_view(request, agency_id):
     if agency is None:
         raise Http404
     rows = list(AgencyFigures.objects.visible_to(request.user).filter(agency=agency))
+    from asndigital.documents import queue
+
     return render(
         request,
         "dashboards/agency.html",
-        {"agency": agency, "summary": _summary(rows), "figures": rows[0] if rows else None},
+        {
+            "agency": agency,
+            "summary": _summary(rows),
+            "figures": rows[0] if rows else None,
+            # Counted live (cheap with the queue's index): the queue changes by the minute.
+            "queue_figures": queue.figures(agency.pk),
+            "can_use_queue": agency.pk in policies.queue_agencies(request.user),
+        },
     )

@@ -57,6 +57,8 @@ OWN_ERRORS = {
     "post /api/v1/documents/{document_id}/reject": {403, 404, 422},
     "get /api/v1/reports/missing": {404, 422},
     "get /api/v1/audit/events": {404, 422},
+    "get /api/v1/queue": {404, 422},
+    "get /api/v1/queue/figures": {404, 422},
 }
 
 

@@ -30,6 +30,7 @@ from asndigital.accounts.security_views import REAUTH
 from asndigital.audit.models import AuditEvent
 from asndigital.documents import services as documents
 from asndigital.documents import storage
+from asndigital.documents.queue_services import add_reason_template
 from asndigital.records import destruction
 from asndigital.records import services as records
 from asndigital.records.models import FixityRun, RetentionSchedule
@@ -115,6 +116,7 @@ class World:
     device: dict
     passkey: dict
     verification_code: dict
+    reason_template: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
     admin_objects: dict = field(default_factory=dict)  # {"app.model": a pk} for the admin
     sessions: dict = field(default_factory=dict)
@@ -203,6 +205,12 @@ def build_world() -> World:
         )[1]
         for code, scope in TOKEN_SCOPES.items()
     }
+    reason_templates = {
+        where: add_reason_template(
+            actor=users[f"a{where}"], agency=agencies[where], text="Dokumen tidak terbaca"
+        )
+        for where in "AB"
+    }
     national_token = tokens.create_token(
         actor=users["bk"],
         name="Dasbor nasional",
@@ -250,6 +258,7 @@ def build_world() -> World:
             "A": accepted.current_version.verification_code,
             "missing": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
         },
+        reason_template={**reason_templates, "missing": missing},
         users=users,
         admin_objects=admin_objects,
         bearer={
