@@ -80,8 +80,9 @@ def agency_view(request, agency_id):
             "agency": agency,
             "summary": _summary(rows),
             "figures": rows[0] if rows else None,
-            # Counted live (cheap with the queue's index): the queue changes by the minute.
-            "queue_figures": queue.figures(agency.pk),
+            # Counted from the rows, at most five minutes old (the stored figures above are
+            # refreshed less often; the queue changes by the minute).
+            "queue_figures": queue.cached_figures(agency.pk),
             "can_use_queue": agency.pk in policies.queue_agencies(request.user),
         },
     )

@@ -107,9 +107,9 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def waiting(user) -> QuerySet[Document]:
-    """Every waiting document the user may decide: their verifying agencies' (through the
-    scoping door), minus their own uploads and their own dossier (four eyes)."""
+def _in_scope(user) -> QuerySet[Document]:
+    """The waiting documents of the user's verifying agencies (through the scoping door),
+    minus their own dossier; their own uploads are taken out by ``waiting``."""
     agencies = policies.queue_agencies(user)
     if not agencies:
         return Document.objects.none()
@@ -117,8 +117,13 @@ def waiting(user) -> QuerySet[Document]:
         Document.objects.visible_to(user, "verify")
         .filter(status=Document.Status.WAITING, employee__agency_id__in=sorted(agencies))
         .exclude(employee__user_id=user.pk)
-        .exclude(current_version__uploaded_by_id=user.pk)
     )
+
+
+def waiting(user) -> QuerySet[Document]:
+    """Every waiting document the user may decide: their verifying agencies' (through the
+    scoping door), minus their own uploads and their own dossier (four eyes)."""
+    return _in_scope(user).exclude(current_version__uploaded_by_id=user.pk)
 
 
 def _narrowed(documents: QuerySet[Document], filters: Filters, *, group: bool = True):
@@ -182,23 +187,29 @@ def _rows(documents: QuerySet[Document]) -> list[Document]:
 
 
 def _later(after: Position, order: str) -> Q:
+    """After ``after`` in queue order. The plain range on ``updated_at`` comes first: it is
+    what lets PostgreSQL start the index scan at the position instead of filtering every row
+    before it (an OR alone made "next" deep in the queue read tens of thousands of rows)."""
     if order == "lama":
-        return Q(updated_at__gt=after.since) | Q(updated_at=after.since, pk__gt=after.pk)
-    return Q(updated_at__lt=after.since) | Q(updated_at=after.since, pk__lt=after.pk)
+        return Q(updated_at__gte=after.since) & (Q(updated_at__gt=after.since) | Q(pk__gt=after.pk))
+    return Q(updated_at__lte=after.since) & (Q(updated_at__lt=after.since) | Q(pk__lt=after.pk))
 
 
 def counts(user, filters: Filters) -> dict[str, int]:
     """How many waiting documents match the filters, in all and per group (the group filter
-    itself left out, so each group's tab says what it would show): one grouped query."""
+    itself left out, so each group's tab says what it would show).
+
+    Counted as (all in scope) minus (the user's own uploads among them): the first needs no
+    join with the versions (the one that made a count over 100,000 waiting documents slow on
+    PostgreSQL, bench/queue.py), the second reads the versions through their uploader's index.
+    """
     by_group = {g: 0 for g in DocumentType.Group.values}
-    rows = (
-        _narrowed(waiting(user), filters, group=False)
-        .order_by()
-        .values("doc_type__group")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        by_group[row["doc_type__group"]] = row["n"]
+    scoped = _narrowed(_in_scope(user), filters, group=False).order_by()
+    for row in scoped.values("doc_type__group").annotate(n=Count("id")):
+        by_group[row["doc_type__group"]] += row["n"]
+    own = scoped.filter(current_version__uploaded_by_id=user.pk)
+    for row in own.values("doc_type__group").annotate(n=Count("id")):
+        by_group[row["doc_type__group"]] -= row["n"]
     total = by_group[filters.group] if filters.group else sum(by_group.values())
     return {"total": total, "all": sum(by_group.values()), **by_group}
 
@@ -419,6 +430,23 @@ def figures(agency_id: int, now: datetime | None = None) -> dict:
         "median_waiting_text": duration_text(now - median_since if median_since else None),
         "median_upload_to_decision_text": duration_text(median_took),
     }
+
+
+FIGURES_SECONDS = 300
+
+
+def cached_figures(agency_id: int) -> dict:
+    """``figures`` as of at most five minutes ago, shared by every app process (the cache):
+    counting a busy agency's decisions of 30 days takes seconds on PostgreSQL
+    (docs/performance.md), too long to repeat on every dashboard view."""
+    from django.core.cache import cache
+
+    key = f"queue-figures:{agency_id}"
+    found = cache.get(key)
+    if found is None:
+        found = {**figures(agency_id), "computed_at": timezone.now()}
+        cache.set(key, found, FIGURES_SECONDS)
+    return found
 
 
 def correction_figures(agency_id: int) -> dict | None:

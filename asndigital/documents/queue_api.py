@@ -125,6 +125,7 @@ class FiguresOut(Schema):
     days: list[str]
     decisions_per_verifier: list[VerifierOut]
     open_corrections: dict | None
+    computed_at: str
 
 
 def _hours(delta) -> float | None:
@@ -140,11 +141,12 @@ def _hours(delta) -> float | None:
 @needs_scope("reports:read")
 def queue_figures(request, agency: str):
     """An agency's (its code) queue size and age, decisions per verifier per day (the last 7
-    days) and the median time from upload to decision (the last 30 days)."""
+    days) and the median time from upload to decision (the last 30 days), as of
+    ``computed_at`` (at most five minutes ago)."""
     found = Agency.objects.visible_to(request.auth, "queue_figures").filter(code=agency).first()
     if found is None:
         raise NotFound()
-    figures = queue.figures(found.pk)
+    figures = queue.cached_figures(found.pk)
     return {
         "agency": found.code,
         "waiting": figures["waiting"],
@@ -161,4 +163,5 @@ def queue_figures(request, agency: str):
             for v in figures["verifiers"]
         ],
         "open_corrections": figures["corrections"],
+        "computed_at": figures["computed_at"].isoformat(),
     }

@@ -154,7 +154,6 @@ def item_view(request, pk):
             "filters": filters,
             "query": filters.query(),
             "position": queue.Position.of(document).token(),
-            "tally": queue.counts(request.user, filters),
             "claim_minutes": int(queue_services.claim_duration().total_seconds() // 60),
             "is_pdf": version.media_type == "application/pdf",
         },
