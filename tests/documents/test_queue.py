@@ -401,3 +401,45 @@ def test_the_agency_dashboard_shows_the_verification_figures(
     text = client.get(reverse("dashboards:agency", args=[agency.pk])).content.decode()
     assert "Verifikasi (saat ini)" in text
     assert "Menunggu di antrean" in text
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_the_queue_page_by_page_and_records_the_read(
+    catalogue, agency, verifier, second_verifier, client
+):
+    documents = [waiting_document(EmployeeFactory(agency=agency), days=5 - i) for i in range(3)]
+    queue_services.claim(actor=second_verifier, document=documents[0])
+    client.force_login(verifier)
+    first = client.get("/api/v1/queue", {"limit": 2}).json()
+    assert first["total"] == 3
+    assert [r["id"] for r in first["results"]] == [str(d.pk) for d in documents[:2]]
+    assert first["results"][0]["claimed_by"] == "Wawan Kedua"
+    second = client.get("/api/v1/queue", {"limit": 2, "after": first["next"]}).json()
+    assert [r["id"] for r in second["results"]] == [str(documents[2].pk)]
+    assert second["next"] is None
+    assert AuditEvent.objects.filter(action="queue.listed").count() == 2
+    bad = client.get("/api/v1/queue", {"min_days": "5"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_request"
+
+
+def test_a_decision_through_the_api_respects_the_claim(
+    catalogue, agency, verifier, second_verifier, client
+):
+    document = waiting_document(EmployeeFactory(agency=agency), days=1)
+    queue_services.claim(actor=second_verifier, document=document)
+    client.force_login(verifier)
+    answer = client.post(f"/api/v1/documents/{document.pk}/accept")
+    assert answer.status_code == 400 and answer.json()["code"] == "claimed"
+    assert "Wawan Kedua" in answer.json()["message"]
+    document.refresh_from_db()
+    assert document.status == Document.Status.WAITING
+
+
+def test_the_api_gives_the_figures(catalogue, agency, agency_admin, client):
+    waiting_document(EmployeeFactory(agency=agency), days=4)
+    client.force_login(agency_admin)
+    answer = client.get("/api/v1/queue/figures", {"agency": agency.code}).json()
+    assert answer["waiting"] == 1 and answer["oldest_waiting_days"] == 4
+    assert answer["open_corrections"] is None
