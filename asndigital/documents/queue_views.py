@@ -40,12 +40,12 @@ def list_view(request):
     filters = queue.Filters.parse(request.GET)
     for problem in filters.problems:
         messages.error(request, problem)
-    number = _page_number(request.GET.get("halaman"))
-    rows = queue.page(request.user, filters, number)
     tally = queue.counts(request.user, filters)
+    pages = max(1, -(-tally["total"] // queue.PAGE_SIZE))
+    number = min(_page_number(request.GET.get("halaman")), pages)
+    rows = queue.page(request.user, filters, number)
     choices = queue.filter_choices(request.user)
     groups = [(value, label, tally[value]) for value, label in DocumentType.Group.choices]
-    pages = max(1, -(-tally["total"] // queue.PAGE_SIZE))
     return render(
         request,
         "documents/queue/list.html",

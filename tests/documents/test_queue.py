@@ -443,3 +443,11 @@ def test_the_api_gives_the_figures(catalogue, agency, agency_admin, client):
     answer = client.get("/api/v1/queue/figures", {"agency": agency.code}).json()
     assert answer["waiting"] == 1 and answer["oldest_waiting_days"] == 4
     assert answer["open_corrections"] is None
+
+
+def test_a_page_past_the_end_shows_the_last_one(catalogue, agency, verifier, client):
+    document = waiting_document(EmployeeFactory(agency=agency), days=1)
+    client.force_login(verifier)
+    for page in ("99", "0", "x"):
+        answer = client.get(reverse("queue:list"), {"halaman": page})
+        assert [r.pk for r in answer.context["rows"]] == [document.pk]
