@@ -425,6 +425,9 @@ ASN_SIGNATURE_REVALIDATE_DAYS = env_int("ASN_SIGNATURE_REVALIDATE_DAYS", 30)
 # empty means unsigned records; `make run` generates a development pair under var/signing/.
 ASN_RECORDS_SIGNING_KEY = env("ASN_RECORDS_SIGNING_KEY", "")
 ASN_RECORDS_SIGNING_CERT = env("ASN_RECORDS_SIGNING_CERT", "")
+# The verifier's queue: how long opening a document keeps it for one verifier (renewed while
+# the page is open), so that two verifiers never decide the same document at once.
+ASN_QUEUE_CLAIM_MINUTES = env_int("ASN_QUEUE_CLAIM_MINUTES", 10)
 # Behind a proxy that appends the client address to X-Forwarded-For (docs/deployment.md).
 ASN_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("dasbor/", include("asndigital.dashboards.urls")),
     path("jejak-audit/", include("asndigital.audit.urls")),
     path("verifikasi/", include("asndigital.documents.verify_urls")),
+    path("antrean/", include("asndigital.documents.queue_urls")),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -225,6 +225,26 @@ def can_verify(user: User | None, document) -> bool:
     return employee.agency_id in grants(user).agencies_with(VERIFY_ROLES)
 
 
+def queue_agencies(user: User | None) -> frozenset[int]:
+    """The agencies whose waiting documents ``user`` verifies (the verifier's queue): those
+    where they hold a verifying role. Verifying is per agency (can_verify), never national."""
+    return grants(user).agencies_with(ACCESS[("documents.document", "verify")])
+
+
+def can_use_queue(user: User | None) -> bool:
+    """Verifiers and agency admins have a queue of waiting documents."""
+    return bool(queue_agencies(user))
+
+
+REASON_TEMPLATE_ROLES = frozenset({Role.AGENCY_ADMIN})
+
+
+def can_manage_reason_templates(user: User | None, agency) -> bool:
+    """An agency admin keeps the agency's reasons for rejection (never national: the words
+    are the agency's own)."""
+    return agency is not None and agency.pk in grants(user).agencies_with(REASON_TEMPLATE_ROLES)
+
+
 def can_bulk_upload(user: User | None) -> bool:
     """Operators and agency admins (for their agencies) and BKN admins."""
     g = grants(user)
@@ -392,11 +412,18 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("personnel.agency", "read"): EMPLOYEE_ACCESS["read"],  # agencies whose staff one lists
     ("personnel.agency", "report"): EMPLOYEE_ACCESS["report"],
     ("personnel.agency", "dashboard"): DASHBOARD_ROLES,
+    # the verification figures (queue, decisions): the dashboard's people, and API tokens
+    ("personnel.agency", "queue_figures"): DASHBOARD_ROLES | {Role.SERVICE},
     ("personnel.agency", "manage_tokens"): TOKEN_ROLES,
     ("personnel.agency", "propose_destruction"): HOLD_ROLES,
     ("personnel.agency", "worklist"): WORKLIST_ROLES,
     ("personnel.correctionrequest", "read"): CORRECTION_ROLES,  # and the employee's own
     ("documents.document", "read"): EMPLOYEE_ACCESS["read"],  # whoever reads the employee
+    # the verifier's queue: the waiting documents of the agencies one verifies
+    ("documents.document", "verify"): VERIFY_ROLES,
+    # reasons for rejection: chosen by the agency's verifiers, kept by its admins
+    ("documents.reasontemplate", "read"): VERIFY_ROLES,
+    ("documents.reasontemplate", "manage"): REASON_TEMPLATE_ROLES,
     ("records.legalhold", "read"): EMPLOYEE_ACCESS["read"],
     ("records.destructionproposal", "read"): DESTRUCTION_VIEW_ROLES,
     ("accounts.apitoken", "manage"): TOKEN_ROLES,

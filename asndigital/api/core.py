@@ -186,10 +186,12 @@ def rate_limited(request, exc):
 def register_routers() -> None:
     from asndigital.audit.api import router as audit
     from asndigital.documents.api import router as documents
+    from asndigital.documents.queue_api import router as verification_queue
     from asndigital.personnel.api import router as personnel
     from asndigital.personnel.correction_api import router as corrections
 
     api.add_router("/", personnel)
     api.add_router("/", documents)
+    api.add_router("/", verification_queue)
     api.add_router("/", audit)
     api.add_router("/", corrections)

@@ -85,6 +85,13 @@ ACTIONS: dict[str, Action] = {
     "worklist.viewed": Action(
         _("Unfinished-work list seen"), _("saw you in the list of unfinished work")
     ),
+    # The verifier's queue
+    "queue.listed": Action(
+        _("Verification queue listed (API)"),
+        _("received your waiting document in the verification queue"),
+    ),
+    "reason_template.added": Action(_("Rejection reason template added")),
+    "reason_template.removed": Action(_("Rejection reason template removed")),
     # Documents
     "doctype.created": Action(_("Document type created")),
     "doctype.updated": Action(_("Document type changed")),

@@ -31,6 +31,7 @@ MANY_ACTIONS = (
     "audit.exported",
     "corrections.listed",
     "employees.listed",
+    "queue.listed",
     "report.exported",
     "report.viewed",
     "worklist.viewed",

@@ -104,6 +104,8 @@ def agency_view(request, agency_id):
     if agency is None:
         raise Http404
     rows = list(AgencyFigures.objects.visible_to(request.user).filter(agency=agency))
+    from asndigital.documents import queue
+
     summary = _summary(rows)
     # Counted live (one grouped query): the queue of employees' requests changes by the hour.
     open_requests = corrections.open_figures([agency.pk])[agency.pk]
@@ -116,5 +118,9 @@ def agency_view(request, agency_id):
             "figures": rows[0] if rows else None,
             "freshness": _freshness(summary["computed_at"]),
             "corrections": open_requests,
+            # Counted from the rows, at most five minutes old (the stored figures above are
+            # refreshed less often; the queue changes by the minute).
+            "queue_figures": queue.cached_figures(agency.pk),
+            "can_use_queue": agency.pk in policies.queue_agencies(request.user),
         },
     )

@@ -99,7 +99,19 @@ class Document(models.Model):
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
-        indexes = [models.Index(fields=["employee", "doc_type"], name="document_employee_type")]
+        indexes = [
+            models.Index(fields=["employee", "doc_type"], name="document_employee_type"),
+            # The verifier's queue (documents/queue.py): waiting documents, oldest first. Small
+            # (only the waiting ones), and read in order, so a page needs no sort; on
+            # PostgreSQL it also carries the employee and the type, so the queue's counts read
+            # the index alone (bench/queue.py; SQLite ignores INCLUDE).
+            models.Index(
+                fields=["updated_at", "id"],
+                name="document_waiting_since",
+                condition=Q(status="menunggu"),
+                include=["employee", "doc_type"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.doc_type} · {self.employee_id}"
@@ -289,3 +301,59 @@ class SignatureReport(models.Model):
     @property
     def signatures(self) -> list[dict]:
         return list(self.report.get("signatures") or [])
+
+
+class ReasonTemplateQuerySet(AgencyScopedQuerySet):
+    """An agency's reasons for rejection, read by its verifiers and kept by its admins."""
+
+    agency_path = "agency_id"
+
+
+class ReasonTemplate(models.Model):
+    """A reason for rejection an agency reuses ("Dokumen tidak terbaca"): one click for the
+    verifier, the same words for every employee."""
+
+    agency = models.ForeignKey(
+        "personnel.Agency", on_delete=models.CASCADE, related_name="reason_templates"
+    )
+    text = models.CharField(_("reason"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReasonTemplateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reason template")
+        verbose_name_plural = _("reason templates")
+        ordering = ["text"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "text"], name="reason_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class QueueClaim(models.Model):
+    """One verifier is looking at one waiting document until ``expires_at``: others' "next"
+    skips it and their decision is refused. A row, not process memory, so that it holds across
+    every app process; taken and renewed with conditional writes (documents/queue_services.py).
+    """
+
+    document = models.OneToOneField(
+        Document, on_delete=models.CASCADE, primary_key=True, related_name="claim"
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    claimed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("queue claim")
+        verbose_name_plural = _("queue claims")
+
+    def __str__(self) -> str:
+        return f"{self.document_id} · {self.claimed_by_id}"

@@ -491,6 +491,7 @@ def new_verification_code() -> str:
 
 def _decide(*, actor, document, status: str, kind: str, reason: str = ""):
     from asndigital.core.mail import queue_email
+    from asndigital.documents import queue_services
     from asndigital.documents.models import Document
 
     with transaction.atomic():
@@ -511,6 +512,8 @@ def _decide(*, actor, document, status: str, kind: str, reason: str = ""):
         if document.status != Document.Status.WAITING:
             raise DomainError(_("This document was already decided."), code="decided")
         refuse_if_held(document)
+        # Someone else checking it in the queue keeps it; the decision ends any claim.
+        queue_services.refuse_if_claimed(actor=actor, document=document)
         document.status = status
         document.updated_at = timezone.now()
         document.save(update_fields=["status", "updated_at"])

@@ -82,6 +82,7 @@ def employee_list(request):
         "query": query.urlencode(),
         "show_agency": len(agencies) > 1,
         "can_bulk_upload": policies.can_bulk_upload(request.user),
+        "can_use_queue": policies.can_use_queue(request.user),
         "sees_destruction": any(policies.destruction_scope(request.user)),
         "sees_dashboard": any(policies.dashboard_scope(request.user)),
         "sees_worklist": policies.can_see_worklist(request.user),

@@ -63,6 +63,8 @@ OWN_ERRORS = {
     "post /api/v1/corrections/{request_id}/answer": {404, 422},
     "get /api/v1/me/corrections": {422},
     "post /api/v1/me/corrections": {404, 422, 507},
+    "get /api/v1/queue": {404, 422},
+    "get /api/v1/queue/figures": {404, 422},
 }
 
 

@@ -26,7 +26,7 @@ WRITERS = {
     "accounts": {"services", "challenges", "mfa", "passkeys", "tokens", "models"},
     "audit": {"services", "chain", "reads", "outside"},
     "dashboards": {"figures"},
-    "documents": {"services", "pending", "signature_checks"},
+    "documents": {"services", "pending", "signature_checks", "queue_services"},
     "personnel": {"services", "importer", "corrections"},
     "records": {"services", "destruction", "fixity", "transfers"},
     "schedule": {"services"},

@@ -30,6 +30,7 @@ from asndigital.accounts.security_views import REAUTH
 from asndigital.audit.models import AuditEvent
 from asndigital.documents import services as documents
 from asndigital.documents import storage
+from asndigital.documents.queue_services import add_reason_template
 from asndigital.personnel import corrections
 from asndigital.records import destruction
 from asndigital.records import services as records
@@ -116,6 +117,7 @@ class World:
     passkey: dict
     verification_code: dict
     correction: dict = field(default_factory=dict)  # correction requests of A's and B's employee
+    reason_template: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
     admin_objects: dict = field(default_factory=dict)  # {"app.model": a pk} for the admin
     sessions: dict = field(default_factory=dict)
@@ -204,6 +206,12 @@ def build_world() -> World:
         )[1]
         for code, scope in TOKEN_SCOPES.items()
     }
+    reason_templates = {
+        where: add_reason_template(
+            actor=users[f"a{where}"], agency=agencies[where], text="Dokumen tidak terbaca"
+        )
+        for where in "AB"
+    }
     national_token = tokens.create_token(
         actor=users["bk"],
         name="Dasbor nasional",
@@ -267,6 +275,7 @@ def build_world() -> World:
             "missing": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
         },
         correction={**correction, "missing": SimpleNamespace(pk=uuid.uuid4())},
+        reason_template={**reason_templates, "missing": missing},
         users=users,
         admin_objects=admin_objects,
         bearer={

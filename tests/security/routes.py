@@ -111,6 +111,11 @@ URL_KWARGS = {
     # The first step of the workflow; each step's own rules are in tests/records.
     "records:destruction_step": lambda w, t: {"pk": w.proposal[t].pk, "step": "ajukan"},
     "dashboards:agency": lambda w, t: {"agency_id": w.agency[t].pk},
+    "queue:item": _document,
+    "queue:renew": _document,
+    "queue:accept": _document,
+    "queue:reject": _document,
+    "queue:remove_reason": lambda w, t: {"pk": w.reason_template[t].pk},
     "verification:check": lambda w, t: {"code": w.verification_code[t]},
     "corrections:detail": lambda w, t: {"pk": w.correction[t].pk},
     "corrections:answer": lambda w, t: {"pk": w.correction[t].pk},
@@ -128,6 +133,7 @@ API_PATHS = {
     "/documents/{}/reject": lambda w, t: f"/documents/{w.document[t].pk}/reject",
     "/corrections/{}/answer": lambda w, t: f"/corrections/{w.correction[t].pk}/answer",
     "/reports/missing": lambda w, t: f"/reports/missing?agency={getattr(w.agency[t], 'code', 'X')}",
+    "/queue/figures": lambda w, t: f"/queue/figures?agency={getattr(w.agency[t], 'code', 'X')}",
 }
 
 
@@ -227,6 +233,8 @@ POST_DATA = {
     "personnel:upload_document": _upload,
     "personnel:bulk_upload": _bulk,
     "documents:reject": lambda w, t: {"reason": "Tidak terbaca"},
+    "queue:reject": lambda w, t: {"reason": "Tidak terbaca"},
+    "queue:reasons": lambda w, t: {"agency": w.agency[t].pk, "text": "Pindaian buram"},
     "records:place_hold": lambda w, t: {"reason": "Perkara 13/Pdt.G/2026"},
     "records:lift_hold": lambda w, t: {"reason": "Perkara selesai"},
     "records:transfer": _transfer,

@@ -158,6 +158,28 @@ POST documents:accept                 B   L  -  -  -  -  -  -  -  -  0  +  0  + 
 GET  documents:reject                 A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST documents:reject                 A   L  0  -  0  +  0  +  -  -  -  -  -  -  0  -  -
 POST documents:reject                 B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  -  -
+# The verifier's queue: verifiers and agency admins of the agency; its admins keep the reasons.
+# Moving on (next) and keeping a claim (renew) change no record: answered, nothing audited.
+GET  queue:list                       -   L  -  -  -  +  -  +  -  -  -  +  -  +  -  -  -
+GET  queue:next                       -   L  -  -  -  +  -  +  -  -  -  +  -  +  -  -  -
+POST queue:next                       -   L  -  -  -  0  -  0  -  -  -  0  -  0  -  -  -
+GET  queue:item                       A   L  -  -  -  +  -  +  -  -  -  -  -  -  -  -  -
+GET  queue:item                       B   L  -  -  -  -  -  -  -  -  -  +  -  +  -  -  -
+GET  queue:renew                      A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST queue:renew                      A   L  -  -  -  0  -  0  -  -  -  -  -  -  -  -  -
+POST queue:renew                      B   L  -  -  -  -  -  -  -  -  -  0  -  0  -  -  -
+GET  queue:accept                     A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST queue:accept                     A   L  -  -  -  +  -  +  -  -  -  -  -  -  -  -  -
+POST queue:accept                     B   L  -  -  -  -  -  -  -  -  -  +  -  +  -  -  -
+GET  queue:reject                     A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST queue:reject                     A   L  -  -  -  +  -  +  -  -  -  -  -  -  -  -  -
+POST queue:reject                     B   L  -  -  -  -  -  -  -  -  -  +  -  +  -  -  -
+GET  queue:reasons                    -   L  -  -  -  -  -  +  -  -  -  -  -  +  -  -  -
+POST queue:reasons                    A   L  -  -  -  -  -  +  -  -  -  -  -  -  -  -  -
+POST queue:reasons                    B   L  -  -  -  -  -  -  -  -  -  -  -  +  -  -  -
+GET  queue:remove_reason              A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST queue:remove_reason              A   L  -  -  -  -  -  +  -  -  -  -  -  -  -  -  -
+POST queue:remove_reason              B   L  -  -  -  -  -  -  -  -  -  -  -  +  -  -  -
 # Records: holds by records officers, transfers by BKN, the dossier for its owner and archivists
 GET  records:place_hold               A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
 POST records:place_hold               A   L  0  -  0  0  +  0  -  -  -  -  -  -  +  -  -
@@ -272,6 +294,9 @@ POST /corrections/{}/answer         A   L  0  -  +  -  -  +  -  -  -  -  -  -  -
 POST /corrections/{}/answer         B   L  -  -  -  -  -  -  -  -  +  -  -  +  -  -  -  F  F  F  F  F  F  F
 GET  /me/corrections                -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  F  F  F  F  F  F  F
 POST /me/corrections                -   L  +  +  -  -  -  -  -  -  -  -  -  -  -  -  -  F  F  F  F  F  F  F
+GET  /queue                          -   L  -  -  -  +  -  +  -  -  -  +  -  +  -  -  -  F  +  F  F  F  F  -
+GET  /queue/figures                 A   L  -  -  -  -  -  +  +  -  -  -  -  -  +  +  -  F  F  F  F  +  F  +
+GET  /queue/figures                 B   L  -  -  -  -  -  -  -  -  -  -  -  +  +  +  -  F  F  F  F  -  F  +
 GET  /audit/events                  -   L  -  -  -  -  -  -  -  +  -  -  -  -  -  -  +  F  F  F  F  F  +  F
 """
 
@@ -512,6 +537,8 @@ CSRF_CASES = [
     ("an", "web", "verification:check", "A", {}),
     ("aA", "web", "personnel:correct_email", "A", None),
     ("vA", "web", "documents:accept", "A", None),
+    ("vA", "web", "queue:accept", "A", None),
+    ("aA", "web", "queue:reasons", "A", None),
     ("em", "web", "personnel:upload_document", "A", None),  # checks CSRF itself, after streaming
     ("aA", "web", "accounts:api_tokens", "A", None),
     ("em", "web", "accounts:logout_everywhere", "-", None),

@@ -62,6 +62,7 @@ def test_the_agency_scoped_models_are_the_ones_the_table_names():
         "personnel.employee",
         "personnel.agency",
         "documents.document",
+        "documents.reasontemplate",
         "records.legalhold",
         "records.destructionproposal",
         "accounts.apitoken",
