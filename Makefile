@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint typecheck format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads ocr bench-ocr
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -41,7 +41,7 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py run_schedule & \
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed messages browser s3-server pdf-font pdf-tools
+test: $(VENV)/.installed messages browser s3-server pdf-font pdf-tools ocr
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The inner loop while developing: the suite in two parallel workers (pytest-xdist), without
@@ -83,6 +83,16 @@ pdf-tools:
 	    echo "installing qpdf and poppler-utils (Debian packages) for the PDF tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qpdf poppler-utils >/dev/null; \
 	  else echo "qpdf or poppler-utils missing: PDF tests will be skipped (apt-get install qpdf poppler-utils)"; fi; }
+
+# Text of scanned documents: Tesseract with its Indonesian model (Debian packages tesseract-ocr,
+# tesseract-ocr-ind), installed when missing and this user may (root). Without it versions are
+# marked "tanpa teks" and the OCR tests skip (and fail under ASN_REQUIRE_OCR=1, as in CI).
+ocr:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx ind; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing tesseract-ocr and tesseract-ocr-ind (Debian packages) for OCR"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-ind >/dev/null; \
+	  else echo "tesseract missing: scans get no text, OCR tests skip (apt-get install tesseract-ocr tesseract-ocr-ind)"; fi; }
 
 # The object-storage tests start a throw-away Ceph RADOS Gateway (a real S3 server) on
 # 127.0.0.1: Debian's packages, installed when missing and this user may (root).

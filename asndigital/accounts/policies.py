@@ -387,6 +387,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("personnel.agency", "manage_tokens"): TOKEN_ROLES,
     ("personnel.agency", "propose_destruction"): HOLD_ROLES,
     ("documents.document", "read"): EMPLOYEE_ACCESS["read"],  # whoever reads the employee
+    # full-text search over documents' text: staff who read them (their own agencies)
+    ("documents.document", "search"): EMPLOYEE_ACCESS["read"],
     ("records.legalhold", "read"): EMPLOYEE_ACCESS["read"],
     ("records.destructionproposal", "read"): DESTRUCTION_VIEW_ROLES,
     ("accounts.apitoken", "manage"): TOKEN_ROLES,

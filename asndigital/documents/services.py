@@ -329,6 +329,7 @@ def upload_document(
             # callback by its __qualname__.)
             version_id = version.pk
             transaction.on_commit(lambda: _enqueue_thumbnail(version_id), robust=True)
+            transaction.on_commit(lambda: _enqueue_text(version_id), robust=True)
             if settings.ASN_S3_OBJECT_LOCK:
                 from asndigital.records.lifecycle import is_held
 
@@ -374,6 +375,68 @@ def make_thumbnail(*, version_id) -> str:
     return state
 
 
+def extract_text(*, version_id) -> str:
+    """Read a version's text (``textract``), store it encrypted with the version's data key
+    and index it for search; a file without readable text is marked "tanpa teks" with the
+    reason. The original is only read. Its state."""
+    from asndigital.documents import encryption, search, storage, textract
+    from asndigital.documents.models import DocumentVersion, SearchEntry, VersionText
+
+    version = (
+        DocumentVersion.objects.select_related("document__employee").filter(pk=version_id).first()
+    )
+    if version is None or version.destroyed_at is not None:
+        return "missing"
+    try:
+        data_key = version.data_key()
+        with storage.local_copy(version.storage_key, data_key=data_key) as path:
+            outcome = textract.extract(path, version.media_type)
+    except Exception:  # a file that cannot be fetched or read has no text; logged, not hidden
+        logger.warning("no text for document version %s", version.pk, exc_info=True)
+        outcome = textract.Outcome(reason="failed")
+    row = {
+        "method": outcome.method,
+        "reason": outcome.reason,
+        "pages": outcome.pages,
+        "confidence": outcome.confidence,
+        "made_at": timezone.now(),
+    }
+    if outcome.text and data_key is not None:
+        row["state"] = VersionText.State.READY
+        row["sealed_text"] = encryption.seal_text(outcome.text, data_key, version.pk)
+    else:
+        row["state"] = VersionText.State.NONE
+        row["sealed_text"] = None
+        row["reason"] = outcome.reason or "failed"
+    with transaction.atomic():
+        # Destroyed meanwhile (its key gone): nothing of its text may be kept.
+        current = DocumentVersion.objects.select_for_update().filter(pk=version.pk).first()
+        if current is None or current.destroyed_at is not None:
+            return "missing"
+        VersionText.objects.update_or_create(version=version, defaults=row)
+        employee = version.document.employee
+        extra = [employee.nip, *[str(v) for v in (version.metadata or {}).values()]]
+        SearchEntry.objects.update_or_create(
+            version=version,
+            defaults={
+                "document_id": version.document_id,
+                "terms": search.terms_for(outcome.text, extra),
+            },
+        )
+    return row["state"]
+
+
+def version_text(version) -> str | None:
+    """The decrypted text of a version, or None (not read, tanpa teks, or destroyed)."""
+    from asndigital.documents import encryption
+    from asndigital.documents.models import VersionText
+
+    row = VersionText.objects.filter(version=version, state=VersionText.State.READY).first()
+    if row is None or row.sealed_text is None or version.destroyed_at is not None:
+        return None
+    return encryption.open_text(bytes(row.sealed_text), version.data_key(), version.pk)
+
+
 def remove_leftovers(*, min_age_minutes: float, dry_run: bool = False) -> list[str]:
     """Remove what a crash can leave behind, older than ``min_age_minutes``: temporary upload
     files, and stored files (or thumbnails) without a version row; their names. An upload in
@@ -397,6 +460,12 @@ def _enqueue_thumbnail(version_id) -> None:
     from asndigital.documents.tasks import make_thumbnail
 
     make_thumbnail.enqueue(str(version_id))
+
+
+def _enqueue_text(version_id) -> None:
+    from asndigital.documents.tasks import extract_text
+
+    extract_text.enqueue(str(version_id))
 
 
 # --- Verification ----------------------------------------------------------------------------
@@ -502,7 +571,7 @@ def destroy_document(*, actor, document, proposal_id, now) -> list[dict]:
     document marked destroyed, with its event and audit event. The versions' hashes, for the
     berita acara. Safe to run again after a crash: deleting twice is harmless."""
     from asndigital.documents import storage
-    from asndigital.documents.models import Document, DocumentVersion
+    from asndigital.documents.models import Document, DocumentVersion, SearchEntry, VersionText
 
     hashes = []
     for version in DocumentVersion.objects.select_for_update().filter(document=document):
@@ -510,6 +579,8 @@ def destroy_document(*, actor, document, proposal_id, now) -> list[dict]:
         if version.destroyed_at is None:
             storage.delete(version.storage_key, destruction=True)
             storage.delete(version.thumbnail_key, destruction=True)
+            VersionText.objects.filter(version=version).delete()
+            SearchEntry.objects.filter(version=version).delete()
             version.sealed_key = None
             version.destroyed_at = now
             version.save(update_fields=["sealed_key", "destroyed_at"])
@@ -543,3 +614,10 @@ def reseal_data_keys() -> int:
             key=crypto.current_key_id(),
         )
     return count
+
+
+def record_search(*, actor, q: str, filters: dict, found: int, api: bool = False) -> None:
+    """Every search goes into the audit trail: who searched what, with which filters, and how
+    many documents were found."""
+    with transaction.atomic():
+        record(actor, "document.searched", None, q=q[:200], found=found, api=api, **filters)

@@ -10,3 +10,10 @@ def make_thumbnail(version_id: str) -> str:
     from asndigital.documents import services
 
     return services.make_thumbnail(version_id=version_id)
+
+
+@task()
+def extract_text(version_id: str) -> str:
+    from asndigital.documents import services
+
+    return services.extract_text(version_id=version_id)

@@ -146,6 +146,7 @@ POST personnel:bulk_upload            B   L  -  -  0  -  -  0  -  -  +  -  -  + 
 # Documents: whoever sees the employee reads them; verifiers and agency admins decide
 GET  documents:detail                 A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
 GET  documents:detail                 B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
+GET  documents:search                 -   L  -  -  +  +  +  +  -  -  +  +  +  +  +  -  -
 GET  documents:view                   A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
 GET  documents:view                   B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
 GET  documents:download               A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
@@ -244,6 +245,7 @@ POST /documents/{}/reject           A   L  0  -  0  +  0  +  -  -  -  -  -  -  0
 POST /documents/{}/reject           B   L  -  -  -  -  -  -  -  -  0  +  0  +  0  -  -  F  F  F  -  F  F  F
 GET  /reports/missing               A   L  -  -  +  +  +  +  +  -  -  -  -  -  +  +  -  F  F  F  F  +  F  +
 GET  /reports/missing               B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  +  -  F  F  F  F  -  F  +
+GET  /search                         -   L  -  -  +  +  +  +  -  -  +  +  +  +  +  -  -  F  +  F  F  F  F  +
 GET  /audit/events                  -   L  -  -  -  -  -  -  -  +  -  -  -  -  -  -  +  F  F  F  F  F  +  F
 """
 
