@@ -176,6 +176,10 @@ def detail_view(request, pk):
         "for_owner": document.employee.user_id is not None
         and document.employee.user_id == request.user.pk,
     }
+    if context["can_verify"]:
+        from asndigital.documents import checks
+
+        context["checks"] = checks.for_version(document.current_version)
     if document.current_version.verification_code:
         url = request.build_absolute_uri(
             reverse("verification:check", args=[document.current_version.verification_code])
