@@ -179,3 +179,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
+
+# OCR accuracy and speed on generated pages, search latency at 100,000 documents (bench/README.md).
+bench-ocr: $(VENV)/.installed messages ocr
+	$(PY) bench/ocr.py $(BENCH_ARGS)

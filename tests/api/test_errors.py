@@ -57,6 +57,7 @@ OWN_ERRORS = {
     "post /api/v1/documents/{document_id}/reject": {403, 404, 422},
     "get /api/v1/reports/missing": {404, 422},
     "get /api/v1/audit/events": {404, 422},
+    "get /api/v1/search": {404, 422},
 }
 
 
