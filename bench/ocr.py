@@ -279,6 +279,26 @@ def _percentiles(times):
     }
 
 
+def _timed(db, mark: str, matching: str, agency: int, expression: str, times: list) -> None:
+    """One search as the page makes it: the count, then the first page of 20, in one agency."""
+    started = time.perf_counter()
+    scoped = f"FROM doc WHERE agency = {mark} AND version_id IN ({matching})"
+    db.execute(f"SELECT count(*) {scoped}", (agency, expression)).fetchone()
+    db.execute(f"SELECT id {scoped} ORDER BY id DESC LIMIT 20", (agency, expression)).fetchall()
+    times.append(time.perf_counter() - started)
+
+
+def _summary(n: int, load_s: float, size: int, by_kind: dict) -> dict:
+    every = [t for ts in by_kind.values() for t in ts]
+    return {
+        "docs": n,
+        "load_s": round(load_s, 1),
+        "bytes_per_doc": round(size / n),
+        **_percentiles(every),
+        "by_kind": {k: _percentiles(v) for k, v in by_kind.items()},
+    }
+
+
 def search_sqlite(n: int, seed: int, queries: int) -> dict:
     from importlib import import_module
 
@@ -325,26 +345,9 @@ def search_sqlite(n: int, seed: int, queries: int) -> dict:
             "SELECT e.version_id FROM documents_searchentry e JOIN documents_search_fts f "
             "ON f.rowid = e.id WHERE documents_search_fts MATCH ?"
         )
-        t = time.perf_counter()
-        db.execute(
-            f"SELECT count(*) FROM doc WHERE agency = ? AND version_id IN ({matching})",
-            (agency, expression),
-        ).fetchone()
-        db.execute(
-            f"SELECT id FROM doc WHERE agency = ? AND version_id IN ({matching}) "
-            "ORDER BY id DESC LIMIT 20",
-            (agency, expression),
-        ).fetchall()
-        by_kind.setdefault(kind, []).append(time.perf_counter() - t)
+        _timed(db, "?", matching, agency, expression, by_kind.setdefault(kind, []))
     db.close()
-    every = [t for ts in by_kind.values() for t in ts]
-    return {
-        "docs": n,
-        "load_s": round(load_s, 1),
-        "bytes_per_doc": round(index_size / n),
-        **_percentiles(every),
-        "by_kind": {k: _percentiles(v) for k, v in by_kind.items()},
-    }
+    return _summary(n, load_s, index_size, by_kind)
 
 
 def search_postgres(n: int, seed: int, queries: int) -> dict:
@@ -390,25 +393,8 @@ def search_postgres(n: int, seed: int, queries: int) -> dict:
             expression = " & ".join(
                 "(" + " <-> ".join(search.term(w) for w in p) + ")" for p in q.phrases
             )
-            t = time.perf_counter()
-            db.execute(
-                f"SELECT count(*) FROM doc WHERE agency = %s AND version_id IN ({matching})",
-                (agency, expression),
-            ).fetchone()
-            db.execute(
-                f"SELECT id FROM doc WHERE agency = %s AND version_id IN ({matching}) "
-                "ORDER BY id DESC LIMIT 20",
-                (agency, expression),
-            ).fetchall()
-            by_kind.setdefault(kind, []).append(time.perf_counter() - t)
-    every = [t for ts in by_kind.values() for t in ts]
-    return {
-        "docs": n,
-        "load_s": round(load_s, 1),
-        "bytes_per_doc": round(size / n),
-        **_percentiles(every),
-        "by_kind": {k: _percentiles(v) for k, v in by_kind.items()},
-    }
+            _timed(db, "%s", matching, agency, expression, by_kind.setdefault(kind, []))
+    return _summary(n, load_s, size, by_kind)
 
 
 def main() -> None:
