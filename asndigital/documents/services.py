@@ -394,7 +394,7 @@ def extract_text(*, version_id) -> str:
     except Exception:  # a file that cannot be fetched or read has no text; logged, not hidden
         logger.warning("no text for document version %s", version.pk, exc_info=True)
         outcome = textract.Outcome(reason="failed")
-    row = {
+    row: dict[str, Any] = {
         "method": outcome.method,
         "reason": outcome.reason,
         "pages": outcome.pages,
@@ -423,7 +423,7 @@ def extract_text(*, version_id) -> str:
                 "terms": search.terms_for(outcome.text, extra),
             },
         )
-    return row["state"]
+    return str(row["state"])
 
 
 def version_text(version) -> str | None:
