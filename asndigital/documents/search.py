@@ -10,7 +10,8 @@ fuzzy matching (a hash of "kepegawai" says nothing about "kepegawaian"), ranking
 rarity across languages, and, to anyone holding both the database and the key, a dictionary
 attack still recovers common words: the index is personal data protected like the metadata,
 and destroyed with the version. Excerpts are made from the decrypted text of the (at most one
-page of) results shown. Rotating SECRET_KEY makes the terms stale: ``manage.py reindex_search``.
+page of) results shown. Rotating SECRET_KEY makes the terms stale: run
+``manage.py index_texts --rehash``.
 """
 
 from __future__ import annotations

@@ -379,8 +379,8 @@ def extract_text(*, version_id) -> str:
     """Read a version's text (``textract``), store it encrypted with the version's data key
     and index it for search; a file without readable text is marked "tanpa teks" with the
     reason. The original is only read. Its state."""
-    from asndigital.documents import encryption, search, storage, textract
-    from asndigital.documents.models import DocumentVersion, SearchEntry, VersionText
+    from asndigital.documents import encryption, storage, textract
+    from asndigital.documents.models import DocumentVersion, VersionText
 
     version = (
         DocumentVersion.objects.select_related("document__employee").filter(pk=version_id).first()
@@ -414,16 +414,42 @@ def extract_text(*, version_id) -> str:
         if current is None or current.destroyed_at is not None:
             return "missing"
         VersionText.objects.update_or_create(version=version, defaults=row)
-        employee = version.document.employee
-        extra = [employee.nip, *[str(v) for v in (version.metadata or {}).values()]]
-        SearchEntry.objects.update_or_create(
-            version=version,
-            defaults={
-                "document_id": version.document_id,
-                "terms": search.terms_for(outcome.text, extra),
-            },
-        )
+        _index(version, outcome.text)
     return str(row["state"])
+
+
+def _index(version, text: str) -> None:
+    """The version's search-index row: its text's words, the employee's NIP and the metadata,
+    as keyed hashes (documents/search.py)."""
+    from asndigital.documents import search
+    from asndigital.documents.models import SearchEntry
+
+    employee = version.document.employee
+    extra = [employee.nip, *[str(v) for v in (version.metadata or {}).values()]]
+    SearchEntry.objects.update_or_create(
+        version=version,
+        defaults={"document_id": version.document_id, "terms": search.terms_for(text, extra)},
+    )
+
+
+def index_texts(*, rehash: bool = False) -> dict[str, int]:
+    """Read the text of every version that has none yet (uploaded before text was read, or
+    while the worker was down); with ``rehash``, also make every index row again from the
+    stored texts (after SECRET_KEY changed). Destroyed versions are left alone. Counts."""
+    from asndigital.documents.models import DocumentVersion, VersionText
+
+    counts = {"read": 0, "rehashed": 0}
+    living = DocumentVersion.objects.filter(destroyed_at=None)
+    for pk in living.filter(text=None).values_list("pk", flat=True).iterator():
+        extract_text(version_id=pk)
+        counts["read"] += 1
+    if rehash:
+        done = living.exclude(text=None).exclude(text__state=VersionText.State.PENDING)
+        for version in done.select_related("document__employee").iterator(chunk_size=200):
+            with transaction.atomic():
+                _index(version, version_text(version) or "")
+            counts["rehashed"] += 1
+    return counts
 
 
 def version_text(version) -> str | None:

@@ -151,3 +151,22 @@ def test_destruction_removes_the_text_and_its_index_rows(employee, bkn_admin):
     # and reading it again after destruction stores nothing
     assert services.extract_text(version_id=version.pk) == "missing"
     assert not VersionText.objects.filter(version=version).exists()
+
+
+def test_versions_uploaded_before_are_read_and_a_new_key_rehashes(employee, settings):
+    require_tesseract()
+    from django.core.management import call_command
+
+    from asndigital.documents import search
+
+    version = upload_only(employee.user, employee, text_pdf(LINES))  # no text read yet
+    call_command("index_texts")
+    assert VersionText.objects.get(version=version).state == "ready"
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
+    assert not SearchEntry.objects.filter(
+        version__in=search.matching(search.parse("kepegawaian"))
+    ).exists()
+    call_command("index_texts", "--rehash")
+    assert SearchEntry.objects.filter(
+        version__in=search.matching(search.parse("kepegawaian"))
+    ).exists()
