@@ -9,9 +9,8 @@ from asndigital.accounts.models import Role
 from asndigital.documents import services
 from tests.browser.conftest import SHOTS
 from tests.documents.files import text_pdf
-from tests.documents.test_text import require_tesseract
 from tests.factories import EmployeeFactory
-from tests.helpers import upload
+from tests.helpers import require_tesseract, upload
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ from asndigital.accounts.models import Role
 from asndigital.documents import checks, services
 from asndigital.documents.models import Document, DocumentType
 from tests.documents.files import text_pdf
-from tests.documents.test_text import require_tesseract
 from tests.factories import EmployeeFactory
-from tests.helpers import upload
+from tests.helpers import require_tesseract, upload
 
 NIP = "198609262010011003"
 META = {"nomor_sk": "800/123/BKD/2020", "tanggal_sk": "2020-02-01", "tmt": "2020-03-01"}

@@ -14,9 +14,8 @@ from asndigital.audit.models import AuditEvent
 from asndigital.documents import search, selectors, services
 from asndigital.documents.models import Document
 from tests.documents.files import text_pdf
-from tests.documents.test_text import require_tesseract
 from tests.factories import READ_SCOPES, EmployeeFactory
-from tests.helpers import upload
+from tests.helpers import require_tesseract, upload
 
 A_TEXT = [
     "KEPUTUSAN KEPALA BADAN KEPEGAWAIAN NEGARA",

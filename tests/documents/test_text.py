@@ -2,10 +2,6 @@
 stored encrypted with the version's key, destroyed with it; unreadable input gives "tanpa teks"
 with a reason, never a crash or a lost upload. Real Tesseract on small images."""
 
-import os
-import shutil
-import subprocess
-
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -14,20 +10,10 @@ from asndigital.documents import services, storage, textract
 from asndigital.documents.models import SearchEntry, VersionText
 from tests.documents.files import image_bytes, pdf_bytes, scan_pdf, text_image, text_pdf
 from tests.factories import EmployeeFactory
+from tests.helpers import require_tesseract
 from tests.helpers import upload as upload_only
 
 LINES = ["KEPUTUSAN KEPALA BADAN KEPEGAWAIAN NEGARA", "NIP 198609262010011003"]
-
-
-def require_tesseract():
-    found = shutil.which("tesseract") and subprocess.run(
-        ["tesseract", "--list-langs"], capture_output=True, text=True, check=False
-    )
-    if not found or "ind" not in found.stdout.split():
-        message = "tesseract-ocr and tesseract-ocr-ind not installed"
-        if os.environ.get("ASN_REQUIRE_OCR") == "1":
-            pytest.fail(message)
-        pytest.skip(f"{message}; `make ocr` installs them")
 
 
 @pytest.fixture
