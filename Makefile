@@ -11,7 +11,7 @@ DEV_ENV += ASN_RECORDS_SIGNING_KEY=$${ASN_RECORDS_SIGNING_KEY:-var/signing/recor
 DEV_ENV += ASN_RECORDS_SIGNING_CERT=$${ASN_RECORDS_SIGNING_CERT:-var/signing/records-cert.pem}
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench-queue bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench-queue bench-ocr ocr bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -51,7 +51,7 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py run_schedule & \
 	$(DEV_ENV) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed messages browser s3-server pdf-font pdf-tools pdfsig
+test: $(VENV)/.installed messages browser s3-server pdf-font pdf-tools pdfsig ocr
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The inner loop while developing: the suite in two parallel workers (pytest-xdist), without
@@ -102,6 +102,16 @@ pdfsig:
 	    echo "installing poppler-utils (Debian package) for the signed-record tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
 	  else echo "pdfsig missing: its checks will be skipped (apt-get install poppler-utils)"; fi; }
+
+# Text of scanned documents: Tesseract with its Indonesian model (Debian packages tesseract-ocr,
+# tesseract-ocr-ind), installed when missing and this user may (root). Without it versions are
+# marked "tanpa teks" and the OCR tests skip (and fail under ASN_REQUIRE_OCR=1, as in CI).
+ocr:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx ind; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing tesseract-ocr and tesseract-ocr-ind (Debian packages) for OCR"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-ind >/dev/null; \
+	  else echo "tesseract missing: scans get no text, OCR tests skip (apt-get install tesseract-ocr tesseract-ocr-ind)"; fi; }
 
 # The object-storage tests start a throw-away Ceph RADOS Gateway (a real S3 server) on
 # 127.0.0.1: Debian's packages, installed when missing and this user may (root).
@@ -202,3 +212,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
+
+# OCR accuracy and speed on generated pages, search latency at 100,000 documents (bench/README.md).
+bench-ocr: $(VENV)/.installed messages ocr
+	$(PY) bench/ocr.py $(BENCH_ARGS)

@@ -12,12 +12,14 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import altcha
 import pyotp
+import pytest
 from django.urls import reverse
 
 from asndigital.accounts import passkeys
@@ -58,6 +60,18 @@ def upload(
         source="digital",
         document=document,
     )
+
+
+def require_tesseract():
+    """Skip without Tesseract and its Indonesian model; fail under ASN_REQUIRE_OCR=1 (CI)."""
+    found = shutil.which("tesseract") and subprocess.run(
+        ["tesseract", "--list-langs"], capture_output=True, text=True, check=False
+    )
+    if not found or "ind" not in found.stdout.split():
+        message = "tesseract-ocr and tesseract-ocr-ind not installed"
+        if os.environ.get("ASN_REQUIRE_OCR") == "1":
+            pytest.fail(message)
+        pytest.skip(f"{message}; `make ocr` installs them")
 
 
 def stored_files(root):

@@ -424,6 +424,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # reasons for rejection: chosen by the agency's verifiers, kept by its admins
     ("documents.reasontemplate", "read"): VERIFY_ROLES,
     ("documents.reasontemplate", "manage"): REASON_TEMPLATE_ROLES,
+    # full-text search over documents' text: staff who read them (their own agencies)
+    ("documents.document", "search"): EMPLOYEE_ACCESS["read"],
     ("records.legalhold", "read"): EMPLOYEE_ACCESS["read"],
     ("records.destructionproposal", "read"): DESTRUCTION_VIEW_ROLES,
     ("accounts.apitoken", "manage"): TOKEN_ROLES,

@@ -110,6 +110,7 @@ ACTIONS: dict[str, Action] = {
     "document.previewed": Action(
         _("Document's first page seen"), _("saw the first page of the document")
     ),
+    "document.searched": Action(_("Documents searched by their text")),
     "document.downloaded": Action(_("Document downloaded"), _("downloaded the document")),
     "document.read_failed": Action(_("Reading a document failed: the stored copy is damaged")),
     "dossier.read": Action(_("Dossier read (API)"), _("read the list of your documents")),

@@ -385,3 +385,75 @@ def missing_report(
         ],
         "next": page[-1] if more and page else None,
     }
+
+
+class SearchHitOut(Schema):
+    document: UUID
+    type: str
+    status: str
+    nip: str
+    name: str
+    agency: str
+    version: int | None
+    excerpt: str
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[SearchHitOut]
+
+
+@router.get(
+    "/search",
+    response={200: SearchOut, **errors(404, 422)},
+    summary="Search documents' text",
+)
+@needs_scope("documents:read")
+def search_documents(
+    request,
+    q: str = "",
+    agency: int | None = None,
+    type: str = "",
+    status: str = "",
+    page: int = 1,
+):
+    """Documents the token may read whose text, NIP or metadata hold every word and "exact
+    phrase" of ``q``; 20 a page, newest first, each with a short excerpt (``<mark>`` around the
+    words found). Recorded in the audit trail like any search."""
+    from django.core.paginator import Paginator
+
+    from asndigital.documents import search
+    from asndigital.documents.search_views import clean_filters
+
+    if not selectors.can_search(request.auth):
+        raise NotFound()
+    params = {"q": q, "agency": str(agency or ""), "type": type, "status": status}
+    text, filters = clean_filters(request.auth, params)
+    query = search.parse(text)
+    if query.empty:
+        return {"count": 0, "page": 1, "pages": 0, "results": []}
+    found = selectors.search_documents(user=request.auth, query=query, **filters)
+    shown = Paginator(found, selectors.SEARCH_PAGE).get_page(page)
+    services.record_search(
+        actor=request.auth, q=text, filters=filters, found=shown.paginator.count, api=True
+    )
+    return {
+        "count": shown.paginator.count,
+        "page": shown.number,
+        "pages": shown.paginator.num_pages,
+        "results": [
+            {
+                "document": d.pk,
+                "type": d.doc_type.code,
+                "status": d.status,
+                "nip": d.employee.nip,
+                "name": d.employee.name,
+                "agency": d.employee.agency.name,
+                "version": d.current_version.number if d.current_version else None,
+                "excerpt": str(selectors.search_excerpt(d, query)),
+            }
+            for d in shown.object_list
+        ],
+    }

@@ -139,3 +139,29 @@ def stored_size(plain_size: int) -> int:
     """The size at rest of a file of ``plain_size`` bytes."""
     chunks = max(1, -(-plain_size // CHUNK))
     return HEADER + plain_size + TAG * chunks
+
+
+def _text_aad(version_id) -> bytes:
+    return f"document-text:{version_id}".encode()
+
+
+def seal_text(text: str, data_key: bytes, version_id) -> bytes:
+    """A version's extracted text, compressed and encrypted with the version's data key."""
+    import zlib
+
+    nonce = os.urandom(12)
+    return nonce + AESGCM(data_key).encrypt(
+        nonce, zlib.compress(text.encode(), 6), _text_aad(version_id)
+    )
+
+
+def open_text(sealed: bytes, data_key: bytes, version_id) -> str:
+    import zlib
+
+    from cryptography.exceptions import InvalidTag
+
+    try:
+        plain = AESGCM(data_key).decrypt(sealed[:12], sealed[12:], _text_aad(version_id))
+    except InvalidTag:
+        raise DecryptionError("the stored text is not what was encrypted") from None
+    return zlib.decompress(plain).decode()

@@ -357,3 +357,41 @@ class QueueClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} · {self.claimed_by_id}"
+
+
+class VersionText(models.Model):
+    """The text read from one version (``textract``): encrypted with the version's data key, so
+    destroying the version's key destroys its text too; this row goes with the version."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("being read")
+        READY = "ready", _("text available")
+        NONE = "tanpa_teks", _("no text (tanpa teks)")
+
+    version = models.OneToOneField(
+        DocumentVersion, on_delete=models.CASCADE, primary_key=True, related_name="text"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    method = models.CharField(max_length=16, blank=True)  # layer, ocr, layer+ocr
+    reason = models.CharField(max_length=32, blank=True)  # textract.REASONS, when no text
+    pages = models.PositiveIntegerField(default=0)
+    confidence = models.FloatField(null=True, blank=True)
+    sealed_text = models.BinaryField(null=True, blank=True, editable=False)
+    made_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.version_id} {self.state}"
+
+
+class SearchEntry(models.Model):
+    """What full-text search matches for one version: keyed hashes of its normalised words, in
+    order (``search.terms``), never the words themselves (docs/documents.md, "Search")."""
+
+    version = models.OneToOneField(
+        DocumentVersion, on_delete=models.CASCADE, related_name="search_entry"
+    )
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    terms = models.TextField()
+
+    def __str__(self) -> str:
+        return f"search {self.version_id}"

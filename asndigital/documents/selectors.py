@@ -384,3 +384,54 @@ def signature_reports(version) -> list:
     from asndigital.documents.models import SignatureReport
 
     return list(SignatureReport.objects.filter(version=version).order_by("-checked_at"))
+
+
+# --- Full-text search (documents/search.py) ------------------------------------------------------
+
+SEARCH_PAGE = 20
+
+
+def can_search(user) -> bool:
+    """Staff who read documents somewhere; an employee's own dossier is not searched."""
+    from asndigital.accounts import policies
+
+    if user is None or not user.is_authenticated:
+        return False
+    everywhere, agencies = policies.scope(user, Document, "search")
+    return everywhere or bool(agencies)
+
+
+def search_documents(*, user, query, agency_id=None, type_code="", status=""):
+    """The documents ``user`` may read whose current version matches ``query`` (every word,
+    every phrase), newest first; filtered by agency, type code and status."""
+    from asndigital.documents import search
+
+    if query.empty or not can_search(user):
+        return Document.objects.none()
+    found = (
+        Document.objects.visible_to(user, "search")
+        .filter(current_version__in=search.matching(query))
+        .exclude(status=Document.Status.DESTROYED)
+        .select_related("employee__agency", "doc_type", "current_version")
+        .order_by("-updated_at", "pk")
+    )
+    if agency_id:
+        found = found.filter(employee__agency_id=agency_id)
+    if type_code:
+        found = found.filter(doc_type__code=type_code)
+    if status:
+        found = found.filter(status=status)
+    return found
+
+
+def search_excerpt(document, query) -> str:
+    """A short highlighted piece of the document's text around what was searched ("" when the
+    match was in its NIP or metadata only)."""
+    from asndigital.documents import search, services
+
+    version = document.current_version
+    try:
+        text = services.version_text(version) if version is not None else None
+    except Exception:  # a key or text that cannot be opened gives no excerpt, not an error
+        return ""
+    return search.excerpt(text, query) if text else ""

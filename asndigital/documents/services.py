@@ -400,6 +400,7 @@ def upload_document(
             version_id = version.pk
             transaction.on_commit(lambda: _enqueue_thumbnail(version_id), robust=True)
             transaction.on_commit(lambda: _enqueue_signature_check(version_id), robust=True)
+            transaction.on_commit(lambda: _enqueue_text(version_id), robust=True)
             if settings.ASN_S3_OBJECT_LOCK:
                 from asndigital.records.lifecycle import is_held
 
@@ -445,6 +446,94 @@ def make_thumbnail(*, version_id) -> str:
     return state
 
 
+def extract_text(*, version_id) -> str:
+    """Read a version's text (``textract``), store it encrypted with the version's data key
+    and index it for search; a file without readable text is marked "tanpa teks" with the
+    reason. The original is only read. Its state."""
+    from asndigital.documents import encryption, storage, textract
+    from asndigital.documents.models import DocumentVersion, VersionText
+
+    version = (
+        DocumentVersion.objects.select_related("document__employee").filter(pk=version_id).first()
+    )
+    if version is None or version.destroyed_at is not None:
+        return "missing"
+    try:
+        data_key = version.data_key()
+        with storage.local_copy(version.storage_key, data_key=data_key) as path:
+            outcome = textract.extract(path, version.media_type)
+    except Exception:  # a file that cannot be fetched or read has no text; logged, not hidden
+        logger.warning("no text for document version %s", version.pk, exc_info=True)
+        outcome = textract.Outcome(reason="failed")
+    row: dict[str, Any] = {
+        "method": outcome.method,
+        "reason": outcome.reason,
+        "pages": outcome.pages,
+        "confidence": outcome.confidence,
+        "made_at": timezone.now(),
+    }
+    if outcome.text and data_key is not None:
+        row["state"] = VersionText.State.READY
+        row["sealed_text"] = encryption.seal_text(outcome.text, data_key, version.pk)
+    else:
+        row["state"] = VersionText.State.NONE
+        row["sealed_text"] = None
+        row["reason"] = outcome.reason or "failed"
+    with transaction.atomic():
+        # Destroyed meanwhile (its key gone): nothing of its text may be kept.
+        current = DocumentVersion.objects.select_for_update().filter(pk=version.pk).first()
+        if current is None or current.destroyed_at is not None:
+            return "missing"
+        VersionText.objects.update_or_create(version=version, defaults=row)
+        _index(version, outcome.text)
+    return str(row["state"])
+
+
+def _index(version, text: str) -> None:
+    """The version's search-index row: its text's words, the employee's NIP and the metadata,
+    as keyed hashes (documents/search.py)."""
+    from asndigital.documents import search
+    from asndigital.documents.models import SearchEntry
+
+    employee = version.document.employee
+    extra = [employee.nip, *[str(v) for v in (version.metadata or {}).values()]]
+    SearchEntry.objects.update_or_create(
+        version=version,
+        defaults={"document_id": version.document_id, "terms": search.terms_for(text, extra)},
+    )
+
+
+def index_texts(*, rehash: bool = False) -> dict[str, int]:
+    """Read the text of every version that has none yet (uploaded before text was read, or
+    while the worker was down); with ``rehash``, also make every index row again from the
+    stored texts (after SECRET_KEY changed). Destroyed versions are left alone. Counts."""
+    from asndigital.documents.models import DocumentVersion, VersionText
+
+    counts = {"read": 0, "rehashed": 0}
+    living = DocumentVersion.objects.filter(destroyed_at=None)
+    for pk in living.filter(text=None).values_list("pk", flat=True).iterator():
+        extract_text(version_id=pk)
+        counts["read"] += 1
+    if rehash:
+        done = living.exclude(text=None).exclude(text__state=VersionText.State.PENDING)
+        for version in done.select_related("document__employee").iterator(chunk_size=200):
+            with transaction.atomic():
+                _index(version, version_text(version) or "")
+            counts["rehashed"] += 1
+    return counts
+
+
+def version_text(version) -> str | None:
+    """The decrypted text of a version, or None (not read, tanpa teks, or destroyed)."""
+    from asndigital.documents import encryption
+    from asndigital.documents.models import VersionText
+
+    row = VersionText.objects.filter(version=version, state=VersionText.State.READY).first()
+    if row is None or row.sealed_text is None or version.destroyed_at is not None:
+        return None
+    return encryption.open_text(bytes(row.sealed_text), version.data_key(), version.pk)
+
+
 def remove_leftovers(*, min_age_minutes: float, dry_run: bool = False) -> list[str]:
     """Remove what a crash can leave behind, older than ``min_age_minutes``: temporary upload
     files, and stored files (or thumbnails) without a version row; their names. An upload in
@@ -474,6 +563,12 @@ def _enqueue_signature_check(version_id) -> None:
     from asndigital.documents.tasks import check_signatures
 
     check_signatures.enqueue(str(version_id))
+
+
+def _enqueue_text(version_id) -> None:
+    from asndigital.documents.tasks import extract_text
+
+    extract_text.enqueue(str(version_id))
 
 
 # --- Verification ----------------------------------------------------------------------------
@@ -582,7 +677,7 @@ def destroy_document(*, actor, document, proposal_id, now) -> list[dict]:
     document marked destroyed, with its event and audit event. The versions' hashes, for the
     berita acara. Safe to run again after a crash: deleting twice is harmless."""
     from asndigital.documents import storage
-    from asndigital.documents.models import Document, DocumentVersion
+    from asndigital.documents.models import Document, DocumentVersion, SearchEntry, VersionText
 
     hashes = []
     for version in DocumentVersion.objects.select_for_update().filter(document=document):
@@ -590,6 +685,8 @@ def destroy_document(*, actor, document, proposal_id, now) -> list[dict]:
         if version.destroyed_at is None:
             storage.delete(version.storage_key, destruction=True)
             storage.delete(version.thumbnail_key, destruction=True)
+            VersionText.objects.filter(version=version).delete()
+            SearchEntry.objects.filter(version=version).delete()
             version.sealed_key = None
             version.destroyed_at = now
             version.save(update_fields=["sealed_key", "destroyed_at"])
@@ -716,3 +813,10 @@ def complete_metadata(*, actor, entries) -> list:
         )
         done.append(document)
     return done
+
+
+def record_search(*, actor, q: str, filters: dict, found: int, api: bool = False) -> None:
+    """Every search goes into the audit trail: who searched what, with which filters, and how
+    many documents were found."""
+    with transaction.atomic():
+        record(actor, "document.searched", None, q=q[:200], found=found, api=api, **filters)

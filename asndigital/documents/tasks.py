@@ -25,3 +25,10 @@ def revalidate_signatures() -> dict:
     from asndigital.documents import signature_checks
 
     return signature_checks.revalidate()
+
+
+@task()
+def extract_text(version_id: str) -> str:
+    from asndigital.documents import services
+
+    return services.extract_text(version_id=version_id)

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from asndigital.documents import views
+from asndigital.documents import search_views, views
 
 app_name = "documents"
 urlpatterns = [
+    path("cari/", search_views.search_view, name="search"),
     path("<uuid:pk>/", views.detail_view, name="detail"),
     path("<uuid:pk>/terima/", views.decide_view, {"decision": "accept"}, name="accept"),
     path("<uuid:pk>/tolak/", views.decide_view, {"decision": "reject"}, name="reject"),

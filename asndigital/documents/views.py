@@ -205,6 +205,10 @@ def detail_view(request, pk):
     history = document_selectors.signature_reports(document.current_version)
     context["sig"] = document_selectors.present_signatures(history[0] if history else None)
     context["signature_history"] = history
+    if context["can_verify"]:
+        from asndigital.documents import checks
+
+        context["checks"] = checks.for_version(document.current_version)
     if document.current_version.verification_code:
         url = request.build_absolute_uri(
             reverse("verification:check", args=[document.current_version.verification_code])

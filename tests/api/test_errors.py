@@ -65,6 +65,7 @@ OWN_ERRORS = {
     "post /api/v1/me/corrections": {404, 422, 507},
     "get /api/v1/queue": {404, 422},
     "get /api/v1/queue/figures": {404, 422},
+    "get /api/v1/search": {404, 422},
 }
 
 

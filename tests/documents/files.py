@@ -45,3 +45,46 @@ def bomb_png() -> bytes:
     out = io.BytesIO()
     Image.new("1", (12_000, 12_000)).save(out, format="PNG")  # 144 megapixels, a few KB
     return out.getvalue()
+
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def text_image(lines, size=40, width=1400) -> "Image.Image":
+    """Black text on white, as a scanner at about 300 dpi sees 10-12 pt type."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, size)
+    image = Image.new("L", (width, 60 + len(lines) * size * 2), 255)
+    draw = ImageDraw.Draw(image)
+    for row, line in enumerate(lines):
+        draw.text((40, 30 + row * size * 2), line, font=font, fill=0)
+    return image
+
+
+def scan_pdf(lines) -> bytes:
+    """A PDF holding only a picture of the text (a scan): no text layer."""
+    out = io.BytesIO()
+    text_image(lines).save(out, format="PDF", resolution=300)
+    return out.getvalue()
+
+
+def text_pdf(lines) -> bytes:
+    """A born-digital PDF: its text in a text layer (Helvetica, a standard font)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[0]
+    page.obj.Resources = pikepdf.Dictionary(
+        Font=pikepdf.Dictionary(
+            F1=pikepdf.Dictionary(
+                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+            )
+        )
+    )
+    body = "".join(
+        f"BT /F1 11 Tf 50 {780 - 16 * i} Td ({line}) Tj ET\n" for i, line in enumerate(lines)
+    )
+    page.obj.Contents = pdf.make_stream(body.encode("latin-1"))
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()

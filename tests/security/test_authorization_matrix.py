@@ -146,6 +146,7 @@ POST personnel:bulk_upload            B   L  -  -  0  -  -  0  -  -  +  -  -  + 
 # Documents: whoever sees the employee reads them; verifiers and agency admins decide
 GET  documents:detail                 A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
 GET  documents:detail                 B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
+GET  documents:search                 -   L  -  -  +  +  +  +  -  -  +  +  +  +  +  -  -
 GET  documents:view                   A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
 GET  documents:view                   B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
 GET  documents:download               A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
@@ -297,6 +298,7 @@ POST /me/corrections                -   L  +  +  -  -  -  -  -  -  -  -  -  -  -
 GET  /queue                          -   L  -  -  -  +  -  +  -  -  -  +  -  +  -  -  -  F  +  F  F  F  F  -
 GET  /queue/figures                 A   L  -  -  -  -  -  +  +  -  -  -  -  -  +  +  -  F  F  F  F  +  F  +
 GET  /queue/figures                 B   L  -  -  -  -  -  -  -  -  -  -  -  +  +  +  -  F  F  F  F  -  F  +
+GET  /search                         -   L  -  -  +  +  +  +  -  -  +  +  +  +  +  -  -  F  +  F  F  F  F  +
 GET  /audit/events                  -   L  -  -  -  -  -  -  -  +  -  -  -  -  -  -  +  F  F  F  F  F  +  F
 """
 
