@@ -201,11 +201,19 @@ class DocumentVersion(models.Model):
 class DocumentEvent(models.Model):
     """Every transition of a document, kept (uploaded, replaced, accepted, rejected...)."""
 
+    class Kind(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        REPLACED = "replaced", _("Replaced by a new version")
+        ACCEPTED = "accepted", _("Accepted (DITERIMA)")
+        REJECTED = "rejected", _("Rejected (DITOLAK)")
+        METADATA_COMPLETED = "metadata_completed", _("Details filled in")
+        DESTROYED = "destroyed", _("Destroyed")
+
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="events")
     version = models.ForeignKey(
         DocumentVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
     reason = models.TextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)

@@ -74,7 +74,9 @@ def _chunk_gaps(chunk, by_kind, type_ids) -> Iterator[Gap]:
             rejected_docs.append(doc_id)
     reasons: dict = {}
     for doc_id, reason in (
-        DocumentEvent.objects.filter(document_id__in=rejected_docs, kind="rejected")
+        DocumentEvent.objects.filter(
+            document_id__in=rejected_docs, kind=DocumentEvent.Kind.REJECTED
+        )
         .order_by("document_id", "-at", "-id")
         .values_list("document_id", "reason")
     ):

@@ -47,7 +47,9 @@ def single_copy_document(*, user, employee: Employee, doc_type) -> Document | No
 def dossier(employee: Employee):
     """An employee's documents with their current version and last rejection (the caller has
     already checked that the user may see the employee)."""
-    rejections = DocumentEvent.objects.filter(kind="rejected").order_by("-at", "-id")
+    rejections = DocumentEvent.objects.filter(kind=DocumentEvent.Kind.REJECTED).order_by(
+        "-at", "-id"
+    )
     return (
         Document.objects.filter(employee=employee)
         .select_related(

@@ -20,7 +20,7 @@ from asndigital.accounts import policies
 from asndigital.audit.services import record
 from asndigital.core.dates import DateInputError, parse_date
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.documents.models import DocumentType
+from asndigital.documents.models import DocumentEvent, DocumentType
 from asndigital.personnel.models import EmploymentType
 from asndigital.records.services import refuse_if_held
 
@@ -354,9 +354,9 @@ def upload_document(
                 raise DomainError(_("This exact file is already in the dossier."), code="duplicate")
             if document is None:
                 document = Document.objects.create(employee=employee, doc_type=doc_type)
-                number, kind = 1, "uploaded"
+                number, kind = 1, DocumentEvent.Kind.UPLOADED
             else:
-                number, kind = document.versions.count() + 1, "replaced"
+                number, kind = document.versions.count() + 1, DocumentEvent.Kind.REPLACED
             version = DocumentVersion(
                 document=document,
                 number=number,
@@ -646,7 +646,12 @@ def accept_document(*, actor, document):
     """DITERIMA: the current version is accepted."""
     from asndigital.documents.models import Document
 
-    return _decide(actor=actor, document=document, status=Document.Status.ACCEPTED, kind="accepted")
+    return _decide(
+        actor=actor,
+        document=document,
+        status=Document.Status.ACCEPTED,
+        kind=DocumentEvent.Kind.ACCEPTED,
+    )
 
 
 def reject_document(*, actor, document, reason: str):
@@ -666,7 +671,7 @@ def reject_document(*, actor, document, reason: str):
         actor=actor,
         document=document,
         status=Document.Status.REJECTED,
-        kind="rejected",
+        kind=DocumentEvent.Kind.REJECTED,
         reason=reason,
     )
 
@@ -693,7 +698,7 @@ def destroy_document(*, actor, document, proposal_id, now) -> list[dict]:
     document.status = Document.Status.DESTROYED
     document.updated_at = now
     document.save(update_fields=["status", "updated_at"])
-    document.events.create(kind="destroyed", actor=actor, reason=str(proposal_id))
+    document.events.create(kind=DocumentEvent.Kind.DESTROYED, actor=actor, reason=str(proposal_id))
     record(actor, "document.destroyed", document, proposal=proposal_id, versions=len(hashes))
     return hashes
 
@@ -803,7 +808,9 @@ def complete_metadata(*, actor, entries) -> list:
         version.save(update_fields=["metadata"])
         document.updated_at = timezone.now()
         document.save(update_fields=["updated_at"])
-        document.events.create(version=version, kind="metadata_completed", actor=actor)
+        document.events.create(
+            version=version, kind=DocumentEvent.Kind.METADATA_COMPLETED, actor=actor
+        )
         record(
             actor,
             "document.metadata_completed",

@@ -59,7 +59,7 @@ def missing_metadata(user, agency_ids) -> QuerySet[Document]:
 
 def rejected(user, agency_ids) -> QuerySet[Document]:
     """Rejected documents waiting for a new upload, longest waiting first, with the reason."""
-    reasons = DocumentEvent.objects.filter(kind="rejected").order_by("-at", "-id")
+    reasons = DocumentEvent.objects.filter(kind=DocumentEvent.Kind.REJECTED).order_by("-at", "-id")
     return (
         _documents(user, agency_ids)
         .filter(status=Document.Status.REJECTED)
