@@ -112,6 +112,10 @@ URL_KWARGS = {
     "records:destruction_step": lambda w, t: {"pk": w.proposal[t].pk, "step": "ajukan"},
     "dashboards:agency": lambda w, t: {"agency_id": w.agency[t].pk},
     "verification:check": lambda w, t: {"code": w.verification_code[t]},
+    "sso:rotate_secret": lambda w, t: {"pk": w.sso_client[t].pk},
+    "sso:disable": lambda w, t: {"pk": w.sso_client[t].pk},
+    "sso:change": lambda w, t: {"pk": w.sso_client[t].pk},
+    "sso:revoke_consent": lambda w, t: {"pk": w.sso_consent[t].pk},
 }
 
 API_PATHS = {

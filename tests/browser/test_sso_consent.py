@@ -1,0 +1,60 @@
+"""Single sign-on in chromium: an application sends the person to ASN Digital, they sign in
+with password and code on the site's own pages, read the consent page in Indonesian (what
+the application will receive), agree, and are sent back with a code; the account security
+page then lists the application. Screenshots go to var/screenshots/ for review."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from authlib.integrations.requests_client import OAuth2Session
+
+from asndigital.sso import services
+from tests.browser.conftest import SHOTS
+from tests.helpers import PASSWORD, TOTP, enrol
+from tests.sso.oidc import REDIRECT, request_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_consent_in_indonesian_then_back_to_the_application(page, live_server, employee, bkn_admin):
+    enrol(employee.user)
+    application, secret = services.register_client(
+        actor=bkn_admin,
+        name="SIMPEG Kota A",
+        redirect_uris=REDIRECT,
+        scopes=["openid", "profile", "nip", "agency"],
+        confidential=True,
+    )
+    client = OAuth2Session(
+        application.client_id, secret, scope="openid profile nip agency", redirect_uri=REDIRECT
+    )
+    discovery = {"authorization_endpoint": f"{live_server.url}/oidc/authorize/"}
+    request = request_for(client, discovery)
+    page.route("http://localhost:9/**", lambda route: route.abort())
+
+    page.goto(request.url)
+    page.fill("#id_username", employee.nip_grouped)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.fill("#id_code", TOTP.now())
+    page.click("main button:has-text('Masuk')")
+
+    page.wait_for_selector("text=Setuju dan lanjutkan")
+    body = page.inner_text("main")
+    assert "SIMPEG Kota A" in body
+    for words in ("Nama Anda", "NIP Anda", "Instansi Anda (kode dan nama) dan unit kerja Anda"):
+        assert words in body
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "sso-consent.png"), full_page=True)
+
+    with page.expect_request("http://localhost:9/**") as sent_back:
+        page.click("text=Setuju dan lanjutkan")
+    query = parse_qs(urlparse(sent_back.value.url).query)
+    assert query["state"] == [request.state] and query["code"]
+
+    page.goto(f"{live_server.url}/akun/keamanan/")
+    section = page.inner_text("#applications")
+    assert "SIMPEG Kota A" in section and "Cabut akses" in section
+    page.locator("#applications").screenshot(path=str(SHOTS / "sso-security.png"))
