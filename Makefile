@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ASN_ENV=development
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint typecheck format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale bench-oidc loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -107,7 +107,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads
+bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads bench-oidc
 
 bench-import: $(VENV)/.installed messages
 	$(PY) bench/import_employees.py $(BENCH_ARGS)
@@ -135,6 +135,9 @@ bench-fixity: $(VENV)/.installed messages
 
 bench-reads: $(VENV)/.installed messages
 	$(PY) bench/reads.py $(BENCH_ARGS)
+
+bench-oidc: $(VENV)/.installed messages
+	$(PY) bench/oidc.py $(BENCH_ARGS)
 
 bench-lockout: $(VENV)/.installed messages
 	$(PY) bench/lockout.py $(BENCH_ARGS)
