@@ -32,7 +32,8 @@ def test_consent_in_indonesian_then_back_to_the_application(page, live_server, e
     )
     discovery = {"authorization_endpoint": f"{live_server.url}/oidc/authorize/"}
     request = request_for(client, discovery)
-    page.route("http://localhost:9/**", lambda route: route.abort())
+    # The application's callback, answered here (nothing listens on that port).
+    page.route("http://localhost:9/**", lambda route: route.fulfill(status=200, body="ok"))
 
     page.goto(request.url)
     page.fill("#id_username", employee.nip_grouped)
@@ -49,9 +50,9 @@ def test_consent_in_indonesian_then_back_to_the_application(page, live_server, e
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "sso-consent.png"), full_page=True)
 
-    with page.expect_request("http://localhost:9/**") as sent_back:
-        page.click("text=Setuju dan lanjutkan")
-    query = parse_qs(urlparse(sent_back.value.url).query)
+    page.click("text=Setuju dan lanjutkan")
+    page.wait_for_url("http://localhost:9/**")
+    query = parse_qs(urlparse(page.url).query)
     assert query["state"] == [request.state] and query["code"]
 
     page.goto(f"{live_server.url}/akun/keamanan/")
