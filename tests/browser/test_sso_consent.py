@@ -59,3 +59,26 @@ def test_consent_in_indonesian_then_back_to_the_application(page, live_server, e
     section = page.inner_text("#applications")
     assert "SIMPEG Kota A" in section and "Cabut akses" in section
     page.locator("#applications").screenshot(path=str(SHOTS / "sso-security.png"))
+
+
+def test_a_national_admin_registers_an_application_on_its_page(page, live_server, bkn_admin):
+    enrol(bkn_admin)
+    page.goto(f"{live_server.url}/akun/masuk/?next=/akun/aplikasi-sso/")
+    page.fill("#id_username", bkn_admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.fill("#id_code", TOTP.now())
+    page.click("main button:has-text('Masuk')")
+    page.wait_for_selector("text=Daftarkan aplikasi")
+    page.fill("#name", "Aplikasi Diklat")
+    page.fill("#redirect_uris", "https://diklat.example.go.id/callback")
+    page.check("input[name=scopes][value=nip]")
+    page.click("main button:has-text('Daftarkan')")
+    page.wait_for_selector("text=Kredensial “Aplikasi Diklat”:")
+    secret = page.inner_text(".secret")
+    assert len(secret) == 128
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "sso-clients.png"), full_page=True)
+    page.reload()
+    assert secret not in page.content()  # shown once
+    assert "openid nip" in page.inner_text("table")
