@@ -11,14 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import Application
 
 from asndigital.accounts import policies, throttle
 from asndigital.core.errors import DomainError
 from asndigital.sso import services
 from asndigital.sso.scopes import SCOPES
-
-Application = get_application_model()
 
 
 def _require_admin(request) -> None:

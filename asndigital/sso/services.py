@@ -4,21 +4,19 @@ stored readable (the toolkit keeps only its hash) and never logged."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import Application
+from oauth2_provider.settings import oauth2_settings
 
 from asndigital.accounts import policies
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
 from asndigital.sso.models import ClientPolicy
 from asndigital.sso.scopes import SCOPES
-
-Application = get_application_model()
 
 
 def _clean_scopes(scopes) -> str:
@@ -73,7 +71,7 @@ def register_client(
         raise DomainError(" ".join(error.messages)) from error
     if back_channel_logout_uri:
         try:
-            URLValidator(schemes=settings.OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"])(
+            URLValidator(schemes=list(oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES))(
                 back_channel_logout_uri
             )
         except ValidationError as error:

@@ -12,7 +12,7 @@ from asndigital.core.errors import DomainError, NotFound
 from asndigital.sso import consent, services
 from asndigital.sso.models import Consent
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # like the live-server tests beside them
 
 
 def test_a_national_admin_registers_an_application_and_its_secret_is_kept_hashed(

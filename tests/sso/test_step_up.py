@@ -17,7 +17,7 @@ from joserfc.jwk import KeySet
 from tests.helpers import CODE, LOGIN, PASSWORD, TOTP, add_passkey
 from tests.sso.oidc import HIDDEN, REDIRECT, request_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # like the live-server tests beside them
 DISCOVERY = {"authorization_endpoint": "http://testserver/oidc/authorize/"}
 
 

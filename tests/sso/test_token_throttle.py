@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # like the live-server tests beside them
 
 
 def test_past_the_rate_the_token_endpoint_answers_429(client, settings):
