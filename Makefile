@@ -11,7 +11,7 @@ DEV_ENV += ASN_RECORDS_SIGNING_KEY=$${ASN_RECORDS_SIGNING_KEY:-var/signing/recor
 DEV_ENV += ASN_RECORDS_SIGNING_CERT=$${ASN_RECORDS_SIGNING_CERT:-var/signing/records-cert.pem}
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench-queue bench-ocr ocr bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench-queue bench-ocr bench-oidc ocr bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -136,7 +136,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads bench-signatures bench-queue
+bench: bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-reads bench-signatures bench-queue bench-oidc
 
 bench-import: $(VENV)/.installed messages
 	$(PY) bench/import_employees.py $(BENCH_ARGS)
@@ -167,6 +167,9 @@ bench-reads: $(VENV)/.installed messages
 
 bench-queue: $(VENV)/.installed messages
 	$(PY) bench/queue.py $(BENCH_ARGS)
+
+bench-oidc: $(VENV)/.installed messages
+	$(PY) bench/oidc.py $(BENCH_ARGS)
 
 bench-lockout: $(VENV)/.installed messages
 	$(PY) bench/lockout.py $(BENCH_ARGS)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "asndigital.records",
     "asndigital.dashboards",
     "asndigital.schedule",
+    "asndigital.sso",
     "ninja",  # its API docs page (Swagger UI) is then served from local static files
     "asndigital.core.apps.ASNAdminConfig",
     "django.contrib.auth",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_altcha",
+    "oauth2_provider",
 ]
 # Demo and benchmark data (the generator, seed_demo, sample documents): never in production.
 if ASN_ENV in {"development", "test"}:
@@ -430,6 +432,72 @@ ASN_RECORDS_SIGNING_CERT = env("ASN_RECORDS_SIGNING_CERT", "")
 ASN_QUEUE_CLAIM_MINUTES = env_int("ASN_QUEUE_CLAIM_MINUTES", 10)
 # Behind a proxy that appends the client address to X-Forwarded-For (docs/deployment.md).
 ASN_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- Single sign-on: ASN Digital as an OpenID Connect provider ("BKN Login"), docs/sso.md ----
+# The ID tokens' signing key (RSA, PEM) and the previous keys still published in the JWKS while
+# applications' caches expire (rotation: docs/sso.md). Outside production a development key
+# shipped in the repository is used; production refuses it.
+DEV_OIDC_SIGNING_KEY_FILE = BASE_DIR / "asndigital" / "sso" / "dev-signing-key.pem"
+ASN_OIDC_SIGNING_KEY = env_secret("ASN_OIDC_SIGNING_KEY") or ""
+ASN_OIDC_PREVIOUS_KEYS = [
+    k.strip() + "\n-----END PRIVATE KEY-----\n"
+    for k in (env_secret("ASN_OIDC_PREVIOUS_KEYS") or "").split("-----END PRIVATE KEY-----")
+    if k.strip()
+]
+_DEV_OIDC_KEY = DEV_OIDC_SIGNING_KEY_FILE.read_text()
+if IS_PRODUCTION and (
+    not ASN_OIDC_SIGNING_KEY or ASN_OIDC_SIGNING_KEY.strip() == _DEV_OIDC_KEY.strip()
+):
+    raise ImproperlyConfigured(
+        "Production needs its own ASN_OIDC_SIGNING_KEY (or ASN_OIDC_SIGNING_KEY_FILE), an RSA "
+        "private key in PEM; the development key is refused."
+    )
+ASN_OIDC_SIGNING_KEY = ASN_OIDC_SIGNING_KEY or _DEV_OIDC_KEY
+# The issuer (the site's https origin, e.g. https://asndigital.example.go.id). Empty: taken from
+# each request's host; back-channel logout (sent by a background task) then cannot be sent.
+ASN_OIDC_ISSUER = env("ASN_OIDC_ISSUER", "")
+# Token endpoint: requests per minute per client address before 429.
+ASN_OIDC_TOKEN_RATE = env_int("ASN_OIDC_TOKEN_RATE", 120)
+OAUTH2_PROVIDER_APPLICATION_MODEL = (
+    "oauth2_provider.Application"  # asndigital.sso.models refers to it
+)
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": ASN_OIDC_ISSUER,
+    "OIDC_RSA_PRIVATE_KEY": ASN_OIDC_SIGNING_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": ASN_OIDC_PREVIOUS_KEYS,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],  # no implicit or hybrid flow
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": False,
+    "OAUTH2_VALIDATOR_CLASS": "asndigital.sso.validators.ASNValidator",
+    "SCOPES_BACKEND_CLASS": "asndigital.sso.scopes.ASNScopes",
+    "SCOPES": {},  # ASNScopes names them (translated)
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": env_int("ASN_OIDC_CODE_SECONDS", 60),
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("ASN_OIDC_ACCESS_TOKEN_SECONDS", 600),
+    "ID_TOKEN_EXPIRE_SECONDS": env_int("ASN_OIDC_ID_TOKEN_SECONDS", 600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("ASN_OIDC_REFRESH_TOKEN_SECONDS", 8 * 3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "auto",  # consent is asked once per application and scopes
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if IS_PRODUCTION else ["http", "https"],
+    "ALLOW_URI_WILDCARDS": False,
+    # RFC 9700 (OAuth 2.0 security best current practice), all enforced: no implicit or
+    # password grant, S256 only, tokens stored hashed, RFC 9207 `iss` in the response.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
 
 # --- Captcha (proof of work, self-hosted): ADR 0005 ------------------------------------------
 ALTCHA_HMAC_KEY = (

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from asndigital.core import views as core_views
+from asndigital.sso.urls import provider_patterns
 
 urlpatterns = [
     path("", include("asndigital.core.urls")),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("antrean/", include("asndigital.documents.queue_urls")),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("", include(provider_patterns)),
+    path("", include("asndigital.sso.urls")),
 ]
 handler400 = "asndigital.core.views.bad_request"
 handler500 = "asndigital.core.views.server_error"

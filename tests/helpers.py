@@ -198,6 +198,17 @@ def run_manage(*args, **env):
     )
 
 
+def rsa_pem() -> str:
+    """A new RSA private key in PEM (PKCS#8), like the single sign-on signing key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 def production_env(**extra):
     env = {
         "ASN_ENV": "production",
@@ -208,6 +219,7 @@ def production_env(**extra):
         "DATABASE_URL": "sqlite:///:memory:",
         "ASN_SECRETS_KEYS": "1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "ASN_AUDIT_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "ASN_OIDC_SIGNING_KEY": rsa_pem(),
     }
     env.update(extra)
     return env

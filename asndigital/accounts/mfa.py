@@ -288,9 +288,9 @@ def remove_device(*, user: User, device_id, ip: str = "") -> None:
 
 @transaction.atomic
 def reset_mfa(*, actor: User | None, user: User, reason: str, ip: str = "") -> None:
-    """Clear every authenticator, passkey and recovery code of ``user`` and end their sessions;
-    the next sign-in goes to activation. Callers check who may do this (policies / the reset
-    flow)."""
+    """Clear every authenticator, passkey and recovery code of ``user`` and end their sessions
+    (single sign-on too: docs/sso.md); the next sign-in goes to activation. Callers check who
+    may do this (policies / the reset flow)."""
     devices = AuthenticatorDevice.objects.filter(user=user)
     count = devices.count()
     devices.delete()
@@ -298,6 +298,9 @@ def reset_mfa(*, actor: User | None, user: User, reason: str, ip: str = "") -> N
     RecoveryCode.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     record(actor, "mfa.reset", user, reason=reason, devices=count, passkeys=removed_passkeys, ip=ip)
+    from asndigital.sso import backchannel
+
+    backchannel.signed_out_everywhere(user=user, reason="mfa_reset")
 
 
 def device_summary(user: User | None) -> dict:

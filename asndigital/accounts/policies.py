@@ -164,6 +164,15 @@ def can_use_django_admin(user: User | None) -> bool:
     return grants(user).holds_nationally(frozenset({Role.BKN_ADMIN}))
 
 
+# Not in ACCESS (which holds agency-scoped models): single sign-on applications are national.
+SSO_CLIENT_ROLES = frozenset({Role.BKN_ADMIN})
+
+
+def can_manage_sso_clients(user: User | None) -> bool:
+    """Applications that use BKN Login (single sign-on) are registered by national admins."""
+    return grants(user).holds_nationally(SSO_CLIENT_ROLES)
+
+
 def require(allowed: bool) -> None:
     """Refuse with the same answer as a missing object, so access cannot be probed."""
     if not allowed:

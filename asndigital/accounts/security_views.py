@@ -30,6 +30,7 @@ from asndigital.accounts.views import (
     try_activate,
 )
 from asndigital.core.errors import DomainError
+from asndigital.sso import consent as sso_consent
 
 REAUTH = "asn_reauth_until"
 NEW_DEVICE = "asn_new_device_secret"
@@ -62,6 +63,7 @@ def security_view(request):
         "reauth_form": ReauthForm(),
         "reauthenticated": _reauthenticated(request),
         "reauth_minutes": REAUTH_SECONDS // 60,
+        "sso_applications": sso_consent.applications_of(user),
     }
     return render(request, "accounts/security.html", context)
 

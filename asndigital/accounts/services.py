@@ -77,10 +77,14 @@ def revoke_role(*, actor: User | None, assignment: RoleAssignment) -> None:
 
 @transaction.atomic
 def end_all_sessions(*, actor: User | None, user: User, reason: str, ip: str = "") -> None:
-    """End every session of ``user`` (the session hash includes the epoch raised here)."""
+    """End every session of ``user`` (the session hash includes the epoch raised here), and
+    their single sign-on: tokens revoked, applications told (back-channel logout)."""
+    from asndigital.sso import backchannel
+
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
     record(actor, "sessions.ended", user, reason=reason, ip=ip)
+    backchannel.signed_out_everywhere(user=user, reason=reason)
 
 
 @transaction.atomic

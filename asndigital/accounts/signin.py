@@ -64,6 +64,7 @@ def complete_login(request, user: User, method: str, dirty=()) -> str:
     for key in (PENDING, ACTIVATION):
         request.session.pop(key, None)
     request.session["asn_started"] = request.session["asn_seen"] = int(time.time())
+    request.session["asn_auth_method"] = method  # acr/amr of single sign-on (asndigital.sso)
     for spent in dirty:
         if spent.scope != "ip":  # an address's count is not one person's to clear
             spent.reset()

@@ -56,6 +56,18 @@ ACTIONS: dict[str, Action] = {
     "api_token.created": Action(_("API token created")),
     "api_token.revoked": Action(_("API token revoked")),
     "keys.resealed": Action(_("Secrets re-sealed with a new master key")),
+    # Single sign-on (BKN Login): applications, consents, tokens
+    "sso.client_registered": Action(_("Application registered for single sign-on")),
+    "sso.client_changed": Action(_("Single sign-on application changed")),
+    "sso.client_secret_rotated": Action(_("Single sign-on application secret replaced")),
+    "sso.client_disabled": Action(_("Single sign-on application disabled")),
+    "sso.client_enabled": Action(_("Single sign-on application enabled again")),
+    "sso.consent_given": Action(_("Agreed to share data with an application")),
+    "sso.consent_revoked": Action(_("Access of an application taken back")),
+    "sso.token_granted": Action(_("Tokens given to an application")),
+    "sso.token_revoked": Action(_("Application token revoked")),
+    "sso.stepped_up": Action(_("Confirmed with a passkey for an application")),
+    "sso.logout_sent": Action(_("Applications told of the sign-out")),
     # Agencies and employees
     "agency.created": Action(_("Agency created")),
     "agency.updated": Action(_("Agency changed")),

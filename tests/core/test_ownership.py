@@ -30,6 +30,7 @@ WRITERS = {
     "personnel": {"services", "importer", "corrections"},
     "records": {"services", "destruction", "fixity", "transfers"},
     "schedule": {"services"},
+    "sso": {"services", "consent"},
 }
 WRITES = {
     "create",

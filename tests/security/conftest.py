@@ -36,6 +36,8 @@ from asndigital.records import destruction
 from asndigital.records import services as records
 from asndigital.records.models import FixityRun, RetentionSchedule
 from asndigital.schedule.models import ScheduledJob
+from asndigital.sso import services as sso_services
+from asndigital.sso.models import Consent
 from tests.documents.files import pdf_bytes
 from tests.factories import AgencyFactory, EmployeeFactory, UnitFactory, UserFactory, grant
 from tests.helpers import add_passkey, enrol, upload
@@ -118,6 +120,8 @@ class World:
     verification_code: dict
     correction: dict = field(default_factory=dict)  # correction requests of A's and B's employee
     reason_template: dict = field(default_factory=dict)
+    sso_client: dict = field(default_factory=dict)  # a single sign-on application
+    sso_consent: dict = field(default_factory=dict)  # the employee's consent to it
     users: dict = field(default_factory=dict)
     admin_objects: dict = field(default_factory=dict)  # {"app.model": a pk} for the admin
     sessions: dict = field(default_factory=dict)
@@ -257,6 +261,16 @@ def build_world() -> World:
         ).pk,
     }
     missing = SimpleNamespace(pk=MISSING_INT)
+    sso_client, _secret = sso_services.register_client(
+        actor=users["bk"],
+        name="Aplikasi Diklat",
+        redirect_uris="https://diklat.example.go.id/callback",
+        scopes=["openid", "profile"],
+        confidential=True,
+    )
+    consent = Consent.objects.create(
+        user=employee_a.user, application=sso_client, scopes="openid profile"
+    )
     world = World(
         agency={**agencies, "missing": missing},
         employee={"A": employee_a, "B": employee_b, "missing": _missing_employee()},
@@ -276,6 +290,8 @@ def build_world() -> World:
         },
         correction={**correction, "missing": SimpleNamespace(pk=uuid.uuid4())},
         reason_template={**reason_templates, "missing": missing},
+        sso_client={"A": sso_client, "missing": missing},
+        sso_consent={"A": consent, "missing": missing},
         users=users,
         admin_objects=admin_objects,
         bearer={

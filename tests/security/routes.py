@@ -120,6 +120,10 @@ URL_KWARGS = {
     "corrections:detail": lambda w, t: {"pk": w.correction[t].pk},
     "corrections:answer": lambda w, t: {"pk": w.correction[t].pk},
     "corrections:attachment": lambda w, t: {"pk": w.correction[t].pk},
+    "sso:rotate_secret": lambda w, t: {"pk": w.sso_client[t].pk},
+    "sso:disable": lambda w, t: {"pk": w.sso_client[t].pk},
+    "sso:change": lambda w, t: {"pk": w.sso_client[t].pk},
+    "sso:revoke_consent": lambda w, t: {"pk": w.sso_consent[t].pk},
 }
 
 API_PATHS = {

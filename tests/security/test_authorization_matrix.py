@@ -9,8 +9,8 @@ Answers:
   +  allowed: 2xx, or a redirect anywhere but the sign-in page; a POST also took effect (it
      wrote to the audit trail, as every change does)
   0  answered, nothing written: refused with a message (the object is visible to them), or a
-     form with errors (API: 400 with an error code)
-  L  sign in first: a redirect to the sign-in page (API: 401)
+     form with errors (API and the OAuth endpoints: 400 with an error code)
+  L  sign in first: a redirect to the sign-in page (API and userinfo: 401)
   -  not found: 404, exactly the answer for an object that does not exist
   F  forbidden: 403 (the Django admin's own model permissions; a passkey's options asked
      without a sign-in in progress)
@@ -230,6 +230,38 @@ GET  dashboards:national              -   L  -  -  -  -  -  +  +  -  -  -  -  + 
 GET  dashboards:agency                A   L  -  -  -  -  -  +  +  -  -  -  -  -  +  +  -
 GET  dashboards:agency                B   L  -  -  -  -  -  -  -  -  -  -  -  +  +  +  -
 GET  audit:search                     -   L  -  -  -  -  -  -  -  +  -  -  -  -  -  -  +
+# Single sign-on (OpenID Connect provider). The protocol endpoints answer applications:
+# discovery and keys are public; the authorization endpoint is the site's sign-in; the token,
+# revocation and userinfo endpoints refuse a request without a client or token (400: 0, 401:
+# L). A refused passkey at the step-up is recorded (login.passkey_failed), hence its "+".
+GET  oauth2_provider:oidc-connect-discovery-info -  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+GET  oauth2_provider:jwks-info        -   +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+GET  oauth2_provider:authorize        -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+POST oauth2_provider:authorize        -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  oauth2_provider:token            -   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST oauth2_provider:token            -   0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  oauth2_provider:revoke-token     -   M  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST oauth2_provider:revoke-token     -   0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  oauth2_provider:user-info        -   L  L  L  L  L  L  L  L  L  L  L  L  L  L  L  L
+POST oauth2_provider:user-info        -   L  L  L  L  L  L  L  L  L  L  L  L  L  L  L  L
+GET  oauth2_provider:rp-initiated-logout -  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+POST oauth2_provider:rp-initiated-logout -  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+GET  sso:step_up                      -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+POST sso:step_up                      -   L  +  +  +  +  +  +  +  +  +  +  +  +  +  +  +
+GET  sso:step_up_options              -   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST sso:step_up_options              -   L  0  0  0  0  0  0  0  0  0  0  0  0  0  0  0
+# One's own consent to an application (the employee of A's), taken back on the security page
+GET  sso:revoke_consent               A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST sso:revoke_consent               A   L  +  -  -  -  -  -  -  -  -  -  -  -  -  -  -
+# Single sign-on applications: national admins register and manage them
+GET  sso:clients                      -   L  -  -  -  -  -  -  -  -  -  -  -  -  +  -  -
+POST sso:clients                      -   L  -  -  -  -  -  -  -  -  -  -  -  -  0  -  -
+GET  sso:rotate_secret                A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST sso:rotate_secret                A   L  -  -  -  -  -  -  -  -  -  -  -  -  +  -  -
+GET  sso:disable                      A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST sso:disable                      A   L  -  -  -  -  -  -  -  -  -  -  -  -  +  -  -
+GET  sso:change                       A   L  M  M  M  M  M  M  M  M  M  M  M  M  M  M  M
+POST sso:change                       A   L  -  -  -  -  -  -  -  -  -  -  -  -  0  -  -
 # The Django admin: national admins only, behind the site's own sign-in
 GET  admin:index                      -   L  -  -  -  -  -  -  -  -  -  -  -  -  +  -  -
 GET  admin:login                      -   L  -  -  -  -  -  -  -  -  -  -  -  -  -  -  -
@@ -309,6 +341,9 @@ SEES = {
     | {"tE", "tD", "tU", "tV", "tP", "tA"},
     "B": {"oB", "vB", "rB", "aB", "bk", "mN", "uN", "tN"},
 }
+
+# Public, with no personal data, and meant to be cached by the applications that read them.
+CACHEABLE = {"oauth2_provider:jwks-info"}
 
 LOGIN = reverse("accounts:login")
 ADMIN_LOGIN = reverse("admin:login")
@@ -459,9 +494,9 @@ def _classify(world, actor: str, answer, api: bool) -> str:
             return "L"
         if target == ADMIN_LOGIN:
             return _admin_door(world, actor)
-    if api and status == 401:
+    if status == 401:  # the API, and the single sign-on endpoints asked without a token
         return "L"
-    if api and status == 400:
+    if status == 400:  # the API, and the OAuth endpoints' standard error answers
         return "0"
     if status in (403, 404, 405):
         return {403: "F", 404: "-", 405: "M"}[status]
@@ -519,7 +554,8 @@ def test_authorization(world, db, row):
             wrong += [f"{where} {leak}" for leak in _leaks(world, actor, answer.body)]
             # Nothing with personal data stays in a browser's or a proxy's cache.
             cache_control = answer.headers.get("Cache-Control", "")
-            if "no-store" not in cache_control or "private" not in cache_control:
+            private = "no-store" in cache_control and "private" in cache_control
+            if not private and row.key not in CACHEABLE:
                 wrong.append(f"{where} may be cached: Cache-Control {cache_control!r}")
         if got == "-" and row.target in ("A", "B") and row.surface != "admin":
             # Another agency's object must look exactly like one that does not exist.

@@ -13,7 +13,7 @@ import secrets
 
 import pytest
 
-from tests.helpers import run_manage
+from tests.helpers import rsa_pem, run_manage
 
 
 def documented_production(tmp_path, **extra) -> dict[str, str]:
@@ -22,6 +22,8 @@ def documented_production(tmp_path, **extra) -> dict[str, str]:
     secret_key.write_text(secrets.token_urlsafe(64) + "\n")
     database_url = tmp_path / "asn_database_url"
     database_url.write_text("postgres://asn:rahasia@db.example.go.id:5432/asn\n")
+    oidc_key = tmp_path / "asn_oidc_signing_key"
+    oidc_key.write_text(rsa_pem())
 
     def key() -> str:
         return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
@@ -40,6 +42,7 @@ def documented_production(tmp_path, **extra) -> dict[str, str]:
         "EMAIL_USE_TLS": "1",
         "ASN_SECRETS_KEYS": f"1:{key()}",
         "ASN_AUDIT_SIGNING_KEY": key(),
+        "ASN_OIDC_SIGNING_KEY_FILE": str(oidc_key),
     }
     env.update(extra)
     return env
