@@ -291,6 +291,7 @@ SCHEDULE_DEFAULT_MINUTES = {
     "cleanup_expired": 24 * 60,
     "mirror_legal_holds": 24 * 60,
     "revalidate_signatures": 24 * 60,
+    "clear_expired_tokens": 24 * 60,
 }
 ASN_SCHEDULE_MINUTES = {
     name: env_int(f"ASN_SCHEDULE_{name.upper()}_MINUTES", minutes)

@@ -133,6 +133,15 @@ def revalidate_signatures() -> dict:
     return {"checked": sum(counts.values()), **{f"state_{k}": v for k, v in counts.items()}}
 
 
+def clear_expired_tokens() -> dict:
+    """Single sign-on's expired and revoked tokens and used codes (django-oauth-toolkit's
+    ``cleartokens``)."""
+    from oauth2_provider.models import clear_expired
+
+    clear_expired()
+    return {}
+
+
 def cleanup_expired() -> dict:
     """Expired sessions, and finished background tasks: an e-mail task's arguments hold the
     message's content (a reset code, for one), which has no business staying in the database."""
@@ -281,6 +290,12 @@ JOBS: tuple[Job, ...] = (
             % r
         ),
         applies=_object_lock,
+    ),
+    Job(
+        "clear_expired_tokens",
+        gettext_lazy("Remove expired single sign-on tokens"),
+        clear_expired_tokens,
+        lambda r: _("Expired single sign-on tokens removed."),
     ),
     Job(
         "revalidate_signatures",

@@ -272,3 +272,13 @@ def test_a_scheduler_with_every_job_off_says_so_once(fake_jobs, settings, caplog
     scheduler.look()
     assert caplog.text.count("scheduler started: no jobs") == 1
     assert not ScheduledJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_single_sign_on_and_signature_jobs_run_on_an_empty_archive():
+    """The two jobs added with single sign-on and signature checks run through the scheduler's
+    own entry point: nothing to do, no failure."""
+    from asndigital.schedule import jobs
+
+    assert jobs.BY_NAME["clear_expired_tokens"].run() == {}
+    assert jobs.BY_NAME["revalidate_signatures"].run()["checked"] == 0
