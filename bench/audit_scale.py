@@ -125,22 +125,31 @@ def events():
                 target_id=target_id, employee_id=uuid.UUID(employee_str), data=data), text
         current = hashlib.sha256(f"{{position}}\n{{previous}}\n{{text}}".encode()).hexdigest()
         yield (f"{{event_id}}\t{{stamp}}\t{{actor_str}}\t{{action}}\t{{target_type}}\t"
-               f"{{target_id}}\t{{employee_str}}\t{{text}}\t{{position}}\t{{previous}}\t{{current}}\n")
+               f"{{target_id}}\t{{employee_str}}\t{{text}}\n",
+               f"{{position}}\t{{event_id}}\t{{stamp}}\t{{current}}\n")
         previous = current
         at += step
 
 t = time.perf_counter()
 with connection.cursor() as cursor:
+    links = []  # the chain's links, loaded after the events (one COPY at a time)
     with cursor.cursor.copy(
         "COPY audit_auditevent (id, occurred_at, actor_id, action, target_type, target_id, "
-        "employee_id, canonical, position, prev_hash, hash) FROM STDIN"
+        "employee_id, canonical) FROM STDIN"
     ) as copy:
         batch = []
-        for line in events():
+        for line, link_line in events():
             batch.append(line)
+            links.append(link_line)
             if len(batch) == 20_000:
                 copy.write("".join(batch)); batch = []
         copy.write("".join(batch))
+    with cursor.cursor.copy(
+        "COPY audit_auditlink (position, event_id, occurred_at, hash) FROM STDIN"
+    ) as copy:
+        for start in range(0, len(links), 20_000):
+            copy.write("".join(links[start:start + 20_000]))
+    del links
     load_s = time.perf_counter() - t
     print("loaded", EVENTS, round(load_s), "s", flush=True)
     t = time.perf_counter()
@@ -148,8 +157,9 @@ with connection.cursor() as cursor:
     for name, definition in indexes:
         cursor.execute(definition.replace(" ON ONLY ", " ON "))
     cursor.execute("ANALYZE audit_auditevent")
+    cursor.execute("ANALYZE audit_auditlink")
     last = head.position + EVENTS
-    cursor.execute("SELECT hash FROM audit_auditevent WHERE position = %s", [last])
+    cursor.execute("SELECT hash FROM audit_auditlink WHERE position = %s", [last])
     (last_hash,) = cursor.fetchone()
     cursor.execute("SELECT setval(pg_get_serial_sequence('audit_auditevent', 'id'), %s)",
                    [id_offset + EVENTS])
