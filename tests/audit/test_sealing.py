@@ -252,3 +252,27 @@ def test_the_migration_moves_the_links_out_of_the_events_and_back():
 
 def chained_order(links: dict) -> list[int]:
     return sorted(links, key=lambda event_id: links[event_id].position)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_committing_out_of_order_are_chained_in_commit_order():
+    """A transaction that got its id first commits after another connection's later event was
+    committed and sealed: the sealer takes it from its hole, once, after the later one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter (SQLite has one writer)")
+    from tests.audit.test_verification import committed_late
+
+    first = record(None, "test.first")
+    later = []
+
+    def meanwhile():
+        later.append(record(None, "test.later").pk)
+        chain.seal()
+        through, holes = bookmark()
+        assert through == later[0] and [h[:2] for h in holes] == [[later[0] - 1] * 2]
+
+    late = committed_late(meanwhile)
+    assert late == later[0] - 1
+    assert chained() == [first.pk, later[0], late]
+    assert chain.seal() == 0 and AuditLink.objects.count() == 3
+    assert chain.verify().intact
