@@ -8,7 +8,8 @@ realistic mix of actions (views, previews and downloads most; uploads, logins, d
 few destruction events). The events are generated with their canonical text and hash chain
 exactly as `audit.record` and `chain.seal` write them (the first thousand are compared with
 `chain.canonical`, and verification checks every one), loaded by COPY into the monthly
-partitions with the secondary indexes built afterwards, and signed by a checkpoint.
+partitions (and their links into `audit_auditlink`) with the secondary indexes built
+afterwards, and signed by a checkpoint.
 
 Then it measures, through the real views with Django's test client:
 - an employee's own access history (`/jejak-audit/akses-dokumen-saya/`), `--samples`
@@ -131,25 +132,27 @@ def events():
         at += step
 
 t = time.perf_counter()
+import psycopg
+db = connection.settings_dict
+# The links go in at the same time, by a second connection (both COPYs stream side by side).
+links_connection = psycopg.connect(
+    host=db["HOST"], port=db["PORT"] or None, user=db["USER"], password=db["PASSWORD"] or None,
+    dbname=db["NAME"], autocommit=True)
 with connection.cursor() as cursor:
-    links = []  # the chain's links, loaded after the events (one COPY at a time)
     with cursor.cursor.copy(
         "COPY audit_auditevent (id, occurred_at, actor_id, action, target_type, target_id, "
         "employee_id, canonical) FROM STDIN"
-    ) as copy:
-        batch = []
+    ) as copy, links_connection.cursor().copy(
+        "COPY audit_auditlink (position, event_id, occurred_at, hash) FROM STDIN"
+    ) as link_copy:
+        batch, links = [], []
         for line, link_line in events():
             batch.append(line)
             links.append(link_line)
             if len(batch) == 20_000:
-                copy.write("".join(batch)); batch = []
-        copy.write("".join(batch))
-    with cursor.cursor.copy(
-        "COPY audit_auditlink (position, event_id, occurred_at, hash) FROM STDIN"
-    ) as copy:
-        for start in range(0, len(links), 20_000):
-            copy.write("".join(links[start:start + 20_000]))
-    del links
+                copy.write("".join(batch)); link_copy.write("".join(links)); batch, links = [], []
+        copy.write("".join(batch)); link_copy.write("".join(links))
+    links_connection.close()
     load_s = time.perf_counter() - t
     print("loaded", EVENTS, round(load_s), "s", flush=True)
     t = time.perf_counter()

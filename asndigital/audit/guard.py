@@ -279,21 +279,16 @@ POSTGRESQL_LINK_REMOVE = [
     "DROP TRIGGER IF EXISTS audit_link_append_only ON audit_auditlink",
     "DROP TRIGGER IF EXISTS audit_link_no_truncate ON audit_auditlink",
 ]
-SQLITE_LINK_INSTALL = [
-    SQLITE_INSTALL[0],  # audit_event_no_delete
-    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent "
-    "WHEN asn_audit_guarded() " + _REFUSE.format(op="UPDATE"),
-    "CREATE TRIGGER audit_link_no_delete BEFORE DELETE ON audit_auditlink "
-    "WHEN asn_audit_guarded() " + _REFUSE.format(op="DELETE"),
-    "CREATE TRIGGER audit_link_no_update BEFORE UPDATE ON audit_auditlink "
-    "WHEN asn_audit_guarded() " + _REFUSE.format(op="UPDATE"),
-]
-SQLITE_LINK_REMOVE = [
-    "DROP TRIGGER IF EXISTS audit_event_no_delete",
-    "DROP TRIGGER IF EXISTS audit_event_no_update",
-    "DROP TRIGGER IF EXISTS audit_link_no_delete",
-    "DROP TRIGGER IF EXISTS audit_link_no_update",
-]
+_SQLITE_INSERT_ONLY = {
+    f"audit_{name}_no_{op.lower()}": (
+        f"CREATE TRIGGER audit_{name}_no_{op.lower()} BEFORE {op} ON {table} "
+        "WHEN asn_audit_guarded() " + _REFUSE.format(op=op)
+    )
+    for name, table in (("event", "audit_auditevent"), ("link", "audit_auditlink"))
+    for op in ("DELETE", "UPDATE")
+}
+SQLITE_LINK_INSTALL = list(_SQLITE_INSERT_ONLY.values())
+SQLITE_LINK_REMOVE = [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE_INSERT_ONLY]
 # SQLite refuses to drop a column a trigger names: the event's triggers go before the chain's
 # columns leave the table, and come back (as migration 0010 made them) after they return.
 SQLITE_EVENT_REMOVE = SQLITE_LINK_REMOVE[:2]

@@ -27,19 +27,23 @@ def bookmark() -> tuple[int, list[list[int]]]:
     return through, json.loads(holes)
 
 
+def canonical(at, action: str, data: dict) -> str:
+    return chain.canonical(
+        occurred_at=at,
+        actor_id=None,
+        action=action,
+        target_type="",
+        target_id="",
+        employee_id=None,
+        data=data,
+    )
+
+
 def written_by_the_application(event_id: int, *, minutes_ago: int = 0) -> None:
     """An event with this id, as ``record`` writes it (a valid MAC): what a transaction that got
     its id earlier commits later."""
     at = timezone.now() - timedelta(minutes=minutes_ago)
-    text = chain.canonical(
-        occurred_at=at,
-        actor_id=None,
-        action="test.late",
-        target_type="",
-        target_id="",
-        employee_id=None,
-        data={"id": event_id},
-    )
+    text = canonical(at, "test.late", {"id": event_id})
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO audit_auditevent (id, occurred_at, actor_id, action, target_type, "
@@ -181,18 +185,7 @@ def test_the_migration_moves_the_links_out_of_the_events_and_back():
     try:
         old = executor.loader.project_state(before).apps
         at = timezone.now()
-        texts = [
-            chain.canonical(
-                occurred_at=at,
-                actor_id=None,
-                action="test.old",
-                target_type="",
-                target_id="",
-                employee_id=None,
-                data={"n": n},
-            )
-            for n in range(4)
-        ]
+        texts = [canonical(at, "test.old", {"n": n}) for n in range(4)]
         one = chain.link(1, GENESIS, texts[0])
         two = chain.link(2, one, texts[2])
         links = {0: (1, GENESIS, one), 2: (2, one, two)}  # events 1 and 3 not sealed yet
