@@ -253,7 +253,7 @@ def test_two_connections_committing_out_of_order_are_chained_in_commit_order():
     committed and sealed: the sealer takes it from its hole, once, after the later one."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers are a PostgreSQL matter (SQLite has one writer)")
-    from tests.audit.test_verification import committed_late
+    from tests.helpers import committed_late
 
     first = record(None, "test.first")
     later = []

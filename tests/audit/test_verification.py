@@ -12,6 +12,7 @@ from django.utils import timezone
 from asndigital.audit import chain, guard, partitions
 from asndigital.audit.models import AuditEvent, AuditLink
 from asndigital.audit.services import record
+from tests.helpers import committed_late
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # the workers' own connections must see the events
@@ -50,31 +51,6 @@ def interleaved(monkeypatch):
     ]
     late = committed_late(lambda: [record_in(0, monkeypatch, n) for n in (9, 10)])
     assert dict(AuditLink.objects.values_list("event_id", "position"))[late] == 10
-
-
-def committed_late(meanwhile) -> int:
-    """An event written on another connection whose transaction commits only after
-    ``meanwhile`` (later events, committed and sealed); its id."""
-    written, go_on, ids = threading.Event(), threading.Event(), []
-
-    def writer():
-        try:
-            with transaction.atomic():
-                ids.append(record(None, "test.late").pk)
-                written.set()
-                go_on.wait(30)
-        finally:
-            connection.close()
-
-    other = threading.Thread(target=writer)
-    other.start()
-    assert written.wait(30)
-    meanwhile()
-    assert not AuditLink.objects.filter(event_id=ids[0]).exists()  # not committed yet
-    go_on.set()
-    other.join()
-    chain.seal()
-    return ids[0]
 
 
 def tamper(sql, params=()):
