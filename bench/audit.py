@@ -56,11 +56,11 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 from asndigital.audit import chain, signing
-from asndigital.audit.models import AuditEvent, ChainHead, SealBatch
+from asndigital.audit.models import AuditEvent, AuditLink, ChainHead, SealBatch
 from asndigital.core.bulk import insert_rows
 N = {events}
 base = timezone.now() - timedelta(days=30)
-previous, position, rows = chain.GENESIS, 0, []
+previous, position, rows, links = chain.GENESIS, 0, [], []
 actions = ["document.viewed", "document.downloaded", "document.uploaded", "login.succeeded"]
 t = time.perf_counter()
 for i in range(N):
@@ -73,20 +73,22 @@ for i in range(N):
                            employee_id=employee, data=data)
     position += 1
     current = chain.link(position, previous, text)
-    rows.append((at, None, action, "documents.document", str(i), employee, text,
-                 position, previous, current))
+    rows.append((i + 1, at, None, action, "documents.document", str(i), employee, text))
+    links.append((position, i + 1, at, current))
     previous = current
     if len(rows) == 50_000 or i == N - 1:
-        insert_rows(AuditEvent, ("occurred_at", "actor_id", "action", "target_type",
-                                 "target_id", "employee_id", "canonical", "position",
-                                 "prev_hash", "hash"), rows)
-        rows = []
+        insert_rows(AuditEvent, ("id", "occurred_at", "actor_id", "action", "target_type",
+                                 "target_id", "employee_id", "canonical"), rows)
+        insert_rows(AuditLink, ("position", "event_id", "occurred_at", "hash"), links)
+        rows, links = [], []
 ChainHead.objects.update_or_create(pk=1, defaults={{"position": position, "hash": previous}})
 # Generated as the sealer would chain them: one signed seal covers them (chain.seal's job).
 SealBatch.objects.create(first=1, last=position, hash=previous,
                          mac=signing.seal_mac(1, position, previous))
 with connection.cursor() as cursor:
+    cursor.execute("SELECT setval(pg_get_serial_sequence('audit_auditevent', 'id'), %s)", [N])
     cursor.execute("VACUUM ANALYZE audit_auditevent")
+    cursor.execute("VACUUM ANALYZE audit_auditlink")
 fill_s = time.perf_counter() - t
 timings = []
 for _ in range(2):

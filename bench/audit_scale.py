@@ -8,7 +8,8 @@ realistic mix of actions (views, previews and downloads most; uploads, logins, d
 few destruction events). The events are generated with their canonical text and hash chain
 exactly as `audit.record` and `chain.seal` write them (the first thousand are compared with
 `chain.canonical`, and verification checks every one), loaded by COPY into the monthly
-partitions with the secondary indexes built afterwards, and signed by a checkpoint.
+partitions (and their links into `audit_auditlink`) with the secondary indexes built
+afterwards, and signed by a checkpoint.
 
 Then it measures, through the real views with Django's test client:
 - an employee's own access history (`/jejak-audit/akses-dokumen-saya/`), `--samples`
@@ -125,22 +126,33 @@ def events():
                 target_id=target_id, employee_id=uuid.UUID(employee_str), data=data), text
         current = hashlib.sha256(f"{{position}}\n{{previous}}\n{{text}}".encode()).hexdigest()
         yield (f"{{event_id}}\t{{stamp}}\t{{actor_str}}\t{{action}}\t{{target_type}}\t"
-               f"{{target_id}}\t{{employee_str}}\t{{text}}\t{{position}}\t{{previous}}\t{{current}}\n")
+               f"{{target_id}}\t{{employee_str}}\t{{text}}\n",
+               f"{{position}}\t{{event_id}}\t{{stamp}}\t{{current}}\n")
         previous = current
         at += step
 
 t = time.perf_counter()
+import psycopg
+db = connection.settings_dict
+# The links go in at the same time, by a second connection (both COPYs stream side by side).
+links_connection = psycopg.connect(
+    host=db["HOST"], port=db["PORT"] or None, user=db["USER"], password=db["PASSWORD"] or None,
+    dbname=db["NAME"], autocommit=True)
 with connection.cursor() as cursor:
     with cursor.cursor.copy(
         "COPY audit_auditevent (id, occurred_at, actor_id, action, target_type, target_id, "
-        "employee_id, canonical, position, prev_hash, hash) FROM STDIN"
-    ) as copy:
-        batch = []
-        for line in events():
+        "employee_id, canonical) FROM STDIN"
+    ) as copy, links_connection.cursor().copy(
+        "COPY audit_auditlink (position, event_id, occurred_at, hash) FROM STDIN"
+    ) as link_copy:
+        batch, links = [], []
+        for line, link_line in events():
             batch.append(line)
+            links.append(link_line)
             if len(batch) == 20_000:
-                copy.write("".join(batch)); batch = []
-        copy.write("".join(batch))
+                copy.write("".join(batch)); link_copy.write("".join(links)); batch, links = [], []
+        copy.write("".join(batch)); link_copy.write("".join(links))
+    links_connection.close()
     load_s = time.perf_counter() - t
     print("loaded", EVENTS, round(load_s), "s", flush=True)
     t = time.perf_counter()
@@ -148,8 +160,9 @@ with connection.cursor() as cursor:
     for name, definition in indexes:
         cursor.execute(definition.replace(" ON ONLY ", " ON "))
     cursor.execute("ANALYZE audit_auditevent")
+    cursor.execute("ANALYZE audit_auditlink")
     last = head.position + EVENTS
-    cursor.execute("SELECT hash FROM audit_auditevent WHERE position = %s", [last])
+    cursor.execute("SELECT hash FROM audit_auditlink WHERE position = %s", [last])
     (last_hash,) = cursor.fetchone()
     cursor.execute("SELECT setval(pg_get_serial_sequence('audit_auditevent', 'id'), %s)",
                    [id_offset + EVENTS])

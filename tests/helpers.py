@@ -297,3 +297,36 @@ CONTRAST = """
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }
 """
+
+
+def committed_late(meanwhile) -> int:
+    """An event written on another connection whose transaction commits only after
+    ``meanwhile`` (later events, committed and sealed); its id."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from asndigital.audit import chain
+    from asndigital.audit.models import AuditLink
+    from asndigital.audit.services import record
+
+    written, go_on, ids = threading.Event(), threading.Event(), []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                ids.append(record(None, "test.late").pk)
+                written.set()
+                go_on.wait(30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=writer)
+    other.start()
+    assert written.wait(30)
+    meanwhile()
+    assert not AuditLink.objects.filter(event_id=ids[0]).exists()  # not committed yet
+    go_on.set()
+    other.join()
+    chain.seal()
+    return ids[0]

@@ -54,14 +54,16 @@ def events(
         raise NotFound()
     limit = max(1, min(limit, 1000))
     found = list(
-        selectors.search(
-            request.auth,
-            actor=actor,
-            nip="".join(nip.split()),
-            action=action,
-            since=since,
-            until=until,
-            before_id=before,
+        selectors.with_links(
+            selectors.search(
+                request.auth,
+                actor=actor,
+                nip="".join(nip.split()),
+                action=action,
+                since=since,
+                until=until,
+                before_id=before,
+            )
         )[: limit + 1]
     )
     more = len(found) > limit

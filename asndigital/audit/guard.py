@@ -1,7 +1,8 @@
 """The database refuses UPDATE and DELETE on the audit trail (and TRUNCATE on PostgreSQL).
 
-Triggers, created by migration ``0003``: the one change allowed is sealing (``chain.seal``
-writing an event's position and hashes, once). On SQLite the triggers call a function this
+Triggers, created by migration ``0003`` and made stricter by ``0010`` and ``0011``: events, their
+chain links (``AuditLink``), seals, checkpoints and read subjects are insert-only, and the chain
+head only moves forward. On SQLite the triggers call a function this
 module registers on every connection; a connection without it (the sqlite3 shell) fails closed.
 
 ``maintenance()`` lifts the guard for the current connection: only the test suite uses it, to
@@ -252,3 +253,59 @@ def install_mac_guard(schema_editor) -> None:
 
 def remove_mac_guard(schema_editor) -> None:
     _run(schema_editor, POSTGRESQL_MAC_REMOVE, SQLITE_MAC_REMOVE)
+
+
+# Migration 0011: an event is written once (its chain link is an ``audit_auditlink`` row of its
+# own), so the events refuse every UPDATE; the links are insert-only like the seals.
+_REFUSE_PG = """
+    CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('asn.audit_maintenance', true) = 'on' THEN
+            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END IF;
+        RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END $$;
+"""
+POSTGRESQL_LINK_INSTALL = [
+    _REFUSE_PG,
+    "CREATE TRIGGER audit_link_append_only BEFORE UPDATE OR DELETE ON audit_auditlink "
+    "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+    "CREATE TRIGGER audit_link_no_truncate BEFORE TRUNCATE ON audit_auditlink "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+]
+POSTGRESQL_LINK_REMOVE = [
+    POSTGRESQL_MAC_INSTALL[0],  # sealing may UPDATE an event again, as migration 0010 made it
+    "DROP TRIGGER IF EXISTS audit_link_append_only ON audit_auditlink",
+    "DROP TRIGGER IF EXISTS audit_link_no_truncate ON audit_auditlink",
+]
+_SQLITE_INSERT_ONLY = {
+    f"audit_{name}_no_{op.lower()}": (
+        f"CREATE TRIGGER audit_{name}_no_{op.lower()} BEFORE {op} ON {table} "
+        "WHEN asn_audit_guarded() " + _REFUSE.format(op=op)
+    )
+    for name, table in (("event", "audit_auditevent"), ("link", "audit_auditlink"))
+    for op in ("DELETE", "UPDATE")
+}
+SQLITE_LINK_INSTALL = list(_SQLITE_INSERT_ONLY.values())
+SQLITE_LINK_REMOVE = [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE_INSERT_ONLY]
+# SQLite refuses to drop a column a trigger names: the event's triggers go before the chain's
+# columns leave the table, and come back (as migration 0010 made them) after they return.
+SQLITE_EVENT_REMOVE = SQLITE_LINK_REMOVE[:2]
+SQLITE_EVENT_BEFORE_LINKS = [SQLITE_INSTALL[0], SQLITE_MAC_INSTALL[1]]
+
+
+def install_link_guard(schema_editor) -> None:
+    _run(schema_editor, POSTGRESQL_LINK_INSTALL, SQLITE_LINK_INSTALL)
+
+
+def remove_link_guard(schema_editor) -> None:
+    _run(schema_editor, POSTGRESQL_LINK_REMOVE, SQLITE_LINK_REMOVE)
+
+
+def remove_event_guard_for_links(schema_editor) -> None:
+    _run(schema_editor, [], SQLITE_EVENT_REMOVE)
+
+
+def restore_event_guard_before_links(schema_editor) -> None:
+    _run(schema_editor, [], SQLITE_EVENT_BEFORE_LINKS)

@@ -22,19 +22,18 @@ class AuditEventQuerySet(AgencyScopedQuerySet):
 
 
 class AuditEvent(models.Model):
-    """One thing that happened. Append-only: written by ``audit.record`` and nothing else; the
-    database refuses UPDATE and DELETE (triggers, see ``audit/guard.py``).
+    """One thing that happened. Append-only: written by ``audit.record`` and nothing else, once;
+    the database refuses UPDATE and DELETE (triggers, see ``audit/guard.py``).
 
     ``canonical`` is the event's canonical serialisation, fixed when it is written, and the only
     home of its details (``data``); the other columns are its queryable projection
-    (``verify_audit`` checks they agree). Once committed,
-    ``chain.seal`` gives each event its ``position`` in the hash chain, the ``prev_hash`` of the
-    event before it and its own ``hash``: the only change the database allows, once.
+    (``verify_audit`` checks they agree). Once committed, ``chain.seal`` chains it: its
+    position and hash are an ``AuditLink`` row of their own, so the event row is never
+    rewritten.
 
     On PostgreSQL the table is partitioned by month of ``occurred_at`` (``audit/partitions.py``):
-    its primary key is ``(id, occurred_at)``, ``position`` is indexed but not unique in the
-    database (``verify_audit`` refuses a repeated position) and ``occurred_at`` has a BRIN index.
-    A migration that changes those columns or indexes must take that into account.
+    its primary key is ``(id, occurred_at)`` and ``occurred_at`` has a BRIN index. A migration
+    that changes those columns or indexes must take that into account.
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -57,9 +56,6 @@ class AuditEvent(models.Model):
     # chains only events the application wrote. Empty on events written before it existed
     # (nullable: adding it rebuilt no table on SQLite and rewrote no partition on PostgreSQL).
     mac = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
-    position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
-    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -74,7 +70,6 @@ class AuditEvent(models.Model):
             models.Index(fields=["employee_id", "id"], name="audit_employee_newest"),
             models.Index(fields=["actor", "id"], name="audit_actor_newest"),
             models.Index(fields=["action", "id"], name="audit_action_newest"),
-            models.Index(fields=["id"], condition=Q(position__isnull=True), name="audit_unsealed"),
         ]
 
     def __str__(self) -> str:
@@ -84,6 +79,27 @@ class AuditEvent(models.Model):
     def data(self) -> dict:
         """The event's details (JSON), read from its canonical text."""
         return json.loads(self.canonical)["data"] if self.canonical else {}
+
+
+class AuditLink(models.Model):
+    """One event's place in the hash chain, written once by ``chain.seal`` (insert-only like
+    the events: the database refuses UPDATE and DELETE)::
+
+        hash = SHA-256( "<position>\\n<hash of position - 1>\\n<the event's canonical text>" )
+
+    The hash before it is the previous link's (64 zeros before position 1). ``occurred_at`` is
+    the event's own time: joined on it, PostgreSQL reads only the event's month."""
+
+    position = models.BigIntegerField(primary_key=True)
+    event_id = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"link {self.position}: event {self.event_id}"
 
 
 class ChainHead(models.Model):
@@ -111,6 +127,11 @@ class SealBatch(models.Model):
     hash = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)
     sealed_at = models.DateTimeField(default=timezone.now)
+    # The sealer's bookmark, not evidence (``chain.seal``): every event id up to ``through`` was
+    # chained, refused, or is one of ``holes`` (JSON [[low, high, first seen (epoch s)], ...]:
+    # ids not committed when this run was sealed, which a later run takes if they appear).
+    through = models.BigIntegerField(null=True, blank=True)
+    holes = models.TextField(null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["first"]

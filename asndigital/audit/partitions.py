@@ -15,9 +15,10 @@ transaction, with every column as it was: the chain does not change.
 What partitioning changes:
 - The primary key is ``(id, occurred_at)`` (PostgreSQL requires the partition key in it); ``id``
   still comes from one sequence and stays unique.
-- ``position`` has a plain index, not a unique one (a unique index would have to include
-  ``occurred_at``). Positions are handed out by ``chain.seal`` under the chain head's lock, and
-  ``verify_audit`` refuses a chain in which a position repeats or is missing.
+- The chain's positions and hashes are not in this table: they are ``audit_auditlink`` rows
+  (one plain table, migration ``0011``), where ``position`` is the primary key and ``event_id``
+  is unique. (Between migrations ``0006`` and ``0011`` the events held them, with ``position``
+  indexed but not unique here; ``_index_for`` still knows that for those migrations.)
 - ``occurred_at`` has a BRIN index (events arrive in time order; a few pages per month instead of a
   B-tree as big as the table).
 - Each partition refuses TRUNCATE like the parent (statement triggers are not inherited); UPDATE
@@ -242,9 +243,9 @@ def _rebuild(cursor, *, partitioned: bool) -> None:
 
 
 def _index_for(definition: str, *, partitioned: bool) -> str:
-    """The index for the new table: on the partitioned trail ``position`` is indexed without
-    UNIQUE and ``occurred_at`` by BRIN (see the module's docstring); back the other way, as
-    Django's model declares them."""
+    """The index for the new table: on the partitioned trail ``position`` (which the events
+    held until migration ``0011``) is indexed without UNIQUE and ``occurred_at`` by BRIN (see
+    the module's docstring); back the other way, as Django's model declared them."""
     if partitioned:
         if '("position")' in definition:
             return definition.replace("CREATE UNIQUE INDEX", "CREATE INDEX")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from asndigital.audit.models import AuditEvent
+from asndigital.audit.models import GENESIS, AuditEvent, AuditLink
 
 # Reads of one employee's data that name them (audit.reads.one, and the document views).
 ACCESS_ACTIONS = (
@@ -27,6 +28,24 @@ ACCESS_ACTIONS = (
 def visible_events(user) -> QuerySet[AuditEvent]:
     """National auditors read everything; agency auditors the events about their employees."""
     return AuditEvent.objects.visible_to(user)
+
+
+def with_links(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """The events with their place in the chain, from their links: ``position`` (None until
+    sealed), ``hash`` and ``prev_hash`` (the link before it; empty until sealed). Looked up for
+    the rows read only (a page, or each chunk of an export)."""
+    links = AuditLink.objects.filter(event_id=OuterRef("pk"))
+    before = AuditLink.objects.filter(position=OuterRef("position") - 1).values("hash")[:1]
+    return events.annotate(
+        position=Subquery(links.values("position")[:1]),
+        hash=Coalesce(Subquery(links.values("hash")[:1]), Value("")),
+    ).annotate(
+        prev_hash=Case(
+            When(position=1, then=Value(GENESIS)),
+            When(position__isnull=False, then=Subquery(before)),
+            default=Value(""),
+        )
+    )
 
 
 # The trail holds no event outside these days; a day beyond them (year 1, 9999) would overflow

@@ -87,8 +87,7 @@ def _insert(event: AuditEvent) -> None:
     values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
     sql = (
         "INSERT INTO audit_auditevent (occurred_at, actor_id, action, target_type, target_id, "
-        "employee_id, canonical, mac, prev_hash, hash) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '') RETURNING id"
+        "employee_id, canonical, mac) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

@@ -43,6 +43,7 @@ def search_view(request):
         except ValueError:
             before_id = None
         query = selectors.search(request.user, **form.cleaned_data, before_id=before_id)
+        linked = selectors.with_links(query)
         if request.GET.get("export") == "csv":
             # Whose events are in the file: each of them finds the export in their history.
             people = query.exclude(employee_id=None).values_list("employee_id", flat=True)
@@ -61,10 +62,10 @@ def search_view(request):
                     e.hash,
                     e.prev_hash,
                 ]
-                for e in query.iterator(chunk_size=2000)
+                for e in linked.iterator(chunk_size=2000)
             )
             return csv_response(f"jejak-audit-{stamp}.csv", HEADER, rows)
-        events = list(query[: PAGE + 1])
+        events = list(linked[: PAGE + 1])
         if len(events) > PAGE:
             events = events[:PAGE]
             next_before = events[-1].pk

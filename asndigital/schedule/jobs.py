@@ -63,9 +63,12 @@ def refresh_dashboards() -> dict:
 
 
 def audit_checkpoint() -> dict:
+    from asndigital.audit import chain
     from asndigital.audit.services import make_checkpoint
 
-    return {"position": make_checkpoint().position}
+    # First the sweep for events whose transaction committed after the sealer gave up on them.
+    swept = chain.sweep()
+    return {"position": make_checkpoint().position, "swept": swept}
 
 
 def audit_partitions() -> dict:

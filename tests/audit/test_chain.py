@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from asndigital.audit import chain, guard, signing
-from asndigital.audit.models import AuditEvent, ChainHead, Checkpoint
+from asndigital.audit.models import AuditEvent, AuditLink, ChainHead, Checkpoint
 from asndigital.audit.services import make_checkpoint, record
 from tests.factories import EmployeeFactory, UserFactory
 
@@ -33,10 +33,24 @@ def verify(**kwargs):
     return chain.verify(**kwargs)
 
 
+def position_of(event_id):
+    """The event's place in the chain (its link), or None while it is not chained."""
+    found = AuditLink.objects.filter(event_id=event_id).values_list("position", flat=True)
+    return found.first()
+
+
+AT = "id = (SELECT event_id FROM audit_auditlink WHERE position = %s)"  # the event at a position
+
+
 def tamper(sql, params=()):
     """What someone with direct database access could do after disabling the triggers."""
     with guard.maintenance(), connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def change_event(assignment: str, position: int) -> None:
+    """UPDATE (by hand) the event chained at ``position``."""
+    tamper(f"UPDATE audit_auditevent SET {assignment} WHERE {AT}", [position])  # noqa: S608
 
 
 def test_events_are_chained_in_order_after_commit(django_capture_on_commit_callbacks):
@@ -44,11 +58,11 @@ def test_events_are_chained_in_order_after_commit(django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         first = record(user, "test.one", user, note="é ✓")
         second = record(None, "test.two")
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert (first.position, second.position) == (1, 2)
-    assert first.prev_hash == chain.GENESIS and second.prev_hash == first.hash
-    assert second.hash == chain.link(2, first.hash, second.canonical)
+    one, two = AuditLink.objects.order_by("position")
+    assert (one.position, one.event_id, two.position, two.event_id) == (1, first.pk, 2, second.pk)
+    assert one.hash == chain.link(1, chain.GENESIS, first.canonical)
+    assert two.hash == chain.link(2, one.hash, second.canonical)
+    assert one.occurred_at == first.occurred_at
     assert ChainHead.objects.get().position == 2
     assert verify().intact
 
@@ -81,13 +95,26 @@ def test_the_database_refuses_changes_to_events(statement):
     assert AuditEvent.objects.count() == 2 and verify().intact
 
 
-def test_an_unsealed_event_cannot_be_edited_either_and_a_sealed_one_is_never_resealed():
+def test_an_event_is_never_updated_and_its_link_never_changes():
+    """Sealing writes a link row; the event row is never touched again, sealed or not."""
     (event,) = events(1)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="edited")
     chain.seal()
     with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEvent.objects.filter(pk=event.pk).update(position=9, hash="f" * 64)
+        AuditEvent.objects.filter(pk=event.pk).update(action="edited")
+    for change in (
+        lambda links: links.update(hash="f" * 64),
+        lambda links: links.update(position=9),
+        lambda links: links.delete(),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            change(AuditLink.objects.all())
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE audit_auditlink")
+    assert verify().intact
+    assert chain.seal() == 0 and AuditLink.objects.count() == 1  # never chained twice
 
 
 def test_checkpoints_cannot_be_changed_or_removed():
@@ -131,10 +158,7 @@ def test_the_chain_head_only_moves_forward_and_read_subjects_stay(
 def test_an_edited_event_is_found_at_its_position():
     events(5)
     chain.seal()
-    tamper(
-        "UPDATE audit_auditevent SET canonical = replace(canonical, '\"number\":2', "
-        "'\"number\":7') WHERE position = 3"
-    )
+    change_event("canonical = replace(canonical, '\"number\":2', '\"number\":7')", 3)
     report = verify()
     assert not report.intact
     assert "position 3" in report.problems[0] and "does not match its hash" in report.problems[0]
@@ -157,7 +181,7 @@ def test_an_edited_column_is_found_even_if_the_chain_holds(change, agency):
         record(None, "test.viewed", employee)
     chain.seal()
     assert verify().intact
-    tamper(f"UPDATE audit_auditevent SET {change} WHERE position = 2")  # noqa: S608 - test input
+    change_event(change, 2)
     report = verify()
     assert report.problems == [
         "the event at position 2: its columns were changed after it was written (they no "
@@ -173,20 +197,66 @@ def test_only_plain_identifiers_are_recorded_as_actions():
 def test_a_removed_event_breaks_the_chain():
     events(4)
     chain.seal()
-    tamper("DELETE FROM audit_auditevent WHERE position = 2")
+    tamper("DELETE FROM audit_auditevent WHERE " + AT, [2])  # noqa: S608
     report = verify()
     assert "position 2" in report.problems[0] and "missing" in report.problems[0]
+
+
+def test_a_removed_link_breaks_the_chain():
+    events(4)
+    chain.seal()
+    tamper("DELETE FROM audit_auditlink WHERE position = 2")
+    report = verify()
+    assert "position 2" in report.problems[0] and "missing" in report.problems[0]
+
+
+@pytest.mark.parametrize("position", [1, 2, 4])
+def test_a_link_whose_hash_was_changed_is_found_at_its_position(position):
+    events(4)
+    chain.seal()
+    tamper("UPDATE audit_auditlink SET hash = %s WHERE position = %s", ["a" * 64, position])
+    report = verify()
+    assert f"position {position}" in report.problems[0]
+    assert "does not match its hash" in report.problems[0]
+
+
+def test_a_link_pointing_to_another_event_is_found():
+    """Two links swapped between events (each keeps its hash): the content no longer matches."""
+    events(3)
+    chain.seal()
+    one, two = AuditLink.objects.order_by("position")[:2]
+    tamper("UPDATE audit_auditlink SET event_id = -1 WHERE position = 1")
+    tamper("UPDATE audit_auditlink SET event_id = %s WHERE position = 2", [one.event_id])
+    tamper("UPDATE audit_auditlink SET event_id = %s WHERE position = 1", [two.event_id])
+    report = verify()
+    assert "position 1" in report.problems[0] and "does not match" in report.problems[0]
+
+
+def test_a_link_inserted_by_hand_for_a_forged_event_is_found():
+    """A link added after the head (for an event written by hand) without moving the head."""
+    events(2)
+    chain.seal()
+    head = ChainHead.objects.get()
+    text = AuditEvent.objects.order_by("id").first().canonical.replace("0", "1", 1)
+    forged = _insert_by_hand(text, "0" * 64, minutes_ago=1)
+    _link_by_hand(head.position + 1, forged, chain.link(head.position + 1, head.hash, text))
+    report = chain.verify()
+    assert any("head says 2" in p for p in report.problems), report.problems
 
 
 def test_events_cut_off_the_end_are_found_by_the_head_and_the_checkpoints():
     events(4)
     make_checkpoint()
-    tamper("DELETE FROM audit_auditevent WHERE position > 2")
+    tamper(
+        "DELETE FROM audit_auditevent WHERE id IN "
+        "(SELECT event_id FROM audit_auditlink WHERE position > 2)"
+    )
+    tamper("DELETE FROM audit_auditlink WHERE position > 2")
     report = verify()
     assert any("beyond the chain's end" in p for p in report.problems)
     tamper(
         "UPDATE audit_chainhead SET position = 2, "
-        "hash = (SELECT hash FROM audit_auditevent WHERE position = 2)"
+        "hash = (SELECT hash FROM audit_auditlink WHERE position = 2)"
     )
     tamper("DELETE FROM audit_checkpoint")
     # A thorough attacker also fixed the head and deleted the checkpoints: the application's
@@ -198,18 +268,16 @@ def test_events_cut_off_the_end_are_found_by_the_head_and_the_checkpoints():
 
 def rewrite_everything():
     """Change an event, recompute every later hash and the head: the chain holds again."""
-    tamper(
-        "UPDATE audit_auditevent SET action = 'test.other', "
-        "canonical = replace(canonical, 'test.happened', 'test.other') WHERE position = 1"
+    change_event(
+        "action = 'test.other', canonical = replace(canonical, 'test.happened', 'test.other')", 1
     )
     previous = chain.GENESIS
-    for event in AuditEvent.objects.order_by("position"):
-        new = chain.link(event.position, previous, event.canonical)
+    for link in AuditLink.objects.order_by("position"):
+        text = AuditEvent.objects.get(pk=link.event_id).canonical
+        previous = chain.link(link.position, previous, text)
         tamper(
-            "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
-            [previous, new, event.pk],
+            "UPDATE audit_auditlink SET hash = %s WHERE position = %s", [previous, link.position]
         )
-        previous = new
     tamper("UPDATE audit_chainhead SET hash = %s", [previous])
 
 
@@ -268,7 +336,7 @@ def test_verify_audit_says_intact_or_names_the_first_broken_link(capsys):
     chain.seal()  # the writers' and the worker's job, never the verifier's
     call_command("verify_audit")
     assert "audit trail intact: 3 events" in capsys.readouterr().out
-    tamper("UPDATE audit_auditevent SET canonical = canonical || ' ' WHERE position = 2")
+    change_event("canonical = canonical || ' '", 2)
     with pytest.raises(CommandError) as failed:
         call_command("verify_audit")
     assert failed.value.returncode == 1
@@ -318,8 +386,9 @@ def test_parallel_processes_append_one_unbroken_chain():
     assert all("DONE" in out for out in outputs), outputs
     chain.seal()
     assert AuditEvent.objects.count() == 240
-    positions = sorted(AuditEvent.objects.values_list("position", flat=True))
-    assert positions == list(range(1, 241))
+    links = AuditLink.objects.order_by("position").values_list("position", "event_id")
+    assert [position for position, _ in links] == list(range(1, 241))
+    assert sorted(e for _, e in links) == sorted(AuditEvent.objects.values_list("pk", flat=True))
     report = chain.verify()
     assert report.intact, report.problems
     numbers = {(e.data["process"], e.data["number"]) for e in AuditEvent.objects.all()}
@@ -358,10 +427,7 @@ def test_only_events_left_unsealed_for_minutes_are_a_problem(monkeypatch):
 def test_a_broken_link_is_the_finding_not_the_checkpoints_after_it():
     events(5)
     make_checkpoint()  # at position 5
-    tamper(
-        "UPDATE audit_auditevent SET canonical = replace(canonical, '\"number\":2', "
-        "'\"number\":7') WHERE position = 3"
-    )
+    change_event("canonical = replace(canonical, '\"number\":2', '\"number\":7')", 3)
     (problem,) = verify().problems  # nothing about the checkpoint at 5, past the break
     assert "position 3" in problem and "does not match its hash" in problem
 
@@ -389,7 +455,7 @@ def test_verification_never_writes_so_a_hand_made_insert_is_not_sealed_into_the_
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
     assert writes == []
-    assert AuditEvent.objects.get(pk=forged.pk).position is None  # still outside the chain
+    assert position_of(forged.pk) is None  # still outside the chain
 
 
 @pytest.fixture
@@ -442,10 +508,14 @@ def test_events_cut_off_the_end_are_reported_from_the_checkpoints_kept_outside(
     events(4)
     with django_capture_on_commit_callbacks(execute=True):
         make_checkpoint()
-    tamper("DELETE FROM audit_auditevent WHERE position > 2")
+    tamper(
+        "DELETE FROM audit_auditevent WHERE id IN "
+        "(SELECT event_id FROM audit_auditlink WHERE position > 2)"
+    )
+    tamper("DELETE FROM audit_auditlink WHERE position > 2")
     tamper(
         "UPDATE audit_chainhead SET position = 2, "
-        "hash = (SELECT hash FROM audit_auditevent WHERE position = 2)"
+        "hash = (SELECT hash FROM audit_auditlink WHERE position = 2)"
     )
     tamper("DELETE FROM audit_checkpoint")
     assert any("removed from the end" in p for p in verify().problems)  # the seals
@@ -465,12 +535,20 @@ def _insert_by_hand(text: str, mac: str | None = None, minutes_ago: int = 30) ->
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO audit_auditevent (occurred_at, actor_id, action, target_type, "
-            "target_id, employee_id, canonical, mac, prev_hash, hash) "
-            "VALUES (%s, NULL, 'document.downloaded', '', '', NULL, %s, %s, '', '') "
+            "target_id, employee_id, canonical, mac) "
+            "VALUES (%s, NULL, 'document.downloaded', '', '', NULL, %s, %s) "
             "RETURNING id",
             [adapt(occurred_at), text, mac],
         )
         return cursor.fetchone()[0]
+
+
+def _link_by_hand(position: int, event_id: int, chain_hash: str) -> None:
+    tamper(
+        "INSERT INTO audit_auditlink (position, event_id, occurred_at, hash) "
+        "SELECT %s, id, occurred_at, %s FROM audit_auditevent WHERE id = %s",
+        [position, chain_hash, event_id],
+    )
 
 
 def test_an_event_inserted_by_hand_is_never_sealed_and_is_reported():
@@ -481,8 +559,8 @@ def test_an_event_inserted_by_hand_is_never_sealed_and_is_reported():
         forged = _insert_by_hand(forged_text, mac)
         events(1)  # the application goes on writing and sealing
         chain.seal()
-        assert AuditEvent.objects.get(pk=forged).position is None
-    assert AuditEvent.objects.filter(position__isnull=False).count() == 5
+        assert position_of(forged) is None
+    assert AuditLink.objects.count() == 5
     report = chain.verify()
     assert any(
         "3 event(s) written more than 5 minutes ago are not sealed" in p for p in report.problems
@@ -498,10 +576,7 @@ def test_an_event_inserted_and_sealed_by_hand_is_found_without_any_checkpoint():
     text = AuditEvent.objects.order_by("id").first().canonical.replace("0", "1", 1)
     forged = _insert_by_hand(text, "0" * 64)
     new_hash = chain.link(head.position + 1, head.hash, text)
-    tamper(
-        "UPDATE audit_auditevent SET position = %s, prev_hash = %s, hash = %s WHERE id = %s",
-        [head.position + 1, head.hash, new_hash, forged],
-    )
+    _link_by_hand(head.position + 1, forged, new_hash)
     tamper("UPDATE audit_chainhead SET position = %s, hash = %s", [head.position + 1, new_hash])
     report = chain.verify()
     assert (

@@ -172,7 +172,10 @@ def test_auditors_see_when_the_trail_was_last_checked_in_plain_words(client, mak
     assert runner.run_due(only={"verify_audit"}) == [("verify_audit", True)]
     page = client.get(reverse("audit:search")).content.decode()
     assert "Terakhir diperiksa pada" in page and ": utuh." in page
-    tamper("UPDATE audit_auditevent SET canonical = canonical || ' ' WHERE position = 2")
+    tamper(
+        "UPDATE audit_auditevent SET canonical = canonical || ' ' WHERE id = "
+        "(SELECT event_id FROM audit_auditlink WHERE position = 2)"
+    )
     later = timezone.now() + timedelta(days=1)
     assert runner.run_due(only={"verify_audit"}, now=later) == [("verify_audit", False)]
     page = client.get(reverse("audit:search")).content.decode()
