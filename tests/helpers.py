@@ -20,10 +20,13 @@ from pathlib import Path
 import altcha
 import pyotp
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from asndigital.accounts import passkeys
 from asndigital.accounts.models import AuthenticatorDevice
+from asndigital.audit import chain, guard
+from asndigital.audit.models import AuditEvent, AuditLink
 from asndigital.core.crypto import seal
 from asndigital.documents import services
 from asndigital.documents.models import DocumentType
@@ -330,3 +333,34 @@ def committed_late(meanwhile) -> int:
     other.join()
     chain.seal()
     return ids[0]
+
+
+# --- What an insider with the database could do -----------------------------------------------
+
+AT = "id = (SELECT event_id FROM audit_auditlink WHERE position = %s)"  # the event at a position
+
+
+def tamper(sql, params=()):
+    """What someone with direct database access could do after disabling the triggers."""
+    with guard.maintenance(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def change_event(assignment: str, position: int) -> None:
+    """UPDATE (by hand) the event chained at ``position``."""
+    tamper(f"UPDATE audit_auditevent SET {assignment} WHERE {AT}", [position])  # noqa: S608
+
+
+def rewrite_everything():
+    """Change an event, recompute every later hash and the head: the chain holds again."""
+    change_event(
+        "action = 'test.other', canonical = replace(canonical, 'test.happened', 'test.other')", 1
+    )
+    previous = chain.GENESIS
+    for link in AuditLink.objects.order_by("position"):
+        text = AuditEvent.objects.get(pk=link.event_id).canonical
+        previous = chain.link(link.position, previous, text)
+        tamper(
+            "UPDATE audit_auditlink SET hash = %s WHERE position = %s", [previous, link.position]
+        )
+    tamper("UPDATE audit_chainhead SET hash = %s", [previous])

@@ -12,10 +12,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from asndigital.audit import chain, guard, signing
+from asndigital.audit import chain, signing
 from asndigital.audit.models import AuditEvent, AuditLink, ChainHead, Checkpoint
 from asndigital.audit.services import make_checkpoint, record
 from tests.factories import EmployeeFactory, UserFactory
+from tests.helpers import AT, change_event, rewrite_everything, tamper
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
@@ -37,20 +38,6 @@ def position_of(event_id):
     """The event's place in the chain (its link), or None while it is not chained."""
     found = AuditLink.objects.filter(event_id=event_id).values_list("position", flat=True)
     return found.first()
-
-
-AT = "id = (SELECT event_id FROM audit_auditlink WHERE position = %s)"  # the event at a position
-
-
-def tamper(sql, params=()):
-    """What someone with direct database access could do after disabling the triggers."""
-    with guard.maintenance(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def change_event(assignment: str, position: int) -> None:
-    """UPDATE (by hand) the event chained at ``position``."""
-    tamper(f"UPDATE audit_auditevent SET {assignment} WHERE {AT}", [position])  # noqa: S608
 
 
 def test_events_are_chained_in_order_after_commit(django_capture_on_commit_callbacks):
@@ -264,21 +251,6 @@ def test_events_cut_off_the_end_are_found_by_the_head_and_the_checkpoints():
     assert any("removed from the end" in p for p in verify().problems)
     tamper("DELETE FROM audit_sealbatch")
     assert any("not sealed by the application" in p for p in verify().problems)
-
-
-def rewrite_everything():
-    """Change an event, recompute every later hash and the head: the chain holds again."""
-    change_event(
-        "action = 'test.other', canonical = replace(canonical, 'test.happened', 'test.other')", 1
-    )
-    previous = chain.GENESIS
-    for link in AuditLink.objects.order_by("position"):
-        text = AuditEvent.objects.get(pk=link.event_id).canonical
-        previous = chain.link(link.position, previous, text)
-        tamper(
-            "UPDATE audit_auditlink SET hash = %s WHERE position = %s", [previous, link.position]
-        )
-    tamper("UPDATE audit_chainhead SET hash = %s", [previous])
 
 
 def test_a_wholesale_rewrite_is_caught_by_the_signed_checkpoints(tmp_path):

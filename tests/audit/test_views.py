@@ -160,7 +160,7 @@ def test_a_search_by_dates_alone_pages_newest_first_through_equal_instants(
 def test_auditors_see_when_the_trail_was_last_checked_in_plain_words(client, make_staff):
     from asndigital.audit import chain
     from asndigital.schedule import runner
-    from tests.audit.test_chain import tamper
+    from tests.helpers import tamper
 
     client.force_login(make_staff(Role.AUDITOR))
     page = client.get(reverse("audit:search")).content.decode()

@@ -117,7 +117,7 @@ def test_checkpoints_are_kept_in_the_bucket_locked_and_read_by_verify_audit(
     bucket's owner deletes it, and verify_audit reads it when the database's copies are gone."""
     from asndigital.audit import chain
     from asndigital.audit.services import make_checkpoint, record
-    from tests.audit.test_chain import rewrite_everything, tamper
+    from tests.helpers import rewrite_everything, tamper
 
     settings.ASN_AUDIT_CHECKPOINT_FILE = ""  # the bucket alone
     settings.ASN_AUDIT_CHECKPOINT_RETENTION_DAYS = 1
