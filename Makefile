@@ -166,7 +166,7 @@ bench-reads: $(VENV)/.installed messages
 	$(PY) bench/reads.py $(BENCH_ARGS)
 
 bench-queue: $(VENV)/.installed messages
-	$(PY) bench/queue.py $(BENCH_ARGS)
+	$(PY) bench/verifier_queue.py $(BENCH_ARGS)
 
 bench-oidc: $(VENV)/.installed messages
 	$(PY) bench/oidc.py $(BENCH_ARGS)

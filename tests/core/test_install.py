@@ -63,3 +63,12 @@ def test_the_development_lock_adds_the_tools_on_top_of_the_runtime():
     assert not set(runtime) & set(dev)
     for requirement in PROJECT["optional-dependencies"]["dev"]:
         assert dev.get(name(requirement)) == requirement.split("==")[1], requirement
+
+
+def test_no_benchmark_script_shadows_a_standard_library_module():
+    """The benchmarks run as scripts, so bench/ comes first on sys.path: a bench/queue.py made
+    every ``import queue`` in the load test find it instead of the standard library's."""
+    import sys
+
+    scripts = {path.stem for path in (REPOSITORY / "bench").glob("*.py")}
+    assert not scripts & set(sys.stdlib_module_names)

@@ -18,7 +18,7 @@ stack (test client), as the agency's verifier:
 Prints p50/p95 of each, the query plans of the first page and of "next" (var/bench/), a table
 and one JSON line. Goal: first page and each "next" under 300 ms p95.
 
-Run: `make bench-queue` or `.venv/bin/python bench/queue.py [--employees 100000]`.
+Run: `make bench-queue` or `.venv/bin/python bench/verifier_queue.py [--employees 100000]`.
 """
 
 from __future__ import annotations
