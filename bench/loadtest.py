@@ -214,12 +214,26 @@ print("RESULT " + json.dumps(result))
 """
 
 
+def _rsa_pem() -> str:
+    """A fresh RSA key for single sign-on's ID tokens (production refuses the development one)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
 def secret_files(directory: Path) -> dict[str, str]:
     """Fresh secrets for this run, as files (the `_FILE` variants, as in a deployment)."""
     values = {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ASN_SECRETS_KEYS": "1:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
         "ASN_AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "ASN_OIDC_SIGNING_KEY": _rsa_pem(),
     }
     env = {}
     for name, value in values.items():
@@ -252,7 +266,13 @@ def app_env(work: Path) -> dict[str, str]:
         **secret_files(secrets_dir),
     )
     (work / "upload-tmp").mkdir()
-    for name in ("SECRET_KEY", "ASN_SECRETS_KEYS", "ASN_AUDIT_SIGNING_KEY", "DATABASE_URL_FILE"):
+    for name in (
+        "SECRET_KEY",
+        "ASN_SECRETS_KEYS",
+        "ASN_AUDIT_SIGNING_KEY",
+        "ASN_OIDC_SIGNING_KEY",
+        "DATABASE_URL_FILE",
+    ):
         env.pop(name, None)
     env["ASN_ENV"] = "production"
     return env
