@@ -229,10 +229,6 @@ def clean_metadata(
     return cleaned
 
 
-# One field's value (the batch metadata form of the worklists checks field by field).
-clean_field = clean_metadata_value
-
-
 # Refusals about the rest of an upload form, not the file: once they are fixed, the same file
 # can be used again (the upload page holds it for a retry, documents/pending.py).
 RETRYABLE = frozenset({"metadata", "confirm_replace", "source"})
@@ -788,7 +784,7 @@ def complete_metadata(*, actor, entries) -> list:
         cleaned = {}
         for spec in document.doc_type.metadata_fields:
             try:
-                value = clean_field(spec, values.get(spec["name"]))
+                value = clean_metadata_value(spec, values.get(spec["name"]))
             except DomainError as exc:
                 errors.setdefault(key, {})[spec["name"]] = exc.message
                 continue
