@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from asndigital.accounts import policies
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
+from asndigital.core.text import CONTROL_CHARACTERS
 from asndigital.documents.models import Document, QueueClaim, ReasonTemplate
 
 
@@ -105,10 +106,8 @@ def refuse_if_claimed(*, actor, document: Document) -> None:
 
 def clean_reason(text: str) -> str:
     """A reason as the employee will read it: one line, no control characters, at most 500."""
-    from asndigital.documents.services import _CONTROL
-
     text = " ".join((text or "").split())
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         raise DomainError(
             _("The reason is not valid: it contains control characters."), code="reason"
         )

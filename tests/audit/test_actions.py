@@ -9,7 +9,7 @@ from asndigital.audit import actions
 from asndigital.audit.selectors import ACCESS_ACTIONS
 from tests.helpers import ROOT, recorded_actions
 
-# ``document.{kind}``: the transitions of documents/services.py
+# ``document.{kind}``: the transitions of documents/services/ (uploads, verification)
 DOCUMENT_KINDS = ("uploaded", "replaced", "accepted", "rejected")
 
 

@@ -20,8 +20,8 @@ from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[2] / "asndigital"
 
-# Each app's services: ``services.py`` and the modules that are services in all but name (a
-# capability with its own module). Only these write the app's models.
+# Each app's services: ``services.py`` (or a ``services/`` package) and the modules that are
+# services in all but name (a capability with its own module). Only these write the app's models.
 WRITERS = {
     "accounts": {"services", "challenges", "mfa", "passkeys", "tokens", "models"},
     "audit": {"services", "chain", "reads", "outside"},
@@ -108,7 +108,8 @@ def modules():
         parts = path.relative_to(ROOT).parts
         if "migrations" in parts or "tests" in parts or len(parts) < 2:
             continue
-        yield path, parts[0], path.stem
+        # A services package (``documents/services/uploads.py``) is the app's services.
+        yield path, parts[0], "services" if parts[1] == "services" else path.stem
 
 
 MODULES = list(modules())
