@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def after_upload(version_id: str) -> dict[str, str]:
+    """What every upload needs once stored, as one queued task (one row per upload, not
+    three): its preview, its signature check, its text, in that order (the preview first: people
+    wait for it; OCR last: it can take seconds a page). One step failing does not stop the
+    others; each is logged and can be run again on its own (the tasks below)."""
+    from asndigital.documents import services, signature_checks
+
+    results = {}
+    steps = {
+        "thumbnail": services.make_thumbnail,
+        "signatures": signature_checks.check_version,
+        "text": services.extract_text,
+    }
+    for name, step in steps.items():
+        try:
+            results[name] = step(version_id=version_id)
+        except Exception:  # one step's failure is the step's; the next ones still run
+            logger.exception("%s failed for document version %s", name, version_id)
+            results[name] = "failed"
+    return results
 
 
 @task()

@@ -32,6 +32,10 @@ class ReceivedFile(UploadedFile):
 
 
 class ReceivingUploadHandler(FileUploadHandler):
+    # The request body is parsed 1 MiB at a time instead of Django's 64 KiB: sixteen times fewer
+    # trips through the multipart parser's Python loop per MB (docs/performance.md, uploads).
+    chunk_size = 1024 * 1024
+
     def __init__(self, request=None, *, max_size: int):
         super().__init__(request)
         self.max_size = max_size

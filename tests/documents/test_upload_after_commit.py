@@ -25,7 +25,7 @@ def test_a_preview_that_cannot_be_queued_does_not_fail_a_stored_upload(
     def database_gone(version_id):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services.uploads, "_enqueue_thumbnail", database_gone)
+    monkeypatch.setattr(services.uploads, "_enqueue_after_upload", database_gone)
     with (
         caplog.at_level(logging.ERROR, logger="django.db.backends.base"),
         django_capture_on_commit_callbacks(execute=True) as callbacks,

@@ -37,10 +37,13 @@ def replacing_accepted_message(doc_type: DocumentType) -> str:
     ) % {"type": doc_type.name}
 
 
-def check_file(*, employee, doc_type: DocumentType, received, original_name: str):
+def check_file(
+    *, employee, doc_type: DocumentType, received, original_name: str, duplicates: bool = True
+):
     """The checks every received file gets before it is stored, or held for a retry: the type
     applies to the employee, the size, the format by content (PDF checks included), and not
-    the exact same file again. Returns the inspection (format, pages)."""
+    the exact same file again (unless ``duplicates`` is False: the caller checks that itself,
+    under its lock). Returns the inspection (format, pages)."""
     if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
         raise DomainError(
             _("This document type does not apply to this employee."),
@@ -53,11 +56,17 @@ def check_file(*, employee, doc_type: DocumentType, received, original_name: str
     inspected = inspect_file(
         received.path, original_name=original_name, allowed=doc_type.allowed_formats
     )
+    if duplicates:
+        refuse_duplicate(employee=employee, doc_type=doc_type, sha256=received.sha256)
+    return inspected
+
+
+def refuse_duplicate(*, employee, doc_type: DocumentType, sha256: str) -> None:
+    """Refuse the exact same file again in the employee's documents of this type."""
     if DocumentVersion.objects.filter(
-        document__employee=employee, document__doc_type=doc_type, sha256=received.sha256
+        document__employee=employee, document__doc_type=doc_type, sha256=sha256
     ).exists():
         raise DomainError(_("This exact file is already in the dossier."), code="duplicate")
-    return inspected
 
 
 def upload_document(
@@ -111,9 +120,14 @@ def upload_document(
         elif received is None:
             received = storage.receive(chunks, max_size=doc_type.max_size_bytes)
         inspected = check_file(
-            employee=employee, doc_type=doc_type, received=received, original_name=original_name
+            employee=employee,
+            doc_type=doc_type,
+            received=received,
+            original_name=original_name,
+            duplicates=False,  # checked once, below, in the transaction
         )
         with transaction.atomic():
+            refuse_duplicate(employee=employee, doc_type=doc_type, sha256=received.sha256)
             if document is None and doc_type.multiplicity == DocumentType.Multiplicity.SINGLE:
                 document = Document.objects.filter(employee=employee, doc_type=doc_type).first()
             if document is not None:
@@ -127,13 +141,17 @@ def upload_document(
                     raise DomainError(replacing_accepted_message(doc_type), code="confirm_replace")
             if pending is not None:
                 pending_uploads.take(pending)  # gone with this commit, or still there
-            duplicate = DocumentVersion.objects.filter(
-                document__employee=employee, document__doc_type=doc_type, sha256=received.sha256
-            ).exists()
-            if duplicate:
-                raise DomainError(_("This exact file is already in the dossier."), code="duplicate")
+            now = timezone.now()
             if document is None:
-                document = Document.objects.create(employee=employee, doc_type=doc_type)
+                # One INSERT, already pointing at its first version (the foreign key is
+                # checked at commit, when the version's row exists).
+                document = Document(
+                    employee=employee,
+                    doc_type=doc_type,
+                    status=Document.Status.WAITING,
+                    created_at=now,
+                    updated_at=now,
+                )
                 number, kind = 1, DocumentEvent.Kind.UPLOADED
             else:
                 number, kind = document.versions.count() + 1, DocumentEvent.Kind.REPLACED
@@ -156,11 +174,14 @@ def upload_document(
             version.is_encrypted = True
             version.sealed_key = encryption.seal_key(data_key, version.pk)
             version.stored_sha256 = storage.commit(received, version.storage_key, data_key=data_key)
-            version.save()
             document.current_version = version
-            document.status = Document.Status.WAITING
-            document.updated_at = timezone.now()
-            document.save(update_fields=["current_version", "status", "updated_at"])
+            if kind == DocumentEvent.Kind.UPLOADED:
+                document.save(force_insert=True)
+            else:
+                document.status = Document.Status.WAITING
+                document.updated_at = now
+                document.save(update_fields=["current_version", "status", "updated_at"])
+            version.save(force_insert=True)
             document.events.create(version=version, kind=kind, actor=actor)
             record(
                 actor,
@@ -173,14 +194,12 @@ def upload_document(
                 stored_sha256=version.stored_sha256,
                 type=doc_type.code,
             )
-            # The upload is stored once this commits: failing to queue its preview (the
-            # database gone a moment later) is logged, never turned into an error for a caller
-            # who would then think it was not stored. (Not a partial: Django names the failed
-            # callback by its __qualname__.)
+            # The upload is stored once this commits: failing to queue what follows it (its
+            # preview, signature check and text, one task; the database gone a moment later)
+            # is logged, never turned into an error for a caller who would then think it was
+            # not stored. (Not a partial: Django names the failed callback by its __qualname__.)
             version_id = version.pk
-            transaction.on_commit(lambda: _enqueue_thumbnail(version_id), robust=True)
-            transaction.on_commit(lambda: _enqueue_signature_check(version_id), robust=True)
-            transaction.on_commit(lambda: _enqueue_text(version_id), robust=True)
+            transaction.on_commit(lambda: _enqueue_after_upload(version_id), robust=True)
             # A new document in a held dossier is held too.
             if settings.ASN_S3_OBJECT_LOCK and is_held(document):
                 transaction.on_commit(partial(storage.set_legal_hold, [version.storage_key], True))
@@ -207,13 +226,5 @@ def remove_leftovers(*, min_age_minutes: float, dry_run: bool = False) -> list[s
     return found
 
 
-def _enqueue_thumbnail(version_id) -> None:
-    tasks.make_thumbnail.enqueue(str(version_id))
-
-
-def _enqueue_signature_check(version_id) -> None:
-    tasks.check_signatures.enqueue(str(version_id))
-
-
-def _enqueue_text(version_id) -> None:
-    tasks.extract_text.enqueue(str(version_id))
+def _enqueue_after_upload(version_id) -> None:
+    tasks.after_upload.enqueue(str(version_id))
