@@ -321,14 +321,27 @@ def draw_page(page: Page, dpi: int, rng: random.Random, degrade: bool) -> Image.
     return Image.open(io.BytesIO(out.getvalue()))
 
 
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
+def edit_distance(a: str, b: str, band: int = 120) -> int:
+    """Levenshtein distance, computed within ``band`` of the diagonal (OCR text stays close to
+    the original, and the full table costs seconds a page in Python); when the result reaches
+    the band the whole table is computed, so the figure is exact either way."""
+    width = max(band, abs(len(a) - len(b)) + 1)
+    big = len(a) + len(b)
+    previous = {j: j for j in range(min(len(b), width) + 1)}
     for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        low, high = max(0, i - width), min(len(b), i + width)
+        current = {low: i if low == 0 else big}
+        for j in range(max(1, low), high + 1):
+            current[j] = min(
+                previous.get(j, big) + 1,
+                current.get(j - 1, big) + 1,
+                previous.get(j - 1, big) + (ca != b[j - 1]),
+            )
         previous = current
-    return previous[-1]
+    distance = previous.get(len(b), big)
+    if distance < width or width >= max(len(a), len(b)):
+        return distance
+    return edit_distance(a, b, band=max(len(a), len(b)))
 
 
 def _doc_type(code: str) -> DocumentType:
