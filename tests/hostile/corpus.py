@@ -30,7 +30,7 @@ ANY_FORMAT = "sertifikat-diklat"  # accepts PDF, JPEG and PNG
 STORED = "stored"
 BAD_REQUEST = "bad_request"  # Django refuses the request before the app (a header over 1 KB)
 NO_FILE = "no_file"  # Django drops a part whose name is empty once cleaned: no file arrived
-BAD_NAME = "bad_name"  # bulk: not <NIP>_<CODE>.<ext>
+BAD_NAME = "bad_name"  # bulk: not <NIP>_<CODE>.<ext>: held to be read and matched by its text
 UNKNOWN_CODE = "unknown_code"  # bulk: <NIP>_<CODE> with a CODE the catalogue does not know
 
 # What people read (in Indonesian) for each refusal: a part of the message.
@@ -50,7 +50,7 @@ MESSAGES = {
     "pdf_appended_data": "ditempelkan setelah akhir dokumennya",
     "image_too_large": "Gambar ini memiliki terlalu banyak piksel.",
     "image_damaged": "Gambar ini rusak atau tidak lengkap",
-    BAD_NAME: "Nama file harus &lt;NIP&gt;_&lt;KODE&gt;.pdf",
+    BAD_NAME: "Teks berkas sedang dibaca untuk mencari NIP dan jenisnya",
     UNKNOWN_CODE: "tidak dikenal",
 }
 
