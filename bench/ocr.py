@@ -190,19 +190,27 @@ def layout_sk(rng: random.Random) -> Page:
     return page
 
 
-def layout_sk_table(rng: random.Random) -> Page:
-    """A decree whose annex is a ruled table of five people (NIPs unspaced, 9 pt)."""
+def _decree(rng: random.Random, code: str, title: str, subject: str, series: str):
+    """A page with a decree's centred heading; (the page, the NIP it will carry, its date)."""
     nip = _nip(rng)
     day, shown = _day(rng)
-    number = f"{rng.randint(800, 899)}/{rng.randint(1, 9999)}/BKD/{day[2]}"
-    page = Page(truth={"nip": nip, "type": "sk-kp"})
+    number = f"{rng.randint(800, 899)}/{rng.randint(1, 9999)}/{series}/{day[2]}"
+    page = Page(truth={"nip": nip, "type": code})
     page.truth["metadata"] = {
         "nomor_sk": number,
         "tanggal_sk": f"{day[2]}-{day[1]:02d}-{day[0]:02d}",
     }
-    page.line(4.13, 0.8, "KEPUTUSAN BUPATI", 12, True, True)
+    page.line(4.13, 0.8, title, 12, True, True)
     page.line(4.13, 1.05, f"NOMOR {number}", 11, False, True)
-    page.line(4.13, 1.3, "TENTANG KENAIKAN PANGKAT PEGAWAI NEGERI SIPIL", 11, False, True)
+    page.line(4.13, 1.3, f"TENTANG {subject}", 11, False, True)
+    return page, nip, shown
+
+
+def layout_sk_table(rng: random.Random) -> Page:
+    """A decree whose annex is a ruled table of five people (NIPs unspaced, 9 pt)."""
+    page, nip, shown = _decree(
+        rng, "sk-kp", "KEPUTUSAN BUPATI", "KENAIKAN PANGKAT PEGAWAI NEGERI SIPIL", "BKD"
+    )
     y = 1.7
     for _ in range(5):
         page.line(0.9, y, _sentence(rng, 7))
@@ -263,17 +271,9 @@ def layout_ijazah(rng: random.Random) -> Page:
 
 def layout_two_columns(rng: random.Random) -> Page:
     """A circular in two columns, read left column first; the NIP at the foot of the right."""
-    nip = _nip(rng)
-    day, shown = _day(rng)
-    number = f"{rng.randint(800, 899)}/{rng.randint(1, 9999)}/SE/{day[2]}"
-    page = Page(truth={"nip": nip, "type": "sk-jabatan"})
-    page.truth["metadata"] = {
-        "nomor_sk": number,
-        "tanggal_sk": f"{day[2]}-{day[1]:02d}-{day[0]:02d}",
-    }
-    page.line(4.13, 0.8, "KEPUTUSAN KEPALA DINAS PENDIDIKAN", 12, True, True)
-    page.line(4.13, 1.05, f"NOMOR {number}", 11, False, True)
-    page.line(4.13, 1.3, "TENTANG PENGANGKATAN DALAM JABATAN", 11, False, True)
+    page, nip, shown = _decree(
+        rng, "sk-jabatan", "KEPUTUSAN KEPALA DINAS PENDIDIKAN", "PENGANGKATAN DALAM JABATAN", "SE"
+    )
     for column, x in enumerate((0.8, 4.35)):
         y = 1.8
         for _ in range(16):
