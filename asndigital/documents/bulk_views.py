@@ -15,11 +15,12 @@ from asndigital.documents import matching
 from asndigital.documents.models import DocumentType, PendingUpload
 
 
-def proposal_row(pending: PendingUpload, *, error: str = "") -> dict:
-    """What a proposal's row shows."""
+def proposal_row(pending: PendingUpload, *, error: str = "", name: str = "") -> dict:
+    """What a proposal's row shows (``name``: as it came in the batch, on the batch page; the
+    name as kept, cleaned, afterwards)."""
     row = {
         "id": str(pending.pk),
-        "name": pending.original_name,
+        "name": name or pending.original_name,
         "state": pending.state,
         "url": reverse("personnel:bulk_proposal", args=[pending.pk]),
         "error": error,

@@ -372,7 +372,7 @@ def bulk_view(request):
         if outcome.proposal is not None:
             # Read already when the worker was quick (or runs inline): as it stands now.
             held = matching.find(actor=request.user, pending_id=outcome.proposal.pk)
-            outcome.row = proposal_row(held or outcome.proposal)
+            outcome.row = proposal_row(held or outcome.proposal, name=outcome.name)
     return render(
         request,
         "documents/bulk.html",
