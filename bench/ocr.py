@@ -24,10 +24,12 @@ import io
 import json
 import os
 import random
+import resource
 import sqlite3
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +49,7 @@ from asndigital.documents import checks, search, textract  # noqa: E402
 from asndigital.documents.models import DocumentType  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 VAR = ROOT / "var" / "bench"
 WORDS = [
     "pegawai",
@@ -120,108 +123,289 @@ WORDS = [
 ]
 
 
-def sk_text(rng: random.Random) -> tuple[str, dict]:
+def _nip(rng: random.Random) -> str:
     nip = f"{rng.randint(1965, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     nip += f"{rng.randint(1990, 2022)}{rng.randint(1, 12):02d}{rng.randint(1, 2)}"
-    nip += f"{rng.randint(1, 999):03d}"
+    return nip + f"{rng.randint(1, 999):03d}"
+
+
+def _spaced(nip: str) -> str:
+    return f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"
+
+
+def _day(rng: random.Random) -> tuple[tuple[int, int, int], str]:
     day = (rng.randint(1, 28), rng.randint(1, 12), rng.randint(2000, 2024))
+    return day, f"{day[0]} {checks.MONTHS[day[1] - 1].capitalize()} {day[2]}"
+
+
+def _name(rng: random.Random) -> str:
+    first = rng.choice(["Siti", "Budi", "Dewi", "Agus", "Rina", "Made", "Yohanes"])
+    return f"{first} {rng.choice(['Rahayu', 'Santoso', 'Wijaya', 'Lestari', 'Nugroho'])}"
+
+
+def _sentence(rng: random.Random, n: int = 8) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+@dataclass
+class Page:
+    """What is drawn (text runs and rules, in inches) and the text in reading order."""
+
+    runs: list = field(default_factory=list)  # (x, y, text, points, bold, centred)
+    rules: list = field(default_factory=list)  # (x0, y0, x1, y1)
+    reference: list = field(default_factory=list)
+    truth: dict = field(default_factory=dict)
+
+    def line(self, x, y, text, pt=11, bold=False, centred=False, read=True):
+        self.runs.append((x, y, text, pt, bold, centred))
+        if read:
+            self.reference.append(text)
+
+
+def sk_text(rng: random.Random) -> tuple[str, dict]:
+    """The decree of the first set (kept as it was, so figures stay comparable)."""
+    nip = _nip(rng)
+    day, shown = _day(rng)
     number = f"{rng.randint(800, 899)}/{rng.randint(1, 9999)}/BKD/{day[2]}"
-    month = checks.MONTHS[day[1] - 1].capitalize()
     body = [
         "KEPUTUSAN KEPALA BADAN KEPEGAWAIAN DAERAH",
         f"NOMOR {number}",
         "TENTANG PENGANGKATAN CALON PEGAWAI NEGERI SIPIL",
     ]
-    for _ in range(14):
-        body.append(" ".join(rng.choice(WORDS) for _ in range(8)).capitalize() + ".")
+    body += [_sentence(rng) for _ in range(14)]
     body += [
         f"Nama : {rng.choice(['Siti', 'Budi', 'Dewi'])} {rng.choice(['Rahayu', 'Santoso'])}",
-        f"NIP : {nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}",
-        f"Ditetapkan di Bandung pada tanggal {day[0]} {month} {day[2]}",
+        f"NIP : {_spaced(nip)}",
+        f"Ditetapkan di Bandung pada tanggal {shown}",
     ]
-    metadata = {
+    metadata = {"nomor_sk": number, "tanggal_sk": f"{day[2]}-{day[1]:02d}-{day[0]:02d}"}
+    return "\n".join(body), {"nip": nip, "metadata": metadata, "type": "sk-cpns"}
+
+
+def layout_sk(rng: random.Random) -> Page:
+    text, truth = sk_text(rng)
+    page = Page(truth=truth)
+    for i, line in enumerate(text.splitlines()):
+        page.line(0.9, 0.8 + i * 11 / 72 * 1.6, line)
+    return page
+
+
+def _decree(rng: random.Random, code: str, title: str, subject: str, series: str):
+    """A page with a decree's centred heading; (the page, the NIP it will carry, its date)."""
+    nip = _nip(rng)
+    day, shown = _day(rng)
+    number = f"{rng.randint(800, 899)}/{rng.randint(1, 9999)}/{series}/{day[2]}"
+    page = Page(truth={"nip": nip, "type": code})
+    page.truth["metadata"] = {
         "nomor_sk": number,
         "tanggal_sk": f"{day[2]}-{day[1]:02d}-{day[0]:02d}",
     }
-    return "\n".join(body), {"nip": nip, "metadata": metadata}
+    page.line(4.13, 0.8, title, 12, True, True)
+    page.line(4.13, 1.05, f"NOMOR {number}", 11, False, True)
+    page.line(4.13, 1.3, f"TENTANG {subject}", 11, False, True)
+    return page, nip, shown
 
 
-def draw(text: str, dpi: int, rng: random.Random, degrade: bool) -> Image.Image:
-    """An A4 page at ``dpi`` with 11 pt text; degraded as a cheap scanner does."""
+def layout_sk_table(rng: random.Random) -> Page:
+    """A decree whose annex is a ruled table of five people (NIPs unspaced, 9 pt)."""
+    page, nip, shown = _decree(
+        rng, "sk-kp", "KEPUTUSAN BUPATI", "KENAIKAN PANGKAT PEGAWAI NEGERI SIPIL", "BKD"
+    )
+    y = 1.7
+    for _ in range(5):
+        page.line(0.9, y, _sentence(rng, 7))
+        y += 0.25
+    columns = [(0.8, "No"), (1.2, "Nama"), (2.9, "NIP"), (5.0, "Pangkat"), (6.5, "Gol")]
+    top, height = y + 0.2, 0.32
+    rows = [[c[1] for c in columns]]
+    for i in range(5):
+        person = nip if i == 0 else _nip(rng)
+        rank = rng.choice(["Penata Muda", "Penata", "Pengatur"])
+        rows.append([str(i + 1), _name(rng), person, rank, rng.choice(["III/a", "III/b", "II/c"])])
+    for r, row in enumerate(rows):
+        for (x, _title), cell in zip(columns, row, strict=True):
+            page.line(x + 0.08, top + r * height + 0.07, cell, 9, r == 0)
+        page.rules.append((0.8, top + r * height, 7.4, top + r * height))
+    bottom = top + len(rows) * height
+    page.rules.append((0.8, bottom, 7.4, bottom))
+    for x, _title in [*columns, (7.4, "")]:
+        page.rules.append((x, top, x, bottom))
+    y = bottom + 0.3
+    for _ in range(4):
+        page.line(0.9, y, _sentence(rng, 7))
+        y += 0.25
+    page.line(3.9, y + 0.2, f"Ditetapkan di Sleman pada tanggal {shown}")
+    return page
+
+
+def layout_ijazah(rng: random.Random) -> Page:
+    """An ijazah: centred lines in several sizes, a serial number, the signer's NIP."""
+    nip = _nip(rng)
+    day, shown = _day(rng)
+    serial = f"{rng.randint(10, 99)}{rng.randint(100, 999)} {rng.randint(100000, 999999)}"
+    page = Page(truth={"nip": nip, "type": "ijazah"})
+    page.truth["metadata"] = {
+        "nomor": serial,
+        "tanggal_lulus": f"{day[2]}-{day[1]:02d}-{day[0]:02d}",
+    }
+    page.line(6.0, 0.7, f"Nomor Seri Ijazah: {serial}", 9)
+    rows = [
+        (1.4, "UNIVERSITAS NEGERI NUSANTARA", 16, True),
+        (1.8, "IJAZAH", 26, True),
+        (2.5, "diberikan kepada", 11, False),
+        (2.9, _name(rng).upper(), 18, True),
+        (3.4, f"lahir di Kota Bandung pada tanggal {_day(rng)[1]}", 11, False),
+        (3.7, "yang telah menyelesaikan pendidikan dan memenuhi segala syarat", 11, False),
+        (3.95, "pada Program Studi Administrasi Publik", 11, False),
+        (4.2, "dengan sebutan Sarjana Administrasi Publik (S.AP)", 11, False),
+        (4.45, f"lulus pada tanggal {shown}", 11, False),
+    ]
+    for y, text, pt, bold in rows:
+        page.line(4.13, y, text, pt, bold, True)
+    page.line(5.0, 5.6, f"Bandung, {shown}")
+    page.line(5.0, 5.85, "Rektor,")
+    page.line(5.0, 6.9, _name(rng), 11, True)
+    page.line(5.0, 7.15, f"NIP {_spaced(nip)}")
+    return page
+
+
+def layout_two_columns(rng: random.Random) -> Page:
+    """A circular in two columns, read left column first; the NIP at the foot of the right."""
+    page, nip, shown = _decree(
+        rng, "sk-jabatan", "KEPUTUSAN KEPALA DINAS PENDIDIKAN", "PENGANGKATAN DALAM JABATAN", "SE"
+    )
+    for column, x in enumerate((0.8, 4.35)):
+        y = 1.8
+        for _ in range(16):
+            page.line(x, y, " ".join(rng.choice(WORDS) for _ in range(4)))
+            y += 0.24
+        if column == 1:
+            page.line(x, y + 0.1, f"NIP : {_spaced(nip)}")
+            page.line(x, y + 0.34, f"Tanggal {shown}")
+    return page
+
+
+LAYOUTS = {
+    "sk": layout_sk,
+    "sk_table": layout_sk_table,
+    "ijazah": layout_ijazah,
+    "two_columns": layout_two_columns,
+}
+
+
+def _font(pt: float, bold: bool, dpi: int):
+    return ImageFont.truetype(BOLD if bold else FONT, int(pt / 72 * dpi))
+
+
+def draw_page(page: Page, dpi: int, rng: random.Random, degrade: bool) -> Image.Image:
+    """An A4 page at ``dpi``; degraded as a cheap scanner does."""
     width, height = int(8.27 * dpi), int(11.69 * dpi)
-    font = ImageFont.truetype(FONT, int(11 / 72 * dpi))
-    page = Image.new("L", (width, height), 255)
-    pen = ImageDraw.Draw(page)
-    y = int(dpi * 0.8)
-    for line in text.splitlines():
-        pen.text((int(dpi * 0.9), y), line, font=font, fill=0)
-        y += int(11 / 72 * dpi * 1.6)
+    image = Image.new("L", (width, height), 255)
+    pen = ImageDraw.Draw(image)
+    for x, y, text, pt, bold, centred in page.runs:
+        font = _font(pt, bold, dpi)
+        left = int(x * dpi)
+        if centred:
+            left -= int(pen.textlength(text, font=font) / 2)
+        pen.text((left, int(y * dpi)), text, font=font, fill=0)
+    for x0, y0, x1, y1 in page.rules:
+        pen.line([(x0 * dpi, y0 * dpi), (x1 * dpi, y1 * dpi)], fill=0, width=max(1, dpi // 100))
     if not degrade:
-        return page
-    page = page.rotate(rng.uniform(-2.5, 2.5), expand=False, fillcolor=255, resample=3)
+        return image
+    image = image.rotate(rng.uniform(-2.5, 2.5), expand=False, fillcolor=255, resample=3)
     noise = Image.effect_noise((width, height), 28).point(lambda v: v - 128)
-    page = Image.eval(Image.blend(page, noise.convert("L"), 0.25), lambda v: v)
-    page = page.filter(ImageFilter.GaussianBlur(0.9))
+    image = Image.eval(Image.blend(image, noise.convert("L"), 0.25), lambda v: v)
+    image = image.filter(ImageFilter.GaussianBlur(0.9))
     out = io.BytesIO()
-    page.save(out, format="JPEG", quality=25)
+    image.save(out, format="JPEG", quality=25)
     return Image.open(io.BytesIO(out.getvalue()))
 
 
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
+def edit_distance(a: str, b: str, band: int = 120) -> int:
+    """Levenshtein distance, computed within ``band`` of the diagonal (OCR text stays close to
+    the original, and the full table costs seconds a page in Python); when the result reaches
+    the band the whole table is computed, so the figure is exact either way."""
+    width = max(band, abs(len(a) - len(b)) + 1)
+    big = len(a) + len(b)
+    previous = {j: j for j in range(min(len(b), width) + 1)}
     for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        low, high = max(0, i - width), min(len(b), i + width)
+        current = {low: i if low == 0 else big}
+        for j in range(max(1, low), high + 1):
+            current[j] = min(
+                previous.get(j, big) + 1,
+                current.get(j - 1, big) + 1,
+                previous.get(j - 1, big) + (ca != b[j - 1]),
+            )
         previous = current
-    return previous[-1]
+    distance = previous.get(len(b), big)
+    if distance < width or width >= max(len(a), len(b)):
+        return distance
+    return edit_distance(a, b, band=max(len(a), len(b)))
 
 
-def ocr_figures(pages: int, seed: int) -> dict:
-    rng = random.Random(seed)
-    doc_type = DocumentType(
-        code="sk-cpns",
-        name="SK CPNS",
-        metadata_fields=[
+def _doc_type(code: str) -> DocumentType:
+    if code == "ijazah":
+        fields = [
+            {"name": "nomor", "type": "text", "label": "Nomor ijazah"},
+            {"name": "tanggal_lulus", "type": "date", "label": "Tanggal lulus"},
+        ]
+    else:
+        fields = [
             {"name": "nomor_sk", "type": "text", "label": "Nomor SK"},
             {"name": "tanggal_sk", "type": "date", "label": "Tanggal SK"},
-        ],
-    )
+        ]
+    return DocumentType(code=code, name=code.upper(), metadata_fields=fields)
+
+
+def _child_cpu() -> float:
+    """CPU seconds used by finished children (Tesseract): the cost of a page whatever the load."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def ocr_figures(pages: int, seed: int, layouts: list[str], dpis: list[int]) -> dict:
+    rng = random.Random(seed)
     result = {}
-    for dpi in (200, 300):
-        for degrade in (False, True):
-            chars = errors = nips = false_pages = false_checks = checks_done = 0
-            seconds = 0.0
-            for _ in range(pages):
-                text, truth = sk_text(rng)
-                image = draw(text, dpi, rng, degrade)
-                t0 = time.perf_counter()
-                got, _confidence = textract.ocr_image(image, dpi=dpi)
-                seconds += time.perf_counter() - t0
-                ref, hyp = " ".join(text.split()), " ".join(got.split())
-                chars += len(ref)
-                errors += edit_distance(ref, hyp)
-                nips += truth["nip"] in checks.nips_in(got)
-                found = checks.run(
-                    text=got,
-                    employee_nip=truth["nip"],
-                    doc_type=doc_type,
-                    metadata=truth["metadata"],
-                )
-                wrong = [f for f in found if f.ok is False]
-                false_pages += bool(wrong)
-                false_checks += len(wrong)
-                checks_done += len([f for f in found if f.ok is not None or f.kind == "nip"])
-            key = f"{dpi}dpi_{'degraded' if degrade else 'clean'}"
-            result[key] = {
-                "pages": pages,
-                "char_accuracy": round(1 - errors / chars, 4),
-                "nip_exact": round(nips / pages, 3),
-                "false_mismatch_pages": round(false_pages / pages, 3),
-                "false_mismatch_checks": round(false_checks / max(checks_done, 1), 3),
-                "pages_per_s_per_core": round(pages / seconds, 3),
-            }
-            print(f"  OCR {key}: {result[key]}", file=sys.stderr)
+    for layout in layouts:
+        for dpi in dpis:
+            for degrade in (False, True):
+                chars = errors = nips = false_pages = false_checks = checks_done = 0
+                seconds = cpu = 0.0
+                for _ in range(pages):
+                    page = LAYOUTS[layout](rng)
+                    image = draw_page(page, dpi, rng, degrade)
+                    t0, c0 = time.perf_counter(), _child_cpu()
+                    got, _confidence = textract.ocr_image(image, dpi=dpi)
+                    seconds += time.perf_counter() - t0
+                    cpu += _child_cpu() - c0
+                    ref = " ".join(" ".join(page.reference).split())
+                    hyp = " ".join(got.split())
+                    chars += len(ref)
+                    errors += edit_distance(ref, hyp)
+                    truth = page.truth
+                    nips += truth["nip"] in checks.nips_in(got)
+                    found = checks.run(
+                        text=got,
+                        employee_nip=truth["nip"],
+                        doc_type=_doc_type(truth["type"]),
+                        metadata=truth["metadata"],
+                    )
+                    wrong = [f for f in found if f.ok is False]
+                    false_pages += bool(wrong)
+                    false_checks += len(wrong)
+                    checks_done += len([f for f in found if f.ok is not None or f.kind == "nip"])
+                key = f"{layout}_{dpi}dpi_{'degraded' if degrade else 'clean'}"
+                result[key] = {
+                    "pages": pages,
+                    "char_accuracy": round(1 - errors / chars, 4),
+                    "nip_exact": round(nips / pages, 3),
+                    "false_mismatch_pages": round(false_pages / pages, 3),
+                    "false_mismatch_checks": round(false_checks / max(checks_done, 1), 3),
+                    "pages_per_s_per_core": round(pages / seconds, 3),
+                    "pages_per_cpu_s": round(pages / cpu, 3),
+                }
+                print(f"  OCR {key}: {result[key]}", file=sys.stderr, flush=True)
     return result
 
 
@@ -302,7 +486,7 @@ def _summary(n: int, load_s: float, size: int, by_kind: dict) -> dict:
 def search_sqlite(n: int, seed: int, queries: int) -> dict:
     from importlib import import_module
 
-    migration = import_module("asndigital.documents.migrations.0006_version_text_and_search_index")
+    migration = import_module("asndigital.documents.migrations.0009_version_text_and_search_index")
     VAR.mkdir(parents=True, exist_ok=True)
     path = VAR / "search.sqlite3"
     path.unlink(missing_ok=True)
@@ -399,7 +583,11 @@ def search_postgres(n: int, seed: int, queries: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=6, help="generated pages per dpi and kind")
+    parser.add_argument("--pages", type=int, default=8, help="generated pages per set")
+    parser.add_argument(
+        "--layouts", default=",".join(LAYOUTS), help=f"OCR page layouts, of {', '.join(LAYOUTS)}"
+    )
+    parser.add_argument("--dpis", default="200,300", help="OCR resolutions")
     parser.add_argument("--docs", type=int, default=100_000, help="documents for SQLite search")
     parser.add_argument("--pg-docs", type=int, default=100_000, help="documents on PostgreSQL")
     parser.add_argument("--queries", type=int, default=300)
@@ -410,7 +598,9 @@ def main() -> None:
 
     figures: dict = {"load_at_start": os.getloadavg(), "cores": os.cpu_count()}
     if not args.skip_ocr:
-        figures["ocr"] = ocr_figures(args.pages, args.seed)
+        layouts = [name for name in args.layouts.split(",") if name]
+        dpis = [int(d) for d in args.dpis.split(",") if d]
+        figures["ocr"] = ocr_figures(args.pages, args.seed, layouts, dpis)
     figures["search_sqlite"] = search_sqlite(args.docs, args.seed, args.queries)
     print(f"  search SQLite: {figures['search_sqlite']}", file=sys.stderr)
     if not args.skip_postgres:
@@ -419,12 +609,13 @@ def main() -> None:
 
     print(f"\nLoad average at start {figures['load_at_start']}, end {figures['load_at_end']}")
     if "ocr" in figures:
-        header = ("OCR set", "char acc", "NIP exact", "false mism.", "pages/s/core")
-        print("{:<20} {:>9} {:>10} {:>12} {:>13}".format(*header))
+        header = ("OCR set", "char acc", "NIP exact", "false mism.", "pages/s/core", "pages/cpu-s")
+        print("{:<28} {:>9} {:>10} {:>12} {:>13} {:>12}".format(*header))
         for key, row in figures["ocr"].items():
             print(
-                f"{key:<20} {row['char_accuracy']:>9.4f} {row['nip_exact']:>10.3f} "
-                f"{row['false_mismatch_pages']:>12.3f} {row['pages_per_s_per_core']:>13.3f}"
+                f"{key:<28} {row['char_accuracy']:>9.4f} {row['nip_exact']:>10.3f} "
+                f"{row['false_mismatch_pages']:>12.3f} {row['pages_per_s_per_core']:>13.3f} "
+                f"{row['pages_per_cpu_s']:>12.3f}"
             )
     print(f"{'search':<20} {'docs':>9} {'p50 ms':>10} {'p95 ms':>12} {'bytes/doc':>13}")
     for key in ("search_sqlite", "search_postgres"):

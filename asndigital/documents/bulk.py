@@ -1,11 +1,14 @@
 """Bulk upload: files named ``<NIP>_<CODE>.pdf`` (CODE: the catalogue code or the SIASN code),
-loose or in a ZIP, each mapped to its employee and type and checked like any upload.
+loose or in a ZIP, each mapped to its employee and type and checked like any upload. A file
+named otherwise is read and matched by its text, and proposed for confirmation
+(``documents.matching``).
 
 Every file gets a row in the result: stored, unknown NIP, unknown code, invalid file (with the
-reason) or duplicate. Running the same batch twice stores nothing twice. A NIP of another agency
-is an unknown NIP: the outcome must not tell which NIPs exist elsewhere (docs/domain.md §2).
-ZIPs are read entry by entry with limits on entries, sizes and compression ratio (bombs), and
-only the entry's base name counts (no paths, no links).
+reason), duplicate, or proposed (being read, then a proposal or why there is none). Running the
+same batch twice stores nothing twice. A NIP of another agency is an unknown NIP: the outcome
+must not tell which NIPs exist elsewhere (docs/domain.md §2). ZIPs are read entry by entry with
+limits on entries, sizes and compression ratio (bombs), and only the entry's base name counts
+(no paths, no links).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.documents import services
+from asndigital.documents import matching, services
 from asndigital.documents.models import DocumentType
 from asndigital.personnel.models import Employee
 
@@ -35,9 +38,10 @@ CHUNK = 1024 * 1024
 @dataclass
 class Outcome:
     name: str
-    status: str  # stored, unknown_nip, unknown_code, invalid_file, duplicate
+    status: str  # stored, unknown_nip, unknown_code, invalid_file, duplicate, proposed
     message: str = ""
     document_id: str = ""
+    proposal: object = None  # the held file (PendingUpload) of a "proposed" outcome
 
 
 class BulkError(DomainError):
@@ -106,6 +110,16 @@ def _unknown_nip(name: str) -> Outcome:
     return Outcome(name, "unknown_nip", _("No employee you may upload for has this NIP."))
 
 
+def _proposed(actor, name, chunks, source) -> Outcome:
+    """A name that names neither: the file is read and matched by its text (documents/
+    matching.py), and stored only when the operator confirms the proposal."""
+    try:
+        held = matching.propose(actor=actor, name=name, chunks=chunks, source=source)
+    except DomainError as exc:
+        return Outcome(name, "invalid_file", exc.message)
+    return Outcome(name, "proposed", "", proposal=held)
+
+
 def upload_many(*, actor, files, source: str) -> list[Outcome]:
     """``files``: (name, chunks or None, problem) as ``zip_entries`` yields, or loose files."""
     visible = Employee.objects.visible_to(actor)
@@ -120,11 +134,7 @@ def _one(actor, visible, name, chunks, problem, source) -> Outcome:
         return Outcome(name, "invalid_file", problem)
     match = NAME.match(name)
     if match is None:
-        return Outcome(
-            name,
-            "invalid_file",
-            _("The name must be <NIP>_<CODE>.pdf, e.g. 198609262015051001_sk-cpns.pdf."),
-        )
+        return _proposed(actor, name, chunks, source)
     employee = visible.filter(nip=match["nip"]).first()
     if employee is None:
         return _unknown_nip(name)

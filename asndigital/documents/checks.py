@@ -76,12 +76,19 @@ def _spaced(nip: str) -> str:
     return f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}" if len(nip) == 18 else nip
 
 
-def _contains(words: list[str], phrase: str) -> bool:
+def contains(words: list[str], phrase: str) -> bool:
     wanted = search.words(phrase)
     if not wanted:
         return False
     n = len(wanted)
     return any(words[i : i + n] == wanted for i in range(len(words) - n + 1))
+
+
+def keywords_for(doc_type) -> list[str]:
+    """The words (normalised phrases) a document of the type carries."""
+    return KEYWORDS.get(doc_type.code) or [
+        w for w in search.words(doc_type.name) if len(w) > 3 and w not in _SHORT
+    ]
 
 
 def date_forms(day: date) -> list[str]:
@@ -121,7 +128,7 @@ def run(*, text: str, employee_nip: str, doc_type, metadata: dict) -> list[Findi
     labels = {spec["name"]: spec for spec in doc_type.metadata_fields}
     number = str(metadata.get("nomor_sk") or metadata.get("nomor") or "")
     if number:
-        if _contains(words, number):
+        if contains(words, number):
             message = _("The number %(number)s is on the document.") % {"number": number}
             findings.append(Finding("sk_number", True, message))
         else:
@@ -140,17 +147,15 @@ def run(*, text: str, employee_nip: str, doc_type, metadata: dict) -> list[Findi
             continue
         label = spec.get("label") or name
         values = {"label": label, "date": _shown(day)}
-        if any(_contains(words, form) for form in date_forms(day)):
+        if any(contains(words, form) for form in date_forms(day)):
             message = _("%(label)s %(date)s is on the document.") % values
             findings.append(Finding("date", True, message))
         else:
             message = _("%(label)s entered (%(date)s) was not found on the document.") % values
             findings.append(Finding("date", False, message))
 
-    keys = KEYWORDS.get(doc_type.code) or [
-        w for w in search.words(doc_type.name) if len(w) > 3 and w not in _SHORT
-    ]
-    hit = next((k for k in keys if _contains(words, k)), None)
+    keys = keywords_for(doc_type)
+    hit = next((k for k in keys if contains(words, k)), None)
     if hit:
         message = _("Words of a %(type)s were found (“%(word)s”).") % {
             "type": doc_type.name,
@@ -166,6 +171,18 @@ def run(*, text: str, employee_nip: str, doc_type, metadata: dict) -> list[Findi
     return findings
 
 
+def reason_for(row, version) -> str:
+    """Why a version has no text, in words. A version stored before encryption at rest was
+    read (a method is recorded) but its text not kept, which the row records as "failed":
+    "reading failed" would be untrue."""
+    from asndigital.documents import textract
+
+    code = row.reason
+    if code == "failed" and row.method and not version.is_encrypted:
+        code = "not_encrypted"
+    return str(textract.REASONS.get(code, textract.REASONS["failed"]))
+
+
 def for_version(version) -> dict:
     """What the document page (and the verifier's queue) shows: the text's state, the reason
     when there is none, and the findings."""
@@ -176,8 +193,7 @@ def for_version(version) -> dict:
     if row is None or row.state == VersionText.State.PENDING:
         return {"state": "pending", "findings": []}
     if row.state == VersionText.State.NONE:
-        reason = textract.REASONS.get(row.reason, textract.REASONS["failed"])
-        return {"state": "none", "reason": reason, "findings": []}
+        return {"state": "none", "reason": reason_for(row, version), "findings": []}
     try:
         text = services.version_text(version)
     except Exception:

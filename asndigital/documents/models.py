@@ -231,10 +231,30 @@ class PendingUpload(models.Model):
     again. Only its owner can use it, only for the same employee and type, only through the
     upload service (documents/pending.py); it is never a record of the archive."""
 
+    class Purpose(models.TextChoices):
+        RETRY = "retry", _("a form sent back")
+        PROPOSAL = "proposal", _("a bulk file matched by its text")
+
+    class State(models.TextChoices):
+        READING = "reading", _("being read")
+        PROPOSED = "proposed", _("proposed")
+        UNMATCHED = "unmatched", _("not matched")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    employee = models.ForeignKey("personnel.Employee", on_delete=models.CASCADE, related_name="+")
-    doc_type = models.ForeignKey(DocumentType, on_delete=models.CASCADE, related_name="+")
+    # A bulk file whose name says neither (documents/matching.py) learns them from its text, and
+    # the operator may change them before confirming.
+    employee = models.ForeignKey(
+        "personnel.Employee", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    doc_type = models.ForeignKey(
+        DocumentType, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.RETRY)
+    state = models.CharField(max_length=16, choices=State.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)  # why a proposal is not matched
+    media_type = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=16, blank=True)  # scan or digital, as the batch said
     storage_key = models.CharField(max_length=200, unique=True)
     sealed_key = models.BinaryField(editable=False)
     sha256 = models.CharField(max_length=64)

@@ -70,20 +70,87 @@ def hold(*, actor, employee, doc_type: DocumentType, received, original_name: st
         original_name=safe_name(original_name),
         expires_at=timezone.now() + timedelta(minutes=settings.ASN_PENDING_UPLOAD_MINUTES),
     )
-    pending.storage_key = f"{PREFIX}/{actor.pk}/{pending.pk}"
-    data_key = encryption.new_data_key()
-    pending.sealed_key = crypto.seal(data_key, context=_context(pending.pk))
-    # Durable before the row, like a version: a crash between the two leaves a file without a
-    # row, which cleanup_uploads removes.
-    storage.commit(received, pending.storage_key, data_key=data_key)
+    _store(pending, received)
     with transaction.atomic():
         pending.save()
-        earlier = PendingUpload.objects.filter(owner=actor).exclude(pk=pending.pk)
+        # Bulk files held for confirmation (documents/matching.py) have their own limit.
+        earlier = PendingUpload.objects.filter(
+            owner=actor, purpose=PendingUpload.Purpose.RETRY
+        ).exclude(pk=pending.pk)
         same_form = earlier.filter(employee=employee, doc_type=doc_type)
         beyond = earlier.order_by("-created_at")[PER_OWNER - 1 :]
         for old in {*same_form, *beyond}:
             _remove(old)
     return pending
+
+
+def _store(pending: PendingUpload, received) -> None:
+    pending.storage_key = f"{PREFIX}/{pending.owner_id}/{pending.pk}"
+    data_key = encryption.new_data_key()
+    pending.sealed_key = crypto.seal(data_key, context=_context(pending.pk))
+    # Durable before the row, like a version: a crash between the two leaves a file without a
+    # row, which cleanup_uploads removes.
+    storage.commit(received, pending.storage_key, data_key=data_key)
+
+
+# At most this many bulk files wait for their confirmation per person; the oldest go first.
+PROPOSALS_PER_OWNER = 200
+
+
+def hold_for_proposal(
+    *, actor, received, original_name: str, media_type: str, source: str
+) -> PendingUpload:
+    """Hold a bulk file whose name names neither employee nor type, checked by content
+    (``documents.matching``), while its text is read and matched; nothing of the archive."""
+    from asndigital.documents.inspection import safe_name
+
+    pending = PendingUpload(
+        owner=actor,
+        purpose=PendingUpload.Purpose.PROPOSAL,
+        state=PendingUpload.State.READING,
+        media_type=media_type,
+        source=source,
+        sha256=received.sha256,
+        size=received.size,
+        original_name=safe_name(original_name),
+        expires_at=timezone.now() + timedelta(minutes=settings.ASN_PENDING_UPLOAD_MINUTES),
+    )
+    _store(pending, received)
+    with transaction.atomic():
+        pending.save()
+        earlier = PendingUpload.objects.filter(owner=actor, purpose=PendingUpload.Purpose.PROPOSAL)
+        for old in earlier.order_by("-created_at")[PROPOSALS_PER_OWNER:]:
+            _remove(old)
+    return pending
+
+
+def settle_proposal(pending: PendingUpload, *, employee=None, doc_type=None, note="") -> None:
+    """What the text said: an employee (and a type, when its words were found), or why not
+    (then the held file goes at once: nothing is kept of a file that matched nobody; the row
+    stays, with the reason, until it expires)."""
+    with transaction.atomic():
+        row = PendingUpload.objects.select_for_update().filter(pk=pending.pk).first()
+        if row is None:  # skipped meanwhile
+            return
+        row.employee, row.doc_type, row.note = employee, doc_type, note[:300]
+        row.state = PendingUpload.State.PROPOSED if employee else PendingUpload.State.UNMATCHED
+        row.save(update_fields=["employee", "doc_type", "note", "state"])
+        if employee is None:
+            key = row.storage_key
+            transaction.on_commit(lambda: _delete_file(key), robust=True)
+    pending.employee, pending.doc_type, pending.note, pending.state = (
+        row.employee,
+        row.doc_type,
+        row.note,
+        row.state,
+    )
+
+
+def change_proposal(pending: PendingUpload, *, employee, doc_type) -> None:
+    """The operator's choice of employee and type for a held bulk file, before the upload
+    service takes it (which then checks them again)."""
+    pending.employee, pending.doc_type = employee, doc_type
+    pending.save(update_fields=["employee", "doc_type"])
 
 
 def find(*, actor, token: str, employee, doc_type: DocumentType) -> PendingUpload | None:
@@ -97,6 +164,7 @@ def find(*, actor, token: str, employee, doc_type: DocumentType) -> PendingUploa
         return None
     return PendingUpload.objects.filter(
         pk=key,
+        purpose=PendingUpload.Purpose.RETRY,
         owner=actor,
         employee=employee,
         doc_type=doc_type,
@@ -173,6 +241,12 @@ def remove_expired(*, now=None, dry_run: bool = False) -> int:
 def known_keys() -> set[str]:
     """The storage keys of the held files that still have a row (the rest are leftovers)."""
     return set(PendingUpload.objects.values_list("storage_key", flat=True))
+
+
+def remove(pending: PendingUpload) -> None:
+    """The row goes, its file after the commit."""
+    with transaction.atomic():
+        _remove(pending)
 
 
 def _remove(pending: PendingUpload) -> None:

@@ -59,3 +59,11 @@ def extract_text(version_id: str) -> str:
     from asndigital.documents import services
 
     return services.extract_text(version_id=version_id)
+
+
+@task()
+def read_proposal(pending_id: str) -> str:
+    """Read and match a bulk file whose name named neither employee nor type."""
+    from asndigital.documents import matching
+
+    return matching.read(pending_id=pending_id)

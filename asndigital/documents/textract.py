@@ -50,6 +50,13 @@ REASONS = {
     "timeout": _("reading took too long"),
     "failed": _("reading failed"),
     "no_ocr": _("the text-reading program (OCR) is not installed"),
+    # A version stored before encryption at rest has no data key to seal its text with: the
+    # text is read and indexed for search, but not kept (the extraction service records such
+    # a version as "failed"; checks.for_version tells them apart by the method it recorded).
+    "not_encrypted": _(
+        "the file was stored before encryption at rest, and a text is kept only encrypted: "
+        "it was read for search, not kept"
+    ),
 }
 
 

@@ -324,7 +324,9 @@ def bulk_view(request):
     import tempfile
     from pathlib import Path
 
+    from asndigital.documents import matching
     from asndigital.documents.bulk import upload_many, zip_entries
+    from asndigital.documents.bulk_views import proposal_row
     from asndigital.documents.models import DocumentVersion
 
     if not policies.can_bulk_upload(request.user):
@@ -356,6 +358,7 @@ def bulk_view(request):
                     actor=request.user, files=[(upload.name, upload.chunks(), "")], source=source
                 )
     labels = {
+        "proposed": _("proposed"),
         "stored": _("stored"),
         "duplicate": _("already stored"),
         "unknown_nip": _("unknown NIP"),
@@ -366,6 +369,10 @@ def bulk_view(request):
     for outcome in outcomes or []:
         outcome.label = labels[outcome.status]
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        if outcome.proposal is not None:
+            # Read already when the worker was quick (or runs inline): as it stands now.
+            held = matching.find(actor=request.user, pending_id=outcome.proposal.pk)
+            outcome.row = proposal_row(held or outcome.proposal, name=outcome.name)
     return render(
         request,
         "documents/bulk.html",

@@ -156,3 +156,30 @@ def test_versions_uploaded_before_are_read_and_a_new_key_rehashes(employee, sett
     assert SearchEntry.objects.filter(
         version__in=search.matching(search.parse("kepegawaian"))
     ).exists()
+
+
+def test_a_version_stored_before_encryption_at_rest_says_why_it_has_no_text(employee):
+    """Its text is read (and indexed for search) but cannot be sealed without a data key: the
+    document page must not say that reading failed."""
+    require_tesseract()
+    from asndigital.documents import checks
+    from asndigital.documents.models import DocumentVersion
+
+    version = upload_only(employee.user, employee, text_pdf(LINES))
+    with storage.open_version(version.storage_key, data_key=version.data_key()) as handle:
+        plain = handle.read()
+    storage.write_bytes(version.storage_key, plain)  # as files were stored before encryption
+    DocumentVersion.objects.filter(pk=version.pk).update(is_encrypted=False, sealed_key=None)
+    version.refresh_from_db()
+
+    services.extract_text(version_id=version.pk)
+    row = VersionText.objects.get(version=version)
+    assert (row.state, row.sealed_text, row.method) == ("tanpa_teks", None, "layer")
+    assert SearchEntry.objects.get(version=version).terms  # found by search all the same
+    shown = checks.for_version(version)
+    assert shown["state"] == "none"
+    assert shown["reason"] == str(textract.REASONS["not_encrypted"])
+    assert "enkripsi" in shown["reason"] and "gagal" not in shown["reason"]
+    # A version whose reading really failed still says so.
+    VersionText.objects.filter(version=version).update(method="")
+    assert checks.for_version(version)["reason"] == str(textract.REASONS["failed"])

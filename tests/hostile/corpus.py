@@ -30,7 +30,9 @@ ANY_FORMAT = "sertifikat-diklat"  # accepts PDF, JPEG and PNG
 STORED = "stored"
 BAD_REQUEST = "bad_request"  # Django refuses the request before the app (a header over 1 KB)
 NO_FILE = "no_file"  # Django drops a part whose name is empty once cleaned: no file arrived
-BAD_NAME = "bad_name"  # bulk: not <NIP>_<CODE>.<ext>
+# bulk: not <NIP>_<CODE>.<ext>: held to be read and matched by its text, once the file passed the
+# checks (a file they refuse is refused for their reason, whatever its name)
+BAD_NAME = "bad_name"
 UNKNOWN_CODE = "unknown_code"  # bulk: <NIP>_<CODE> with a CODE the catalogue does not know
 
 # What people read (in Indonesian) for each refusal: a part of the message.
@@ -50,7 +52,7 @@ MESSAGES = {
     "pdf_appended_data": "ditempelkan setelah akhir dokumennya",
     "image_too_large": "Gambar ini memiliki terlalu banyak piksel.",
     "image_damaged": "Gambar ini rusak atau tidak lengkap",
-    BAD_NAME: "Nama file harus &lt;NIP&gt;_&lt;KODE&gt;.pdf",
+    BAD_NAME: "Teks berkas sedang dibaca untuk mencari NIP dan jenisnya",
     UNKNOWN_CODE: "tidak dikenal",
 }
 
@@ -845,7 +847,7 @@ FILES = [
         "extension_mismatch",
         name="{stem}\u202efdp.exe",
         bulk=UNKNOWN_CODE,
-        zipped=BAD_NAME,
+        zipped="extension_mismatch",  # read for its text only after the checks, which refuse it
     ),
     _named(
         "name-rtl-override-pdf",
@@ -863,7 +865,6 @@ FILES = [
         "NUL: sk.pdf\\0.exe",
         "extension_mismatch",
         name="{stem}.pdf\x00.exe",
-        bulk=BAD_NAME,
         zipped=STORED,
     ),
     _named(
@@ -899,20 +900,24 @@ FILES = [
         "a PDF named .pdf.exe",
         "extension_mismatch",
         name="{stem}.pdf.exe",
-        bulk=BAD_NAME,
     ),
     _named(
         "name-without-extension",
         "no extension at all",
         "extension_mismatch",
         name="{stem}",
-        bulk=BAD_NAME,
     ),
     _named("name-upper-case", ".PDF", name="{stem}.PDF"),
     _named("name-windows-device", "CON.pdf", name="CON.pdf", bulk=BAD_NAME),
-    _named("name-whitespace-only", "a single space", "extension_mismatch", name=" ", bulk=BAD_NAME),
-    _named("name-empty", "no name: the browser sends no file", NO_FILE, name="", zipped=BAD_NAME),
-    _named("name-dot-dot", "only ..", NO_FILE, name="..", zipped=BAD_NAME),
+    _named("name-whitespace-only", "a single space", "extension_mismatch", name=" "),
+    _named(
+        "name-empty",
+        "no name: the browser sends no file",
+        NO_FILE,
+        name="",
+        zipped="extension_mismatch",
+    ),
+    _named("name-dot-dot", "only ..", NO_FILE, name="..", zipped="extension_mismatch"),
 ]
 
 BY_ID = {entry.id: entry for entry in FILES}

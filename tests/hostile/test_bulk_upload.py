@@ -8,7 +8,7 @@ from html import escape
 import pytest
 from django.urls import reverse
 
-from asndigital.documents.models import DocumentVersion
+from asndigital.documents.models import DocumentVersion, PendingUpload
 from tests.hostile.corpus import (
     BAD_NAME,
     BAD_REQUEST,
@@ -19,7 +19,14 @@ from tests.hostile.corpus import (
     UNKNOWN_CODE,
     zip_bytes,
 )
-from tests.hostile.helpers import NIP, assert_nothing_left, browser, files_under, post_form
+from tests.hostile.helpers import (
+    NIP,
+    assert_nothing_left,
+    assert_only_the_file_held,
+    browser,
+    files_under,
+    post_form,
+)
 
 
 def bulk(world, files):
@@ -49,6 +56,12 @@ def check_outcome(world, response, expected: str) -> None:
         version = DocumentVersion.objects.get()
         assert files_under(world.storage) == [f"documents/{world.employee.pk}/{version.pk}"]
         assert files_under(world.scratch) == []
+        return
+    if expected == BAD_NAME:
+        # Held (encrypted, under pending/) while its text is read; nothing stored.
+        assert outcome.status == "proposed", outcome
+        assert MESSAGES[BAD_NAME] in page
+        assert_only_the_file_held(world)
         return
     if expected == UNKNOWN_CODE:
         assert outcome.status == "unknown_code"
@@ -89,6 +102,8 @@ def test_the_whole_corpus_inside_one_zip(world):
             assert outcome.status in ("stored", "duplicate"), (entry.id, outcome)
         elif expected == UNKNOWN_CODE:
             assert outcome.status == "unknown_code", (entry.id, outcome)
+        elif expected == BAD_NAME:
+            assert outcome.status == "proposed", (entry.id, outcome)
         else:
             assert outcome.status == "invalid_file", (entry.id, outcome)
             message = MESSAGES[expected].replace("&lt;", "<").replace("&gt;", ">")
@@ -96,8 +111,10 @@ def test_the_whole_corpus_inside_one_zip(world):
     stored = [o for o in outcomes if o.status == "stored"]
     versions = DocumentVersion.objects.filter(document__employee=world.employee)
     assert len(stored) == versions.count() > 10
+    held = PendingUpload.objects.values_list("storage_key", flat=True)
+    assert len(held) == sum(o.status == "proposed" for o in outcomes) > 0
     assert files_under(world.storage) == sorted(
-        f"documents/{world.employee.pk}/{v.pk}" for v in versions
+        [*(f"documents/{world.employee.pk}/{v.pk}" for v in versions), *held]
     )
     assert files_under(world.scratch) == []
 

@@ -28,8 +28,10 @@ from asndigital.accounts import tokens
 from asndigital.accounts.models import Role
 from asndigital.accounts.security_views import REAUTH
 from asndigital.audit.models import AuditEvent
+from asndigital.documents import matching, storage
+from asndigital.documents import pending as pending_uploads
 from asndigital.documents import services as documents
-from asndigital.documents import storage
+from asndigital.documents.models import DocumentType
 from asndigital.documents.queue_services import add_reason_template
 from asndigital.personnel import corrections
 from asndigital.records import destruction
@@ -120,6 +122,7 @@ class World:
     verification_code: dict
     correction: dict = field(default_factory=dict)  # correction requests of A's and B's employee
     reason_template: dict = field(default_factory=dict)
+    bulk_file: dict = field(default_factory=dict)  # a bulk file proposed to its operator (oA, oB)
     sso_client: dict = field(default_factory=dict)  # a single sign-on application
     sso_consent: dict = field(default_factory=dict)  # the employee's consent to it
     users: dict = field(default_factory=dict)
@@ -210,6 +213,19 @@ def build_world() -> World:
         )[1]
         for code, scope in TOKEN_SCOPES.items()
     }
+    # A bulk file named without NIP or code, read and proposed to the operator who sent it.
+    bulk_files = {}
+    for where, person in (("A", employee_a), ("B", employee_b)):
+        held = matching.propose(
+            actor=users[f"o{where}"],
+            name="pindaian.pdf",
+            chunks=iter([pdf_bytes(12)]),
+            source="scan",
+        )
+        pending_uploads.settle_proposal(
+            held, employee=person, doc_type=DocumentType.objects.get(code="ijazah")
+        )
+        bulk_files[where] = held
     reason_templates = {
         where: add_reason_template(
             actor=users[f"a{where}"], agency=agencies[where], text="Dokumen tidak terbaca"
@@ -290,6 +306,7 @@ def build_world() -> World:
         },
         correction={**correction, "missing": SimpleNamespace(pk=uuid.uuid4())},
         reason_template={**reason_templates, "missing": missing},
+        bulk_file={**bulk_files, "missing": SimpleNamespace(pk=uuid.uuid4())},
         sso_client={"A": sso_client, "missing": missing},
         sso_consent={"A": consent, "missing": missing},
         users=users,

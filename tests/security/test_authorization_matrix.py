@@ -143,6 +143,11 @@ POST personnel:upload_document        B   L  -  -  -  -  -  -  -  -  +  -  -  + 
 GET  personnel:bulk_upload            -   L  -  -  +  -  -  +  -  -  +  -  -  +  +  -  -
 POST personnel:bulk_upload            A   L  -  -  +  -  -  +  -  -  0  -  -  0  +  -  -
 POST personnel:bulk_upload            B   L  -  -  0  -  -  0  -  -  +  -  -  +  +  -  -
+# A bulk file proposed by its text: only the operator who sent it sees, confirms or skips it
+GET  personnel:bulk_proposal          A   L  -  -  +  -  -  -  -  -  -  -  -  -  -  -  -
+GET  personnel:bulk_proposal          B   L  -  -  -  -  -  -  -  -  +  -  -  -  -  -  -
+POST personnel:bulk_proposal          A   L  -  -  +  -  -  -  -  -  -  -  -  -  -  -  -
+POST personnel:bulk_proposal          B   L  -  -  -  -  -  -  -  -  +  -  -  -  -  -  -
 # Documents: whoever sees the employee reads them; verifiers and agency admins decide
 GET  documents:detail                 A   L  +  -  +  +  +  +  -  -  -  -  -  -  +  -  -
 GET  documents:detail                 B   L  -  -  -  -  -  -  -  -  +  +  +  +  +  -  -
