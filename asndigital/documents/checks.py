@@ -173,8 +173,8 @@ def run(*, text: str, employee_nip: str, doc_type, metadata: dict) -> list[Findi
 
 def reason_for(row, version) -> str:
     """Why a version has no text, in words. A version stored before encryption at rest was
-    read (a method is recorded) but its text not kept, which the row records as "failed":
-    "reading failed" would be untrue."""
+    read (a method is recorded) but its text not kept: the service records "not_encrypted";
+    rows made before it did say "failed", which would be untrue."""
     from asndigital.documents import textract
 
     code = row.reason

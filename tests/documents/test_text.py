@@ -175,11 +175,15 @@ def test_a_version_stored_before_encryption_at_rest_says_why_it_has_no_text(empl
     services.extract_text(version_id=version.pk)
     row = VersionText.objects.get(version=version)
     assert (row.state, row.sealed_text, row.method) == ("tanpa_teks", None, "layer")
+    assert row.reason == "not_encrypted"
     assert SearchEntry.objects.get(version=version).terms  # found by search all the same
     shown = checks.for_version(version)
     assert shown["state"] == "none"
     assert shown["reason"] == str(textract.REASONS["not_encrypted"])
     assert "enkripsi" in shown["reason"] and "gagal" not in shown["reason"]
-    # A version whose reading really failed still says so.
+    # A row made before the service said so reads the same; one whose reading really failed
+    # still says that it failed.
+    VersionText.objects.filter(version=version).update(reason="failed")
+    assert checks.for_version(version)["reason"] == str(textract.REASONS["not_encrypted"])
     VersionText.objects.filter(version=version).update(method="")
     assert checks.for_version(version)["reason"] == str(textract.REASONS["failed"])

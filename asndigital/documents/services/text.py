@@ -45,7 +45,10 @@ def extract_text(*, version_id) -> str:
     else:
         row["state"] = VersionText.State.NONE
         row["sealed_text"] = None
-        row["reason"] = outcome.reason or "failed"
+        # A version from before encryption at rest has no key to keep its text with.
+        row["reason"] = outcome.reason or (
+            "not_encrypted" if data_key is None and outcome.text else "failed"
+        )
     with transaction.atomic():
         # Destroyed meanwhile (its key gone): nothing of its text may be kept.
         current = DocumentVersion.objects.select_for_update().filter(pk=version.pk).first()
