@@ -63,7 +63,7 @@ def _mandatory() -> list[DocumentType]:
     return types
 
 
-def _sql(employees, types: list[DocumentType]) -> tuple[str, list]:
+def _sql(employees, types: list[DocumentType], page: tuple[int, int] | None) -> tuple[str, list]:
     """The gaps query: ``employees`` (scoped by the caller) compiled into it as a subquery."""
     rows = (
         employees.exclude(status__in=DEPARTED_STATUSES)
@@ -100,10 +100,12 @@ def _sql(employees, types: list[DocumentType]) -> tuple[str, list]:
                     WHERE d.employee_id = e.id AND d.doc_type_id IN ({type_ids})
                       AND d.status IN (%s, %s, %s)) AS state
             FROM ({inner}) e
+            ORDER BY e.name, e.nip, e.id
             {fence}
         ) g
         WHERE (g.required & ~COALESCE(g.state, 0)) <> 0
         ORDER BY g.name, g.nip, g.id
+        {"LIMIT %s OFFSET %s" if page else ""}
     """  # noqa: S608
     params = [
         *EmploymentType.values,
@@ -111,6 +113,7 @@ def _sql(employees, types: list[DocumentType]) -> tuple[str, list]:
         *HELD,
         Document.Status.REJECTED,
         *inner_params,
+        *(page or ()),
     ]
     return sql, params
 
@@ -132,13 +135,15 @@ def _planned_without_jit(connection):
             cursor.execute("RESET jit")
 
 
-def gaps(employees) -> Iterator[Gap]:
+def gaps(employees, *, limit: int | None = None, offset: int = 0) -> Iterator[Gap]:
     """``employees``: an Employee queryset already scoped to the user (and filtered). The
-    employees (not departed) with a mandatory type missing or rejected, by name and NIP."""
+    employees (not departed) with a mandatory type missing or rejected, by name and NIP; with
+    ``limit``, only ``limit`` of them after the first ``offset`` (a page: the database can then
+    walk the employees in name order and stop early)."""
     types = _mandatory()
     if not types:
         return
-    sql, params = _sql(employees, types)
+    sql, params = _sql(employees, types, (limit, offset) if limit is not None else None)
     connection = connections[employees.db]
     low = (1 << REJECTED_SHIFT) - 1
     required = {

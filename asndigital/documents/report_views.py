@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from itertools import islice
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -74,7 +73,7 @@ def report_view(request):
         handle.seek(0)
         return FileResponse(handle, as_attachment=True, filename=f"kekurangan-berkas-{stamp}.xlsx")
     page = int(request.GET.get("page") or 1) if (request.GET.get("page") or "1").isdigit() else 1
-    rows = list(islice(gaps(employees), (page - 1) * PAGE, page * PAGE + 1))
+    rows = list(gaps(employees, offset=(page - 1) * PAGE, limit=PAGE + 1))
     _record(request, rows[:PAGE], "page")
     context = {
         "agencies": agencies,

@@ -189,4 +189,5 @@ def test_the_report_is_a_plain_recount_of_a_generated_agency(agency, other_agenc
     expected = _recount(employees)
     assert len(expected) > 20 and any(g.rejected for g in expected)  # the data has both kinds
     assert list(gaps(employees)) == expected
+    assert list(gaps(employees, offset=5, limit=7)) == expected[5:12]  # a page of the report
     assert list(gaps(employees.filter(unit=units[0]))) == _recount(employees.filter(unit=units[0]))
