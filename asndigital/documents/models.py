@@ -100,7 +100,14 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         indexes = [
-            models.Index(fields=["employee", "doc_type"], name="document_employee_type"),
+            # On PostgreSQL it also carries the status, so the missing-documents report reads
+            # an employee's mandatory documents from the index alone (documents/report.py;
+            # SQLite ignores INCLUDE).
+            models.Index(
+                fields=["employee", "doc_type"],
+                name="document_employee_type_status",
+                include=["status"],
+            ),
             # The verifier's queue (documents/queue.py): waiting documents, oldest first. Small
             # (only the waiting ones), and read in order, so a page needs no sort; on
             # PostgreSQL it also carries the employee and the type, so the queue's counts read

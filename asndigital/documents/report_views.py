@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from itertools import islice
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from asndigital.accounts import policies
 from asndigital.audit import reads
 from asndigital.core.spreadsheet import csv_response, spreadsheet_safe
-from asndigital.documents.report import gaps
+from asndigital.documents.report import HEADER, cells, gaps
 from asndigital.personnel import selectors
 
 PAGE = 50
@@ -33,15 +32,6 @@ def _scope(request):
         user=request.user, agency_id=agency_id or None, unit_id=unit_id or None, action="report"
     )
     return agencies, agency_id, unit_id, employees
-
-
-def _lines(gap):
-    missing = "; ".join(gap.missing)
-    rejected = "; ".join(f"{name} ({reason})" if reason else name for name, reason in gap.rejected)
-    return [gap.nip, gap.name, gap.employment_type, gap.unit, missing, rejected]
-
-
-HEADER = ["NIP", "Nama", "Jenis pegawai", "Unit", "Belum ada", "Ditolak (alasan)"]
 
 
 def _record(request, shown, form: str) -> None:
@@ -68,7 +58,7 @@ def report_view(request):
         found = list(gaps(employees))
         _record(request, found, export)
     if export == "csv":
-        rows = (_lines(gap) for gap in found)
+        rows = (cells(gap) for gap in found)
         return csv_response(f"kekurangan-berkas-{stamp}.csv", HEADER, rows)
     if export == "xlsx":
         from openpyxl import Workbook
@@ -77,13 +67,13 @@ def report_view(request):
         sheet = book.create_sheet(_("Missing documents"))
         sheet.append(HEADER)
         for gap in found:
-            sheet.append([spreadsheet_safe(v) for v in _lines(gap)])
+            sheet.append([spreadsheet_safe(v) for v in cells(gap)])
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
         book.save(handle)
         handle.seek(0)
         return FileResponse(handle, as_attachment=True, filename=f"kekurangan-berkas-{stamp}.xlsx")
     page = int(request.GET.get("page") or 1) if (request.GET.get("page") or "1").isdigit() else 1
-    rows = list(islice(gaps(employees), (page - 1) * PAGE, page * PAGE + 1))
+    rows = list(gaps(employees, offset=(page - 1) * PAGE, limit=PAGE + 1))
     _record(request, rows[:PAGE], "page")
     context = {
         "agencies": agencies,
