@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0010_document_event_kinds'),
+        ('documents', '0011_bulk_files_matched_by_their_text'),
         ('personnel', '0005_correction_requests'),
     ]
 
