@@ -143,7 +143,7 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     # Sessions read from Redis and are kept in the database too (they survive a Redis restart).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "asndigital.core.sessions.cached_db"
 else:
     CACHES = {
         "default": {
@@ -184,6 +184,9 @@ ASN_PASSWORD_MIN_LENGTH = env_int("ASN_PASSWORD_MIN_LENGTH", 12)
 ASN_PASSWORD_MAX_LENGTH = env_int("ASN_PASSWORD_MAX_LENGTH", 128)
 ASN_PASSWORD_REQUIRE_CLASSES = env_bool("ASN_PASSWORD_REQUIRE_CLASSES", False)
 
+if not REDIS_URL:
+    # Django's database sessions, each written once per request (asndigital/core/sessions).
+    SESSION_ENGINE = "asndigital.core.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 24 * 3600)  # at most, from sign-in
 ASN_SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600)
 SESSION_COOKIE_HTTPONLY = True

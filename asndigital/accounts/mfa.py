@@ -122,9 +122,12 @@ def has_second_factor(user: User) -> bool:
     return has_device(user) or passkeys.has_passkey(user)
 
 
-@transaction.atomic
 def check_code(*, user: User, code: str, now: float | None = None, ip: str = "") -> CodeCheck:
-    """Check a one-time code against the user's authenticators; accept each code only once."""
+    """Check a one-time code against the user's authenticators; accept each code only once.
+
+    No transaction around it (the right code, at every sign-in, then costs no BEGIN and
+    COMMIT): a code is accepted by one conditional UPDATE, which two requests with the same
+    code cannot both win; a wrong code's several writes have their own (``_count_failure``)."""
     code = normalize_code(code)
     devices = list(usable_devices(user))
     if not devices:
@@ -148,6 +151,7 @@ def check_code(*, user: User, code: str, now: float | None = None, ip: str = "")
     return CodeCheck(False, "invalid")
 
 
+@transaction.atomic
 def _count_failure(user: User, ip: str) -> None:
     AuthenticatorDevice.objects.filter(user=user, locked_at__isnull=True).update(
         failure_count=F("failure_count") + 1

@@ -34,6 +34,12 @@ AGENCY_ONLY_ROLES = frozenset({Role.OPERATOR, Role.VERIFIER, Role.AGENCY_ADMIN})
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    def get_by_natural_key(self, username):
+        # The password step (Django's ModelBackend) reads the account by this; its employee
+        # comes along in the same statement for the policy check of the password
+        # (PersonalInfoValidator) that follows a right one.
+        return self.select_related("employee").get(**{self.model.USERNAME_FIELD: username})
+
     def create_user(self, username: str, password: str | None = None, **extra):
         if not username:
             raise ValueError("A username is required.")

@@ -11,6 +11,7 @@ ASN_PASSWORD_REQUIRE_CLASSES=1. Lengths: ASN_PASSWORD_MIN_LENGTH / ASN_PASSWORD_
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from functools import cache
 
@@ -73,14 +74,27 @@ def _common() -> frozenset[str]:
     return frozenset(CommonPasswordValidator().passwords)
 
 
-def _agency_words() -> frozenset[str]:
-    # Read each time: passwords are set rarely, and agencies change.
+# The agency words as last read: (time.monotonic(), words).
+_recent_agency_words: tuple[float, frozenset[str]] = (float("-inf"), frozenset())
+SIGN_IN_AGENCY_WORDS_SECONDS = 300
+
+
+def _agency_words(max_age: float = 0) -> frozenset[str]:
+    """Words of the agencies' codes and names. Read each time a password is set (agencies
+    change); a sign-in, which only judges whether the password must be replaced, reads them
+    at most every ``max_age`` seconds per process (some 600 agencies, at every sign-in)."""
+    global _recent_agency_words
     from asndigital.personnel.models import Agency
 
-    words = set()
+    read_at, words = _recent_agency_words
+    now = time.monotonic()
+    if max_age and now - read_at < max_age:
+        return words
+    found: set[str] = set()
     for code, name in Agency.objects.values_list("code", "name"):
-        words.update(w for w in _NOT_LETTER.split(f"{code} {name}".lower()) if len(w) >= 4)
-    return frozenset(words)
+        found.update(w for w in _NOT_LETTER.split(f"{code} {name}".lower()) if len(w) >= 4)
+    _recent_agency_words = (now, frozenset(found))
+    return _recent_agency_words[1]
 
 
 def _only_terms(letters: str, terms: frozenset[str]) -> bool:
@@ -120,6 +134,9 @@ class LengthValidator:
 class BlocklistValidator:
     """Common passwords, and local terms with only digits or symbols around them."""
 
+    def __init__(self, agency_words_max_age: float = 0):
+        self.agency_words_max_age = agency_words_max_age
+
     def validate(self, password: str, user=None) -> None:
         lowered = _normal(password).lower().strip()
         if lowered in _common():
@@ -129,7 +146,7 @@ class BlocklistValidator:
                 _("Only digits, like a date or a phone number, are too easy to guess."),
                 code="password_too_common",
             )
-        terms = frozenset(LOCAL_TERMS) | _agency_words()
+        terms = frozenset(LOCAL_TERMS) | _agency_words(self.agency_words_max_age)
         for variant in {lowered, lowered.translate(_LEET)}:
             letters = _NOT_LETTER.sub("", variant)
             # Words in other scripts are not in these lists: such passwords are not judged here.
@@ -213,3 +230,17 @@ class CharacterClassesValidator:
         if not settings.ASN_PASSWORD_REQUIRE_CLASSES:
             return ""
         return _("Upper case and lower case letters, a digit and a symbol.")
+
+
+def sign_in_validators() -> list:
+    """The configured validators, for judging a password at sign-in (is it weak, so that it
+    must be replaced?): the same rules, with agency names read at most every
+    ``SIGN_IN_AGENCY_WORDS_SECONDS`` (a new agency's name counts from the next read on)."""
+    from django.contrib.auth.password_validation import get_default_password_validators
+
+    return [
+        BlocklistValidator(SIGN_IN_AGENCY_WORDS_SECONDS)
+        if type(validator) is BlocklistValidator
+        else validator
+        for validator in get_default_password_validators()
+    ]

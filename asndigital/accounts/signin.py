@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from asndigital.accounts import known_browser, mfa, passkeys, policies, throttle
+from asndigital.accounts import known_browser, mfa, passkeys, password_policy, policies, throttle
 from asndigital.accounts.forms import LoginForm
 from asndigital.accounts.models import User
 from asndigital.audit.services import record
@@ -47,7 +47,7 @@ def pending_user(request) -> User | None:
 
 def meets_policy(password: str, user: User) -> bool:
     try:
-        validate_password(password, user)
+        validate_password(password, user, password_validators=password_policy.sign_in_validators())
     except ValidationError:
         return False
     return True

@@ -35,6 +35,7 @@ from asndigital.accounts.signin import (
 from asndigital.core.captcha import CAPTCHA_CSP
 from asndigital.core.crypto import SealError, seal, unseal
 from asndigital.core.errors import DomainError
+from asndigital.core.shared_pages import render_shared
 
 CLOCK_HINT = gettext_lazy(
     "The code is not right. Most often the phone's clock is off: set date and time to "
@@ -88,6 +89,9 @@ def login_view(request):
             form.ask_captcha()
     captcha = "captcha" in form.fields
     context = {"form": form, "next": request.GET.get("next", ""), "captcha": captcha}
+    if request.method == "GET" and not request.GET and not messages.get_messages(request):
+        # The page everyone gets before signing in: the same but for its CSRF token.
+        return render_shared(request, "accounts/login.html", context)
     response = render(request, "accounts/login.html", context, status=status)
     if captcha:
         response["Content-Security-Policy"] = CAPTCHA_CSP
