@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Scale proof: the archive at national size on PostgreSQL.
 
-Prepares `asn_bench_scale` (dropped and recreated): the catalogue, `--agencies` (500) agencies,
+Prepares `asn_bench_scale` (or `--database`; dropped and recreated): the catalogue, `--agencies` (500) agencies,
 `--employees` (1,000,000) employees through the real importer (with their accounts), and about
 `--docs` (10) documents per employee with one version each (rows only: the files are not needed
 for these figures; every version has its own key). Then measures, in one process with Django's
@@ -200,6 +200,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=10)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument(
+        "--database", default=PG_DATABASE, help=f"the PostgreSQL database (default {PG_DATABASE})"
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="measure the database an earlier run generated (after migrating it) instead of "
@@ -207,9 +210,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.reuse:
-        env = django_env(f"{PG_SERVER}/{PG_DATABASE}")
+        env = django_env(f"{PG_SERVER}/{args.database}")
     else:
-        env = django_env(recreate_database(PG_DATABASE))
+        env = django_env(recreate_database(args.database))
     manage(["migrate", "-v", "0"], env)
     manage(["createcachetable"], env)
     script = INNER + (REUSE if args.reuse else GENERATE) + MEASURE
