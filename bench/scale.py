@@ -72,7 +72,8 @@ types = list(DocumentType.objects.all())
 by_kind = {{k: [t.pk for t in types if t.applies_to_type(k)] for k in ("CPNS", "PNS", "PPPK")}}
 t = time.perf_counter()
 TABLES = ("documents_document", "documents_documentversion")
-with connection.cursor() as cursor:
+# One transaction: a failure leaves the tables, their keys and indexes as they were.
+with transaction.atomic(), connection.cursor() as cursor:
     cursor.execute("SET maintenance_work_mem = '512MB'")
     cursor.execute(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
