@@ -18,11 +18,10 @@ from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import DEPARTED_STATUSES, Employee
 from asndigital.personnel.services import upsert_agency
 from asndigital.records import destruction
-from asndigital.records.models import RetentionSchedule
 from asndigital.records.transfers import transfer_employee
 from tests.documents.files import pdf_bytes
 from tests.factories import EmployeeFactory
-from tests.helpers import WITNESSES, approved, enrol, upload
+from tests.helpers import WITNESSES, approved, enrol, personal_file_schedule, upload
 
 pytestmark = pytest.mark.django_db
 IJAZAH = {"jenjang": "S1", "institusi": "UI", "tahun": "2010"}
@@ -51,16 +50,7 @@ def assert_equal_to_a_full_recount() -> None:
 @pytest.fixture
 def archive(agency, other_agency, make_staff, files_in_tmp):
     documents.load_catalogue()
-    RetentionSchedule.objects.get_or_create(
-        series="berkas-perseorangan",
-        defaults={
-            "name": "Berkas perseorangan ASN",
-            "active_years": 1,
-            "inactive_years": 2,
-            "trigger": "berhenti_bekerja",
-            "disposition": "musnah",
-        },
-    )
+    personal_file_schedule()
     people = [EmployeeFactory(agency=agency) for _ in range(3)]
     people += [EmployeeFactory(agency=other_agency) for _ in range(2)]
     # Left in 2010: the personal file's 1 + 2 years have long run out, it may be destroyed.
