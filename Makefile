@@ -11,7 +11,7 @@ DEV_ENV += ASN_RECORDS_SIGNING_KEY=$${ASN_RECORDS_SIGNING_KEY:-var/signing/recor
 DEV_ENV += ASN_RECORDS_SIGNING_CERT=$${ASN_RECORDS_SIGNING_CERT:-var/signing/records-cert.pem}
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench-queue bench-ocr bench-oidc ocr bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench-queue bench-ocr bench-oidc ocr bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale bench-dashboard loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -180,6 +180,10 @@ bench-signatures: $(VENV)/.installed
 # Not part of `make bench`: a full run takes a long time (docs/performance.md).
 bench-scale: $(VENV)/.installed messages
 	$(PY) bench/scale.py $(BENCH_ARGS)
+
+# The dashboard refresh on the database bench-scale left (it writes changes into it).
+bench-dashboard: $(VENV)/.installed messages
+	$(PY) bench/dashboard_refresh.py $(BENCH_ARGS)
 
 # Not part of `make bench` either: 50,000,000 audit events take a long time to generate.
 bench-audit-scale: $(VENV)/.installed messages

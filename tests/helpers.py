@@ -274,6 +274,23 @@ def sign_in_with_password(page, base, employee, password=PASSWORD):
 WITNESSES = ["Siti Aminah, S.Sos", "Budi Hartono"]
 
 
+def personal_file_schedule():
+    """The default retention of personal files (1 + 2 years, then destroyed). It comes from a
+    data migration, which a transactional test's flush empties: make sure it is there."""
+    from asndigital.records.models import RetentionSchedule
+
+    return RetentionSchedule.objects.get_or_create(
+        series="berkas-perseorangan",
+        defaults={
+            "name": "Berkas perseorangan ASN",
+            "active_years": 1,
+            "inactive_years": 2,
+            "trigger": "berhenti_bekerja",
+            "disposition": "musnah",
+        },
+    )[0]
+
+
 def approved(people, agency):
     proposal = destruction.create_proposal(actor=people["officer"], agency=agency, title="DAUM 1")
     destruction.submit(actor=people["officer"], proposal=proposal)

@@ -1,25 +1,48 @@
-"""Dashboard figures per agency, computed with a handful of grouped queries and kept in
-``AgencyFigures`` so that dashboards answer at once whatever the size of the archive.
+"""Dashboard figures per agency, kept in ``AgencyFigures`` so that dashboards answer at once
+whatever the size of the archive.
 
-``refresh()`` recomputes every agency (the schedule's ``refresh_dashboards`` job runs it every
-few minutes; so do a task and ``manage.py refresh_dashboards``); ``recount(agency)`` computes one
-agency's figures straight from the records, the reference a test compares the stored figures
-with.
+``refresh()`` (the schedule's ``refresh_dashboards`` job, every few minutes; also a task and
+``manage.py refresh_dashboards``) is incremental: database triggers note each employee whose
+figures may have changed (``changes.py``), and the refresh recounts only those employees, takes
+their old share (``EmployeeFigures``) from their old agency and adds the new one to their agency
+(ADR 0014). Its cost follows the changes, not the size of the archive. ``rebuild()`` counts every
+employee again (the first refresh, a change of the catalogue, a very large import).
+
+``compute()`` counts every agency's figures straight from the records with a few grouped
+queries, and ``recount(agency)`` employee by employee through the dossier's checklist: the
+references the tests compare the stored figures with.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Min, Q
+from django.db import connection, transaction
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from asndigital.dashboards.models import AgencyFigures
+from asndigital.core.bulk import insert_rows
+from asndigital.dashboards.models import AgencyFigures, EmployeeFigures, FigureChange
 from asndigital.personnel.models import DEPARTED_STATUSES, Agency, Employee
 
 DAYS = 30
+# Employees recounted per round of queries (a range of the employee index).
+CHUNK = 10_000
+# More changed employees than this in one refresh: counting everyone again is cheaper.
+REBUILD_AFTER = 200_000
+# Summed per agency; the oldest waiting document and the uploads per day are folded apart.
+COUNTS = ("employees", "with_account", "mfa_active", "mandatory_total", "mandatory_accepted")
+SHARES = (*COUNTS, "waiting")
+
+
+def window_start():
+    """The start of the oldest of the last ``DAYS`` days (local time): uploads count from it."""
+    first = timezone.localdate() - timedelta(days=DAYS - 1)
+    return timezone.make_aware(datetime.combine(first, time()))
 
 
 def _mandatory_by_kind() -> dict[str, set[int]]:
@@ -91,7 +114,7 @@ def compute(agency_ids=None) -> dict[int, dict]:
         .annotate(n=Count("id"), oldest=Min("updated_at"))
     ):
         result[row["employee__agency_id"]].update(waiting=row["n"], oldest_waiting_at=row["oldest"])
-    since = timezone.now() - timedelta(days=DAYS)
+    since = window_start()
     for row in (
         DocumentVersion.objects.filter(
             document__employee__agency_id__in=ids, uploaded_at__gte=since
@@ -112,15 +135,232 @@ def compute(agency_ids=None) -> dict[int, dict]:
     return result
 
 
-def refresh(agency_ids=None) -> int:
-    """Recompute and store the figures; the number of agencies refreshed."""
-    now = timezone.now()
-    computed = compute(agency_ids)
-    for agency_id, figures in computed.items():
-        AgencyFigures.objects.update_or_create(
-            agency_id=agency_id, defaults={**figures, "computed_at": now}
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def employee_shares(employee_ids: list) -> dict[uuid.UUID, dict]:
+    """Each employee's share of their agency's figures, counted from the records (a deleted
+    employee has none). The same counting as ``compute``, grouped by employee."""
+    from asndigital.accounts.models import AuthenticatorDevice
+    from asndigital.documents.models import Document, DocumentVersion
+
+    by_kind = _mandatory_by_kind()
+    shares: dict[uuid.UUID, dict] = {}
+    kinds: dict[uuid.UUID, set[int]] = {}
+    users: dict[int, dict] = {}
+    for row in Employee.objects.filter(pk__in=employee_ids).values(
+        "id", "agency_id", "employment_type", "status", "user_id"
+    ):
+        current = row["status"] not in DEPARTED_STATUSES
+        kinds[row["id"]] = by_kind.get(row["employment_type"], set()) if current else set()
+        share = shares[row["id"]] = {
+            "agency_id": row["agency_id"],
+            "employees": int(current),
+            "with_account": int(current and row["user_id"] is not None),
+            "mfa_active": 0,
+            "mandatory_total": len(kinds[row["id"]]),
+            "mandatory_accepted": 0,
+            "waiting": 0,
+            "oldest_waiting_at": None,
+            "uploads_by_day": {},
+        }
+        if share["with_account"]:
+            users[row["user_id"]] = share
+    for user_id in (
+        AuthenticatorDevice.objects.filter(confirmed=True, user_id__in=list(users))
+        .values_list("user_id", flat=True)
+        .distinct()
+    ):
+        users[user_id]["mfa_active"] = 1
+    mandatory = set().union(*by_kind.values())
+    for employee_id, type_id in (
+        Document.objects.filter(
+            employee_id__in=employee_ids,
+            status=Document.Status.ACCEPTED,
+            doc_type_id__in=mandatory,
         )
-    return len(computed)
+        .values_list("employee_id", "doc_type_id")
+        .distinct()
+    ):
+        if type_id in kinds.get(employee_id, ()):
+            shares[employee_id]["mandatory_accepted"] += 1
+    for row in (
+        Document.objects.filter(employee_id__in=employee_ids, status=Document.Status.WAITING)
+        .values("employee_id")
+        .annotate(n=Count("id"), oldest=Min("updated_at"))
+    ):
+        if row["employee_id"] in shares:
+            shares[row["employee_id"]].update(waiting=row["n"], oldest_waiting_at=row["oldest"])
+    for row in (
+        DocumentVersion.objects.filter(
+            document__employee_id__in=employee_ids, uploaded_at__gte=window_start()
+        )
+        .annotate(day=TruncDate("uploaded_at"))
+        .values("document__employee_id", "day")
+        .annotate(n=Count("id"))
+    ):
+        if row["document__employee_id"] in shares:
+            days = shares[row["document__employee_id"]]["uploads_by_day"]
+            days[row["day"].isoformat()] = row["n"]
+    return shares
+
+
+def _add(figures: AgencyFigures, share: dict, sign: int) -> None:
+    for key in SHARES:
+        setattr(figures, key, getattr(figures, key) + sign * share[key])
+    days = figures.uploads_by_day
+    for day, n in share["uploads_by_day"].items():
+        days[day] = days.get(day, 0) + sign * n
+
+
+def _stored_share(row: EmployeeFigures) -> dict:
+    return {
+        key: getattr(row, key)
+        for key in (*SHARES, "agency_id", "oldest_waiting_at", "uploads_by_day")
+    }
+
+
+SHARE_COLUMNS = ("employee_id", "agency_id", *SHARES, "oldest_waiting_at", "uploads_by_day")
+
+
+def _store_shares(shares: dict[uuid.UUID, dict]) -> None:
+    insert_rows(
+        EmployeeFigures,
+        SHARE_COLUMNS,
+        (
+            (employee_id, *(share[c] for c in SHARE_COLUMNS[1:]))
+            for employee_id, share in shares.items()
+        ),
+    )
+
+
+def _agency_rows(*, reset: bool) -> dict[int, AgencyFigures]:
+    """Every agency's stored figures (new, unsaved, for an agency without any), locked."""
+    rows = {row.agency_id: row for row in AgencyFigures.objects.select_for_update()}
+    for agency_id in Agency.objects.values_list("pk", flat=True):
+        if agency_id not in rows:
+            rows[agency_id] = AgencyFigures(agency_id=agency_id)
+        elif reset:
+            for key in SHARES:
+                setattr(rows[agency_id], key, 0)
+            rows[agency_id].uploads_by_day = {}
+            rows[agency_id].oldest_waiting_at = None
+    return rows
+
+
+def _store(rows: dict[int, AgencyFigures]) -> int:
+    """Finish and save the agencies' figures: the destruction pipeline (a few proposals,
+    counted again each time), uploads of the last ``DAYS`` days only, the time."""
+    from asndigital.records.models import DestructionProposal
+
+    destruction: dict[int, dict] = defaultdict(dict)
+    for row in DestructionProposal.objects.values("agency_id", "status").annotate(n=Count("id")):
+        destruction[row["agency_id"]][row["status"]] = row["n"]
+    first = window_start().date().isoformat()
+    now = timezone.now()
+    for agency_id, figures in rows.items():
+        figures.destruction = destruction.get(agency_id, {})
+        figures.uploads_by_day = {
+            day: n for day, n in sorted(figures.uploads_by_day.items()) if day >= first and n
+        }
+        figures.computed_at = now
+    fields = [*SHARES, "oldest_waiting_at", "uploads_by_day", "destruction", "computed_at"]
+    AgencyFigures.objects.bulk_update([f for f in rows.values() if f.pk], fields, batch_size=500)
+    AgencyFigures.objects.bulk_create([f for f in rows.values() if not f.pk])
+    return len(rows)
+
+
+def rebuild() -> int:
+    """Count every employee's share again and the agencies' figures from them; the number of
+    agencies. Call it within ``refresh(full=True)``, which holds the lock."""
+    rows = _agency_rows(reset=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {EmployeeFigures._meta.db_table}")
+    else:
+        EmployeeFigures.objects.all().delete()
+    last = None
+    while True:
+        ids = Employee.objects.order_by("pk").values_list("pk", flat=True)
+        chunk = list((ids.filter(pk__gt=last) if last else ids)[:CHUNK])
+        if not chunk:
+            break
+        last = chunk[-1]
+        shares = employee_shares(chunk)
+        for share in shares.values():
+            figures = rows[share["agency_id"]]
+            _add(figures, share, 1)
+            oldest = share["oldest_waiting_at"]
+            if oldest and (figures.oldest_waiting_at is None or oldest < figures.oldest_waiting_at):
+                figures.oldest_waiting_at = oldest
+        _store_shares(shares)
+    return _store(rows)
+
+
+def _take_changes() -> set[uuid.UUID] | None:
+    """The employees noted since the last refresh, taking their notes (None: everything).
+    DELETE ... RETURNING takes exactly the notes it returns: a note committed meanwhile stays
+    for the next refresh, and the counting that follows (later statements of this
+    transaction) sees every change whose note it took."""
+    table = FigureChange._meta.db_table
+    with connection.cursor() as cursor:
+        count = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT %s) AS c"  # noqa: S608 - ours
+        cursor.execute(count, [REBUILD_AFTER + 1])
+        if cursor.fetchone()[0] > REBUILD_AFTER:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - ours
+            return None
+        cursor.execute(f"DELETE FROM {table} RETURNING employee_id")  # noqa: S608 - ours
+        noted = [row[0] for row in cursor.fetchall()]
+    if None in noted:
+        return None
+    return {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for value in noted}
+
+
+def _fold(changed: set[uuid.UUID]) -> int:
+    """Take each changed employee's old share from their old agency and add the new one to
+    their agency; the number of agencies."""
+    rows = _agency_rows(reset=False)
+    touched: set[int] = set()
+    for chunk in _chunks(sorted(changed)):
+        old = EmployeeFigures.objects.filter(employee_id__in=chunk)
+        for row in old:
+            if row.agency_id in rows:
+                _add(rows[row.agency_id], _stored_share(row), -1)
+                touched.add(row.agency_id)
+        old.delete()
+        shares = employee_shares(chunk)
+        for share in shares.values():
+            _add(rows[share["agency_id"]], share, 1)
+            touched.add(share["agency_id"])
+        _store_shares(shares)
+    # The oldest waiting document: the first entry of each touched agency's index range.
+    oldest = (
+        EmployeeFigures.objects.filter(agency_id=OuterRef("pk"), oldest_waiting_at__isnull=False)
+        .order_by("oldest_waiting_at")
+        .values("oldest_waiting_at")[:1]
+    )
+    for agency_id, at in (
+        Agency.objects.filter(pk__in=touched)
+        .annotate(oldest=Subquery(oldest))
+        .values_list("pk", "oldest")
+    ):
+        rows[agency_id].oldest_waiting_at = at
+    return _store(rows)
+
+
+def refresh(*, full: bool = False) -> int:
+    """Bring the stored figures up to date with the changes noted since the last refresh, or
+    count everything again (``full``, or when the notes say so); the number of agencies."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # one refresh at a time
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('dashboards.refresh'))")
+        changed = _take_changes()
+        if full or changed is None or len(changed) > REBUILD_AFTER:
+            return rebuild()
+        return _fold(changed)
 
 
 def recount(agency) -> dict:

@@ -14,10 +14,9 @@ from asndigital.documents.report import gaps
 from asndigital.documents.selectors import checklist
 from asndigital.personnel.models import Employee
 from asndigital.records import destruction
-from asndigital.records.models import RetentionSchedule
 from tests.documents.files import pdf_bytes
 from tests.factories import EmployeeFactory
-from tests.helpers import upload
+from tests.helpers import personal_file_schedule, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -39,16 +38,7 @@ def test_a_destroyed_document_counts_as_missing(agency, files_in_tmp):
 
 def test_the_employee_page_after_a_destruction(client, agency, make_staff, files_in_tmp):
     services.load_catalogue()
-    RetentionSchedule.objects.get_or_create(
-        series="berkas-perseorangan",
-        defaults={
-            "name": "Berkas perseorangan ASN",
-            "active_years": 1,
-            "inactive_years": 2,
-            "trigger": "berhenti_bekerja",
-            "disposition": "musnah",
-        },
-    )
+    personal_file_schedule()
     employee = EmployeeFactory(agency=agency, status="pensiun", status_on=date(2015, 1, 1))
     upload(employee.user, employee, pdf_bytes(2))
     officer = make_staff(Role.RECORDS_OFFICER, agency)

@@ -7,10 +7,9 @@ import pytest
 
 from asndigital.accounts.models import Role
 from asndigital.documents import services as documents
-from asndigital.records.models import RetentionSchedule
 from tests.documents.files import pdf_bytes
 from tests.factories import EmployeeFactory
-from tests.helpers import upload
+from tests.helpers import personal_file_schedule, upload
 
 IJAZAH = {"jenjang": "S1", "institusi": "UI", "tahun": "2005"}
 
@@ -28,18 +27,7 @@ def people(make_staff, agency):
 def gone(agency, files_in_tmp):
     """An employee who left in 2010: the personal file's 1 + 2 years have long run out."""
     documents.load_catalogue()
-    # The default schedule comes from a data migration, which a transactional test's flush
-    # empties: make sure it is there.
-    RetentionSchedule.objects.get_or_create(
-        series="berkas-perseorangan",
-        defaults={
-            "name": "Berkas perseorangan ASN",
-            "active_years": 1,
-            "inactive_years": 2,
-            "trigger": "berhenti_bekerja",
-            "disposition": "musnah",
-        },
-    )
+    personal_file_schedule()
     employee = EmployeeFactory(agency=agency, status="berhenti", status_on=date(2010, 1, 1))
     versions = [
         upload(employee.user, employee, pdf_bytes(1)),
