@@ -36,13 +36,12 @@ def upload_view(request, pk):
         raise Http404 from None
     if not policies.can_upload_for(request.user, employee):
         raise Http404
-    types = services.types_for(employee.employment_type)
     code = request.GET.get("type") or request.POST.get("type")
     if replacing is not None:
         code = replacing.doc_type.code
-    doc_type = next((t for t in types if t.code == code), None)
+    doc_type = services.type_for(employee.employment_type, code)
     if doc_type is None:
-        return _choose_type(request, employee, types)
+        return _choose_type(request, employee, services.types_for(employee.employment_type))
     back = (
         reverse("documents:detail", args=[replacing.pk])
         if replacing is not None

@@ -20,6 +20,7 @@ from asndigital.documents.services.catalogue import (
     clean_definition,
     load_catalogue,
     read_catalogue,
+    type_for,
     types_for,
     upsert_document_type,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "remove_leftovers",
     "replacing_accepted_message",
     "reseal_data_keys",
+    "type_for",
     "types_for",
     "upload_document",
     "upsert_document_type",

@@ -151,6 +151,15 @@ GROUP_ORDER = (
 )
 
 
+def type_for(employment_type: str, code: str | None) -> DocumentType | None:
+    """The active type with this code if it applies to the employment type, else None: one row
+    read, for an upload that names its type (``types_for`` reads the whole catalogue)."""
+    if not code:
+        return None
+    found = DocumentType.objects.filter(is_active=True, code=code).first()
+    return found if found is not None and found.applies_to_type(employment_type) else None
+
+
 def types_for(employment_type: str):
     """Active types that apply to an employment type (CPNS, PNS, PPPK): Arsip Utama first, then
     Kondisional, then Pendukung, each in catalogue order."""
