@@ -818,8 +818,13 @@ def complete_metadata(*, actor, entries) -> list:
     return done
 
 
-def record_search(*, actor, q: str, filters: dict, found: int, api: bool = False) -> None:
+def record_search(
+    *, actor, q: str, filters: dict, found: int, api: bool = False, more: bool = False
+) -> None:
     """Every search goes into the audit trail: who searched what, with which filters, and how
-    many documents were found."""
+    many documents were found (counted up to search.COUNT_CAP; ``more`` past it)."""
+    extra = {"more": True} if more else {}
     with transaction.atomic():
-        record(actor, "document.searched", None, q=q[:200], found=found, api=api, **filters)
+        record(
+            actor, "document.searched", None, q=q[:200], found=found, api=api, **filters, **extra
+        )

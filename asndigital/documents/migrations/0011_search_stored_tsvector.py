@@ -1,0 +1,41 @@
+from django.db import migrations
+
+# PostgreSQL: the index terms' tsvector is stored (a generated column, kept by the database on
+# every insert and update of SearchEntry.terms), with its GIN index. A GIN index on tsvector
+# holds words, not their positions: a phrase ("a <-> b") is rechecked on each candidate row,
+# which used to mean parsing ``terms`` again (to_tsvector per row); now the stored vector,
+# positions included, is read instead. ANALYZE also keeps word frequencies for the stored
+# column, so the planner knows a frequent word from a rare one (documents/search.py).
+# Adding the column rewrites the table once. SQLite keeps its FTS5 table (0009): FTS5 stores
+# positions already.
+POSTGRES = [
+    "ALTER TABLE documents_searchentry ADD COLUMN terms_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', terms)) STORED",
+    "CREATE INDEX documents_searchentry_vector ON documents_searchentry USING gin (terms_vector)",
+    "DROP INDEX IF EXISTS documents_searchentry_terms_fts",
+]
+POSTGRES_UNDO = [
+    "CREATE INDEX documents_searchentry_terms_fts ON documents_searchentry "
+    "USING gin (to_tsvector('simple', terms))",
+    "DROP INDEX IF EXISTS documents_searchentry_vector",
+    "ALTER TABLE documents_searchentry DROP COLUMN IF EXISTS terms_vector",
+]
+
+
+def _run(statements):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for sql in statements:
+                schema_editor.execute(sql)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("documents", "0010_document_event_kinds"),
+    ]
+
+    operations = [
+        migrations.RunPython(_run(POSTGRES), _run(POSTGRES_UNDO)),
+    ]
