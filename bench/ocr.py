@@ -313,6 +313,9 @@ def _sample(i: int, n: int) -> bool:
     return i % max(1, n // 200) == 0
 
 
+MIGRATION_0011 = "asndigital.documents.migrations.0011_search_stored_tsvector"
+
+
 def search_sqlite(n: int, seed: int, queries: int) -> dict:
     from importlib import import_module
 
@@ -328,7 +331,7 @@ def search_sqlite(n: int, seed: int, queries: int) -> dict:
         "document_id INTEGER, terms TEXT)"
     )
     db.execute("CREATE UNIQUE INDEX entry_version ON documents_searchentry(version_id)")
-    for sql in migration.SQLITE:
+    for sql in migration.SQLITE + import_module(MIGRATION_0011).SQLITE:
         db.execute(sql)
     samples = []
     t0 = time.perf_counter()
@@ -405,7 +408,7 @@ def _pg_load(url: str, n: int, seed: int, streams: int) -> None:
 
     import psycopg
 
-    migration = import_module("asndigital.documents.migrations.0011_search_stored_tsvector")
+    migration = import_module(MIGRATION_0011)
     add_column, create_index = migration.POSTGRES[:2]
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as db:

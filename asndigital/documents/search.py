@@ -109,13 +109,14 @@ def parse(q: str) -> Query:
 # The versions whose index terms match a full-text expression (bound as the one parameter).
 # PostgreSQL reads the stored tsvector column and its GIN index (migration 0011): a phrase is
 # checked against the stored word positions, never by parsing ``terms`` again. SQLite reads its
-# FTS5 table (migration 0009).
+# FTS5 table (migration 0009) and goes to the versions through a narrow index (0011).
 POSTGRES_MATCHING = (
     "SELECT version_id FROM documents_searchentry WHERE terms_vector @@ to_tsquery('simple', %s)"
 )
 SQLITE_MATCHING = (
-    "SELECT e.version_id FROM documents_searchentry e JOIN documents_search_fts f "
-    "ON f.rowid = e.id WHERE documents_search_fts MATCH %s"
+    "SELECT e.version_id FROM documents_search_fts f JOIN documents_searchentry e "
+    "INDEXED BY documents_searchentry_id_version ON e.id = f.rowid "
+    "WHERE documents_search_fts MATCH %s"
 )
 
 
