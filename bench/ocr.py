@@ -9,10 +9,12 @@
    so every mismatch it reports is false. Pages/s per core at 300 dpi.
 2. Search at scale: ``--docs`` (100,000) index rows of generated text (200 words from a
    20,000-word Zipf vocabulary, a unique NIP and SK number each) hashed exactly as
-   ``search.terms_for`` does, in the real schema (the migration's FTS5 table and triggers on
-   SQLite; the GIN index on PostgreSQL, ``--pg-docs``), queried with the SQL of
+   ``search.terms_for`` does, in the real schema (the migrations' FTS5 table, triggers and
+   (id, version) index on SQLite; the stored tsvector column and its GIN index on PostgreSQL,
+   ``--pg-docs``, loaded by COPY from ``--streams`` processes), queried with the SQL of
    ``search.matching`` joined to a document table and filtered by one agency of 50, as a page
-   of 20 plus its count. p50/p95 per query kind; index size per document.
+   of 20 plus its count capped at ``search.COUNT_CAP``. p50/p95 per query kind; index size per
+   document. ``--reuse`` searches the PostgreSQL data of an earlier run again.
 
 A table, then one JSON line. Run: ``make bench-ocr`` (BENCH_ARGS="--pages 4 --docs 20000").
 """
