@@ -411,7 +411,7 @@ def _pg_load(url: str, n: int, seed: int, streams: int) -> None:
     import psycopg
 
     migration = import_module(MIGRATION_0011)
-    add_column, create_index = migration.POSTGRES[:2]
+    add_column, stats_target, create_index = migration.POSTGRES[:3]
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as db:
         db.execute("CREATE TABLE doc (id bigint PRIMARY KEY, agency int, version_id bigint)")
@@ -421,6 +421,7 @@ def _pg_load(url: str, n: int, seed: int, streams: int) -> None:
         )
         db.execute("CREATE TABLE bench_sample (agency int, nip text, sk text, body text)")
         db.execute(add_column)
+        db.execute(stats_target)
         with db.cursor() as cur, cur.copy("COPY doc FROM STDIN") as copy:
             copy.write("".join(f"{i}\t{i % 50}\t{i}\n" for i in range(n)))
     share = -(-n // streams)
