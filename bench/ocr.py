@@ -9,10 +9,12 @@
    so every mismatch it reports is false. Pages/s per core at 300 dpi.
 2. Search at scale: ``--docs`` (100,000) index rows of generated text (200 words from a
    20,000-word Zipf vocabulary, a unique NIP and SK number each) hashed exactly as
-   ``search.terms_for`` does, in the real schema (the migration's FTS5 table and triggers on
-   SQLite; the GIN index on PostgreSQL, ``--pg-docs``), queried with the SQL of
+   ``search.terms_for`` does, in the real schema (the migrations' FTS5 table, triggers and
+   (id, version) index on SQLite; the stored tsvector column and its GIN index on PostgreSQL,
+   ``--pg-docs``, loaded by COPY from ``--streams`` processes), queried with the SQL of
    ``search.matching`` joined to a document table and filtered by one agency of 50, as a page
-   of 20 plus its count. p50/p95 per query kind; index size per document.
+   of 20 plus its count capped at ``search.COUNT_CAP``. p50/p95 per query kind; index size per
+   document. ``--reuse`` searches the PostgreSQL data of an earlier run again.
 
 A table, then one JSON line. Run: ``make bench-ocr`` (BENCH_ARGS="--pages 4 --docs 20000").
 """
@@ -412,15 +414,19 @@ def ocr_figures(pages: int, seed: int, layouts: list[str], dpis: list[int]) -> d
 # --- Search at scale ----------------------------------------------------------------------------
 
 
-def _corpus(n: int, seed: int):
-    """(agency, terms, nip, sk words) per document; terms hashed as search.terms_for does."""
+def _corpus(n: int, seed: int, start: int = 0):
+    """(agency, terms, nip, sk words, body words) per document; terms hashed as
+    search.terms_for does (the vocabulary's hashes made once, each document's own NIP and SK
+    words hashed per document)."""
+    from itertools import accumulate
+
     rng = random.Random(seed)
     key = search._key()
     vocabulary = [f"kata{i}" for i in range(20_000)] + WORDS
     hashed = {w: search.term(w, key) for w in vocabulary}
-    weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
-    for i in range(n):
-        body = rng.choices(vocabulary, weights=weights, k=200)
+    cumulative = list(accumulate(1 / (rank + 1) for rank in range(len(vocabulary))))
+    for i in range(start, start + n):
+        body = rng.choices(vocabulary, cum_weights=cumulative, k=200)
         nip = f"19{i:016d}"
         sk = ["800", str(i), "bkd", "2020"]
         terms = [hashed[w] for w in body] + [search.term(w, key) for w in [nip, *sk]]
@@ -441,7 +447,7 @@ def _queries(samples, rng, count):
     out = []
     for _ in range(count):
         kind = rng.choice(list(QUERIES))
-        agency, _terms, nip, sk, body = rng.choice(samples)
+        agency, nip, sk, body = rng.choice(samples)
         if kind == "phrase (3)":
             start = rng.randrange(0, len(body) - 3)
             q = search.Query([body[start : start + 3]])
@@ -463,24 +469,37 @@ def _percentiles(times):
     }
 
 
-def _timed(db, mark: str, matching: str, agency: int, expression: str, times: list) -> None:
-    """One search as the page makes it: the count, then the first page of 20, in one agency."""
+def _timed(db, mark: str, matching: str, agency: int, expression: str, times: list) -> int:
+    """One search as the page makes it: the count, capped as ``search.count_capped`` caps it,
+    then the first page of 20, newest first, in one agency of 50. The count found."""
     started = time.perf_counter()
     scoped = f"FROM doc WHERE agency = {mark} AND version_id IN ({matching})"
-    db.execute(f"SELECT count(*) {scoped}", (agency, expression)).fetchone()
+    capped = f"SELECT count(*) FROM (SELECT 1 {scoped} LIMIT {search.COUNT_CAP + 1}) found"
+    found = db.execute(capped, (agency, expression)).fetchone()[0]
     db.execute(f"SELECT id {scoped} ORDER BY id DESC LIMIT 20", (agency, expression)).fetchall()
     times.append(time.perf_counter() - started)
+    return found
 
 
-def _summary(n: int, load_s: float, size: int, by_kind: dict) -> dict:
+def _summary(n: int, load_s: float, size: int, by_kind: dict, counts: dict) -> dict:
     every = [t for ts in by_kind.values() for t in ts]
     return {
         "docs": n,
         "load_s": round(load_s, 1),
         "bytes_per_doc": round(size / n),
         **_percentiles(every),
-        "by_kind": {k: _percentiles(v) for k, v in by_kind.items()},
+        "by_kind": {
+            k: {**_percentiles(v), "median_count": statistics.median(counts[k])}
+            for k, v in by_kind.items()
+        },
     }
+
+
+def _sample(i: int, n: int) -> bool:
+    return i % max(1, n // 200) == 0
+
+
+MIGRATION_0013 = "asndigital.documents.migrations.0013_search_stored_tsvector"
 
 
 def search_sqlite(n: int, seed: int, queries: int) -> dict:
@@ -497,7 +516,8 @@ def search_sqlite(n: int, seed: int, queries: int) -> dict:
         "CREATE TABLE documents_searchentry (id INTEGER PRIMARY KEY, version_id INTEGER, "
         "document_id INTEGER, terms TEXT)"
     )
-    for sql in migration.SQLITE:
+    db.execute("CREATE UNIQUE INDEX entry_version ON documents_searchentry(version_id)")
+    for sql in migration.SQLITE + import_module(MIGRATION_0013).SQLITE:
         db.execute(sql)
     samples = []
     t0 = time.perf_counter()
@@ -505,8 +525,8 @@ def search_sqlite(n: int, seed: int, queries: int) -> dict:
     for i, (agency, terms, nip, sk, body) in enumerate(_corpus(n, seed)):
         batch_docs.append((i, agency, i))
         batch_entries.append((i, i, i, terms))
-        if i % max(1, n // 200) == 0:
-            samples.append((agency, terms, nip, sk, body))
+        if _sample(i, n):
+            samples.append((agency, nip, sk, body))
         if len(batch_docs) == 5000:
             db.executemany("INSERT INTO doc VALUES (?,?,?)", batch_docs)
             db.executemany("INSERT INTO documents_searchentry VALUES (?,?,?,?)", batch_entries)
@@ -517,68 +537,128 @@ def search_sqlite(n: int, seed: int, queries: int) -> dict:
     db.commit()
     load_s = time.perf_counter() - t0
     db.execute("VACUUM")
-    size = path.stat().st_size
-    index_size = size  # the whole file: the terms column, the FTS5 index, the doc table
+    db.execute("ANALYZE")
+    size = path.stat().st_size  # the whole file: the terms column, the FTS5 index, the doc table
     rng = random.Random(seed + 1)
     by_kind: dict[str, list[float]] = {}
+    counts: dict[str, list[int]] = {}
     for kind, agency, q in _queries(samples, rng, queries):
         expression = " AND ".join(
             '"' + " ".join(search.term(w) for w in p) + '"' for p in q.phrases
         )
-        matching = (
-            "SELECT e.version_id FROM documents_searchentry e JOIN documents_search_fts f "
-            "ON f.rowid = e.id WHERE documents_search_fts MATCH ?"
+        found = _timed(
+            db,
+            "?",
+            search.SQLITE_MATCHING.replace("%s", "?"),
+            agency,
+            expression,
+            by_kind.setdefault(kind, []),
         )
-        _timed(db, "?", matching, agency, expression, by_kind.setdefault(kind, []))
+        counts.setdefault(kind, []).append(found)
     db.close()
-    return _summary(n, load_s, index_size, by_kind)
+    return _summary(n, load_s, size, by_kind, counts)
 
 
-def search_postgres(n: int, seed: int, queries: int) -> dict:
+def _pg_copy(url: str, start: int, n: int, total: int, seed: int) -> list:
+    """Rows ``start`` to ``start + n`` of the index, by COPY in text form (PostgreSQL computes
+    the generated tsvector column as they arrive); the sampled documents."""
     import psycopg
-    from common import recreate_database
 
-    url = recreate_database("asn_bench_search")
     samples = []
+    with psycopg.connect(url, autocommit=True) as db, db.cursor() as cur:
+        columns = "(id, version_id, document_id, terms)"
+        with cur.copy(f"COPY documents_searchentry {columns} FROM STDIN") as copy:
+            chunk = []
+            for i, (agency, terms, nip, sk, body) in enumerate(_corpus(n, seed, start), start):
+                chunk.append(f"{i}\t{i}\t{i}\t{terms}\n")
+                if _sample(i, total):
+                    samples.append((agency, nip, " ".join(sk), " ".join(body)))
+                if len(chunk) == 2000:
+                    copy.write("".join(chunk))
+                    chunk = []
+                if (i - start) % 100_000 == 99_999:
+                    print(
+                        f"  search PostgreSQL: {i - start + 1:,} rows from {start:,}",
+                        file=sys.stderr,
+                    )
+            copy.write("".join(chunk))
+    return samples
+
+
+def _pg_load(url: str, n: int, seed: int, streams: int) -> None:
+    """The tables as the migrations make them, filled by ``streams`` COPY processes side by
+    side (each its own seed and range of ids); the GIN index built after the load (as a
+    migration on an existing table builds it), with more memory."""
+    from concurrent.futures import ProcessPoolExecutor
+    from importlib import import_module
+
+    import psycopg
+
+    migration = import_module(MIGRATION_0013)
+    add_column, stats_target, create_index = migration.POSTGRES[:3]
+    t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as db:
         db.execute("CREATE TABLE doc (id bigint PRIMARY KEY, agency int, version_id bigint)")
-        db.execute("CREATE INDEX doc_agency ON doc(agency)")
         db.execute(
             "CREATE TABLE documents_searchentry (id bigint PRIMARY KEY, version_id bigint, "
             "document_id bigint, terms text)"
         )
-        t0 = time.perf_counter()
-        with db.cursor() as cur:
-            with cur.copy("COPY doc FROM STDIN") as copy:
-                for i in range(n):
-                    copy.write_row((i, i % 50, i))
-            with cur.copy("COPY documents_searchentry FROM STDIN") as copy:
-                for i, (agency, terms, nip, sk, body) in enumerate(_corpus(n, seed)):
-                    copy.write_row((i, i, i, terms))
-                    if i % max(1, n // 200) == 0:
-                        samples.append((agency, terms, nip, sk, body))
-        db.execute(
-            "CREATE INDEX documents_searchentry_terms_fts ON documents_searchentry "
-            "USING gin (to_tsvector('simple', terms))"
-        )
-        db.execute("CREATE INDEX ON documents_searchentry (version_id)")
-        db.execute("ANALYZE")
-        load_s = time.perf_counter() - t0
+        db.execute("CREATE TABLE bench_sample (agency int, nip text, sk text, body text)")
+        db.execute(add_column)
+        db.execute(stats_target)
+        with db.cursor() as cur, cur.copy("COPY doc FROM STDIN") as copy:
+            copy.write("".join(f"{i}\t{i % 50}\t{i}\n" for i in range(n)))
+    share = -(-n // streams)
+    with ProcessPoolExecutor(streams) as pool:
+        parts = [
+            pool.submit(_pg_copy, url, start, min(share, n - start), n, seed + start)
+            for start in range(0, n, share)
+        ]
+        samples = [row for part in parts for row in part.result()]
+    print(f"  search PostgreSQL: rows in, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    with psycopg.connect(url, autocommit=True) as db:
+        with db.cursor() as cur, cur.copy("COPY bench_sample FROM STDIN") as copy:
+            for row in samples:
+                copy.write_row(row)
+        db.execute("SET maintenance_work_mem = '1GB'")
+        db.execute(create_index)
+        print(f"  search PostgreSQL: GIN index, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        db.execute("CREATE UNIQUE INDEX ON documents_searchentry (version_id)")
+        db.execute("CREATE INDEX doc_agency ON doc(agency)")
+        db.execute("VACUUM ANALYZE")
+
+
+def search_postgres(n: int, seed: int, queries: int, reuse: bool, streams: int) -> dict:
+    import psycopg
+    from common import PG_SERVER, recreate_database
+
+    url = f"{PG_SERVER}/asn_bench_search"
+    t0 = time.perf_counter()
+    if not reuse:
+        url = recreate_database("asn_bench_search")
+        _pg_load(url, n, seed, streams)
+    load_s = time.perf_counter() - t0
+    with psycopg.connect(url, autocommit=True) as db:
+        n = db.execute("SELECT count(*) FROM doc").fetchone()[0]
+        samples = [
+            (agency, nip, sk.split(), body.split())
+            for agency, nip, sk, body in db.execute("SELECT * FROM bench_sample").fetchall()
+        ]
         size = db.execute(
             "SELECT pg_total_relation_size('documents_searchentry') + pg_total_relation_size('doc')"
         ).fetchone()[0]
         rng = random.Random(seed + 1)
         by_kind: dict[str, list[float]] = {}
-        matching = (
-            "SELECT version_id FROM documents_searchentry "
-            "WHERE to_tsvector('simple', terms) @@ to_tsquery('simple', %s)"
-        )
+        counts: dict[str, list[int]] = {}
         for kind, agency, q in _queries(samples, rng, queries):
             expression = " & ".join(
                 "(" + " <-> ".join(search.term(w) for w in p) + ")" for p in q.phrases
             )
-            _timed(db, "%s", matching, agency, expression, by_kind.setdefault(kind, []))
-    return _summary(n, load_s, size, by_kind)
+            found = _timed(
+                db, "%s", search.POSTGRES_MATCHING, agency, expression, by_kind.setdefault(kind, [])
+            )
+            counts.setdefault(kind, []).append(found)
+    return _summary(n, load_s, size, by_kind, counts)
 
 
 def main() -> None:
@@ -594,6 +674,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-ocr", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--streams", type=int, default=2, help="PostgreSQL COPY processes")
+    parser.add_argument(
+        "--reuse", action="store_true", help="search the PostgreSQL data of an earlier run again"
+    )
     args = parser.parse_args()
 
     figures: dict = {"load_at_start": os.getloadavg(), "cores": os.cpu_count()}
@@ -601,10 +686,13 @@ def main() -> None:
         layouts = [name for name in args.layouts.split(",") if name]
         dpis = [int(d) for d in args.dpis.split(",") if d]
         figures["ocr"] = ocr_figures(args.pages, args.seed, layouts, dpis)
-    figures["search_sqlite"] = search_sqlite(args.docs, args.seed, args.queries)
-    print(f"  search SQLite: {figures['search_sqlite']}", file=sys.stderr)
+    if not args.skip_sqlite:
+        figures["search_sqlite"] = search_sqlite(args.docs, args.seed, args.queries)
+        print(f"  search SQLite: {figures['search_sqlite']}", file=sys.stderr)
     if not args.skip_postgres:
-        figures["search_postgres"] = search_postgres(args.pg_docs, args.seed, args.queries)
+        figures["search_postgres"] = search_postgres(
+            args.pg_docs, args.seed, args.queries, args.reuse, args.streams
+        )
     figures["load_at_end"] = os.getloadavg()
 
     print(f"\nLoad average at start {figures['load_at_start']}, end {figures['load_at_end']}")

@@ -399,7 +399,8 @@ class SearchHitOut(Schema):
 
 
 class SearchOut(Schema):
-    count: int
+    count: int  # documents found, counted up to 1,000 (search.COUNT_CAP)
+    more: bool  # more than 1,000 match: the pages hold the first 1,000
     page: int
     pages: int
     results: list[SearchHitOut]
@@ -420,10 +421,9 @@ def search_documents(
     page: int = 1,
 ):
     """Documents the token may read whose text, NIP or metadata hold every word and "exact
-    phrase" of ``q``; 20 a page, newest first, each with a short excerpt (``<mark>`` around the
+    phrase" of ``q``; 20 a page, newest first (counted up to 1,000: past it ``more`` is true
+    and the pages hold the first 1,000), each with a short excerpt (``<mark>`` around the
     words found). Recorded in the audit trail like any search."""
-    from django.core.paginator import Paginator
-
     from asndigital.documents import search
     from asndigital.documents.search_views import clean_filters
 
@@ -433,14 +433,21 @@ def search_documents(
     text, filters = clean_filters(request.auth, params)
     query = search.parse(text)
     if query.empty:
-        return {"count": 0, "page": 1, "pages": 0, "results": []}
+        return {"count": 0, "more": False, "page": 1, "pages": 0, "results": []}
     found = selectors.search_documents(user=request.auth, query=query, **filters)
-    shown = Paginator(found, selectors.SEARCH_PAGE).get_page(page)
+    paginator = search.CappedPaginator(found, selectors.SEARCH_PAGE)
+    shown = paginator.get_page(page)
     services.record_search(
-        actor=request.auth, q=text, filters=filters, found=shown.paginator.count, api=True
+        actor=request.auth,
+        q=text,
+        filters=filters,
+        found=paginator.count,
+        more=paginator.more,
+        api=True,
     )
     return {
-        "count": shown.paginator.count,
+        "count": paginator.count,
+        "more": paginator.more,
         "page": shown.number,
         "pages": shown.paginator.num_pages,
         "results": [

@@ -23,8 +23,10 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import mark_safe
@@ -34,6 +36,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 NIP_PRINTED = re.compile(r"(?<!\d)(\d{8})[ .]?(\d{6})[ .]?(\d)[ .]?(\d{3})(?!\d)")
 MAX_QUERY_WORDS = 12
 MAX_TERMS = 200_000  # words indexed per version (a long PDF); the rest are not searchable
+# Matches counted at most: past it a search says "more than 1,000" and pages through the first
+# 1,000 (counting every match of a word found in nearly every document costs seconds).
+COUNT_CAP = 1000
 
 
 def normalise(word: str) -> str:
@@ -101,24 +106,51 @@ def parse(q: str) -> Query:
     return Query(kept)
 
 
+# The versions whose index terms match a full-text expression (bound as the one parameter).
+# PostgreSQL reads the stored tsvector column and its GIN index (migration 0011): a phrase is
+# checked against the stored word positions, never by parsing ``terms`` again. SQLite reads its
+# FTS5 table (migration 0009) and goes to the versions through a narrow index (0011).
+POSTGRES_MATCHING = (
+    "SELECT version_id FROM documents_searchentry WHERE terms_vector @@ to_tsquery('simple', %s)"
+)
+SQLITE_MATCHING = (
+    "SELECT e.version_id FROM documents_search_fts f JOIN documents_searchentry e "
+    "INDEXED BY documents_searchentry_id_version ON e.id = f.rowid "
+    "WHERE documents_search_fts MATCH %s"
+)
+
+
 def matching(query: Query) -> RawSQL:
     """The ids of the versions whose terms hold every phrase of ``query`` (for ``__in``)."""
     key = _key()
     hashed = [[term(w, key) for w in phrase] for phrase in query.phrases]
     if connection.vendor == "postgresql":
         expression = " & ".join("(" + " <-> ".join(p) + ")" for p in hashed)
-        sql = (
-            "SELECT version_id FROM documents_searchentry "
-            "WHERE to_tsvector('simple', terms) @@ to_tsquery('simple', %s)"
-        )
+        sql = POSTGRES_MATCHING
     else:
         expression = " AND ".join('"' + " ".join(p) + '"' for p in hashed)
-        sql = (
-            "SELECT e.version_id FROM documents_searchentry e JOIN documents_search_fts f "
-            "ON f.rowid = e.id WHERE documents_search_fts MATCH %s"
-        )
+        sql = SQLITE_MATCHING
     # The expression is bound as a parameter and holds only terms (letters and digits).
     return RawSQL(sql, [expression])  # noqa: S611
+
+
+class CappedPaginator(Paginator):
+    """Pages of search results that count at most ``COUNT_CAP`` matches: ``count`` is exact up
+    to it, and ``more`` says there are more than that (the pages then hold the first
+    ``COUNT_CAP``). The count is one ``SELECT count(*) FROM (... LIMIT 1001)``, unordered, so
+    a word found in nearly every document stops after 1,001 rows instead of counting them all."""
+
+    @cached_property
+    def _found(self) -> int:
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._found, COUNT_CAP)
+
+    @property
+    def more(self) -> bool:
+        return self._found > COUNT_CAP
 
 
 # --- Excerpts ------------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.formats import number_format
 from django.utils.http import urlencode
 
 from asndigital.documents import search, selectors, services
@@ -42,9 +42,12 @@ def search_view(request):
     results, page = None, None
     if q:
         found = selectors.search_documents(user=request.user, query=query, **filters)
-        page = Paginator(found, selectors.SEARCH_PAGE).get_page(request.GET.get("page"))
+        paginator = search.CappedPaginator(found, selectors.SEARCH_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
         results = [(d, selectors.search_excerpt(d, query)) for d in page.object_list]
-        services.record_search(actor=request.user, q=q, filters=filters, found=page.paginator.count)
+        services.record_search(
+            actor=request.user, q=q, filters=filters, found=paginator.count, more=paginator.more
+        )
     shown = {"q": q, **{k: v for k, v in request.GET.items() if k in ("agency", "type", "status")}}
     return render(
         request,
@@ -55,6 +58,7 @@ def search_view(request):
             "results": results,
             "page": page,
             "query_string": urlencode(shown),
+            "count_cap": number_format(search.COUNT_CAP, force_grouping=True),
             "agencies": personnel_selectors.agencies_for(request.user, "read"),
             "types": DocumentType.objects.filter(is_active=True),
             "statuses": [s for s in Document.Status.choices if s[0] != "dimusnahkan"],

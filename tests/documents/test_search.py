@@ -122,3 +122,62 @@ def test_destroyed_documents_leave_the_index(world, make_staff):
             actor=make_staff(Role.BKN_ADMIN), document=world["a"], proposal_id=1, now=timezone.now()
         )
     assert found(world["verifier"], "kepegawaian") == []
+
+
+def test_a_phrase_needs_its_words_next_to_each_other(world):
+    verifier = world["verifier"]
+    assert found(verifier, "pengangkatan pegawai") == [world["a"]]  # both words, apart
+    assert found(verifier, '"pengangkatan pegawai"') == []
+    assert found(verifier, '"pengangkatan calon pegawai"') == [world["a"]]
+
+
+def test_a_phrase_is_found_after_the_index_is_made_again(world, settings):
+    settings.SECRET_KEY = "another key " * 5  # the terms change; the stored vector follows
+    assert found(world["verifier"], '"calon pegawai"') == []
+    assert services.index_texts(rehash=True)["rehashed"] == 2
+    assert found(world["verifier"], '"calon pegawai"') == [world["a"]]
+
+
+def _second_match(world):
+    other = EmployeeFactory(agency=world["agency"], nip="199001012015031001")
+    version = upload(other.user, other, text_pdf(A_TEXT), meta={**META_A})
+    services.extract_text(version_id=version.pk)
+
+
+def test_the_count_stops_at_the_cap_and_says_there_are_more(client, world, monkeypatch):
+    _second_match(world)
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    client.force_login(world["verifier"])
+    response = client.get(reverse("documents:search"), {"q": "kepegawaian"})
+    assert response.context["page"].paginator.more
+    assert response.context["page"].paginator.num_pages == 1  # the first COUNT_CAP only
+    assert len(response.context["results"]) == 1
+    assert "documents found." not in response.content.decode()
+    event = AuditEvent.objects.get(action="document.searched")
+    assert event.data["found"] == 1 and event.data["more"] is True
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    response = client.get(reverse("documents:search"), {"q": "kepegawaian"})
+    assert not response.context["page"].paginator.more
+    assert response.context["page"].paginator.count == 2
+    second = AuditEvent.objects.filter(action="document.searched").exclude(pk=event.pk).get()
+    assert second.data["found"] == 2 and "more" not in second.data
+
+
+def test_the_api_says_when_the_count_stopped_at_the_cap(world, make_staff, monkeypatch):
+    _second_match(world)
+    _token, value = tokens.create_token(
+        actor=make_staff(Role.AGENCY_ADMIN, world["agency"]),
+        name="SIMPEG",
+        agency=world["agency"],
+        scopes=READ_SCOPES,
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {value}")
+    answer = client.get("/api/v1/search", {"q": "kepegawaian"}).json()
+    assert (answer["count"], answer["more"], answer["pages"]) == (2, False, 1)
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    answer = client.get("/api/v1/search", {"q": "kepegawaian"}).json()
+    assert (answer["count"], answer["more"], answer["pages"]) == (1, True, 1)
+    assert len(answer["results"]) == 1
+    assert client.get("/api/v1/search", {"q": "kepegawaian", "page": 2}).json()["results"] == [
+        answer["results"][0]
+    ]  # past the last page: the last page, as before

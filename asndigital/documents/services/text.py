@@ -96,8 +96,13 @@ def version_text(version) -> str | None:
     return encryption.open_text(bytes(row.sealed_text), version.data_key(), version.pk)
 
 
-def record_search(*, actor, q: str, filters: dict, found: int, api: bool = False) -> None:
+def record_search(
+    *, actor, q: str, filters: dict, found: int, api: bool = False, more: bool = False
+) -> None:
     """Every search goes into the audit trail: who searched what, with which filters, and how
-    many documents were found."""
+    many documents were found (counted up to search.COUNT_CAP; ``more`` past it)."""
+    extra = {"more": True} if more else {}
     with transaction.atomic():
-        record(actor, "document.searched", None, q=q[:200], found=found, api=api, **filters)
+        record(
+            actor, "document.searched", None, q=q[:200], found=found, api=api, **filters, **extra
+        )
