@@ -180,4 +180,3 @@ def rate_limited(request, exc):
     response = error(request, 429, "rate_limited", _("Too many requests; wait a minute."))
     response["Retry-After"] = "60"
     return response
-
