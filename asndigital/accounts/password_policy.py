@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from asndigital.personnel.models import Agency
+
 LOCAL_TERMS = (
     "asn",
     "pns",
@@ -75,8 +77,6 @@ def _common() -> frozenset[str]:
 
 def _agency_words() -> frozenset[str]:
     # Read each time: passwords are set rarely, and agencies change.
-    from asndigital.personnel.models import Agency
-
     words = set()
     for code, name in Agency.objects.values_list("code", "name"):
         words.update(w for w in _NOT_LETTER.split(f"{code} {name}".lower()) if len(w) >= 4)

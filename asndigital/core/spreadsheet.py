@@ -1,5 +1,9 @@
 """Cells for files people open in spreadsheet programs."""
 
+import csv
+
+from django.http import StreamingHttpResponse
+
 
 def spreadsheet_safe(text: str) -> str:
     """Neutralise cells a spreadsheet would run as a formula (CSV/XLSX injection)."""
@@ -10,9 +14,6 @@ def spreadsheet_safe(text: str) -> str:
 def csv_response(filename: str, header: list[str], rows):
     """A streamed CSV download (UTF-8 with BOM, so that spreadsheet programs read it right),
     every cell neutralised; memory does not grow with the number of rows."""
-    import csv
-
-    from django.http import StreamingHttpResponse
 
     class Echo:
         def write(self, value):
