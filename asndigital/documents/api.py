@@ -6,6 +6,7 @@ import json
 import re
 from uuid import UUID
 
+from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
@@ -15,8 +16,11 @@ from ninja.responses import Status
 from asndigital.api.core import error, errors, needs_scope
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.documents import reading, selectors, services, storage
+from asndigital.documents import reading, search, selectors, services, storage
 from asndigital.documents.models import DocumentType
+from asndigital.documents.report import gaps
+from asndigital.documents.search_views import clean_filters
+from asndigital.personnel import selectors as people
 from asndigital.personnel.api import employee_by_nip
 
 router = Router(tags=["documents"])
@@ -344,9 +348,6 @@ def missing_report(
     """Laporan Kekurangan Berkas for one agency (its code), optionally one unit (its code):
     per employee, the mandatory types missing or rejected. Paged by NIP: pass ``next`` as
     ``after`` for the following page."""
-    from asndigital.documents.report import gaps
-    from asndigital.personnel import selectors as people
-
     limit = max(1, min(limit, 2000))
     found = people.agencies_for(request.auth, "report").filter(code=agency).first()
     if found is None:
@@ -422,11 +423,6 @@ def search_documents(
     """Documents the token may read whose text, NIP or metadata hold every word and "exact
     phrase" of ``q``; 20 a page, newest first, each with a short excerpt (``<mark>`` around the
     words found). Recorded in the audit trail like any search."""
-    from django.core.paginator import Paginator
-
-    from asndigital.documents import search
-    from asndigital.documents.search_views import clean_filters
-
     if not selectors.can_search(request.auth):
         raise NotFound()
     params = {"q": q, "agency": str(agency or ""), "type": type, "status": status}

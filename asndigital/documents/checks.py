@@ -14,7 +14,8 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from asndigital.documents import search
+from asndigital.documents import search, services, textract
+from asndigital.documents.models import VersionText
 
 MONTHS = [
     "januari",
@@ -169,9 +170,6 @@ def run(*, text: str, employee_nip: str, doc_type, metadata: dict) -> list[Findi
 def for_version(version) -> dict:
     """What the document page (and the verifier's queue) shows: the text's state, the reason
     when there is none, and the findings."""
-    from asndigital.documents import services, textract
-    from asndigital.documents.models import VersionText
-
     row = VersionText.objects.filter(version=version).first()
     if row is None or row.state == VersionText.State.PENDING:
         return {"state": "pending", "findings": []}

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from asndigital.core.scoping import AgencyScopedQuerySet
+from asndigital.documents import encryption
 
 
 class DocumentType(models.Model):
@@ -180,8 +181,6 @@ class DocumentVersion(models.Model):
 
     def data_key(self) -> bytes | None:
         """The key that decrypts this version's file (None: stored in plain)."""
-        from asndigital.documents import encryption
-
         if not self.is_encrypted:
             return None
         if self.sealed_key is None:

@@ -105,6 +105,7 @@ def refuse_if_claimed(*, actor, document: Document) -> None:
 
 def clean_reason(text: str) -> str:
     """A reason as the employee will read it: one line, no control characters, at most 500."""
+    # imported here: cycle: documents/services.py imports this module (until its split)
     from asndigital.documents.services import _CONTROL
 
     text = " ".join((text or "").split())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from asndigital.documents import signature_checks
+
 
 @task()
 def make_thumbnail(version_id: str) -> str:
@@ -14,16 +16,12 @@ def make_thumbnail(version_id: str) -> str:
 
 @task()
 def check_signatures(version_id: str) -> str:
-    from asndigital.documents import signature_checks
-
     return signature_checks.check_version(version_id=version_id)
 
 
 @task()
 def revalidate_signatures() -> dict:
     """Schedule it daily (or run ``manage.py revalidate_signatures``): see that command."""
-    from asndigital.documents import signature_checks
-
     return signature_checks.revalidate()
 
 
