@@ -15,6 +15,7 @@ from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents.selectors import checklist, dossier
 from asndigital.personnel import selectors, services
 from asndigital.personnel.forms import EmployeeFilterForm, RegisteredEmailForm, ResetMfaForm
+from asndigital.records.lifecycle import active_holds, dossier_phase
 
 PAGE_SIZE = 25
 
@@ -95,8 +96,6 @@ def employee_list(request):
 
 @login_required
 def employee_detail(request, pk):
-    from asndigital.records.lifecycle import active_holds, dossier_phase
-
     employee = _employee_or_404(request, pk)
     context = {
         "employee": employee,

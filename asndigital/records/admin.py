@@ -4,6 +4,7 @@ from django.contrib import admin
 from asndigital.accounts import policies
 from asndigital.core.admin_site import NationalModelAdmin
 from asndigital.core.errors import DomainError
+from asndigital.documents.models import DocumentType
 from asndigital.records import services
 from asndigital.records.models import FixityRun, LegalHold, RetentionSchedule
 
@@ -14,8 +15,6 @@ class RetentionScheduleForm(forms.ModelForm):
         fields = ("series", *services.EDITABLE)
 
     def clean_series(self):
-        from asndigital.documents.models import DocumentType
-
         series = self.cleaned_data["series"]
         if self.instance.pk is None and not DocumentType.objects.filter(code=series).exists():
             raise forms.ValidationError(

@@ -22,10 +22,14 @@ from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
 from asndigital.audit.services import record
+from asndigital.core import pdf
 from asndigital.core.errors import DomainError
+from asndigital.core.pdf import text_pdf
 from asndigital.documents import storage
+from asndigital.documents.inspection import inspect_file
 from asndigital.documents.models import Document
-from asndigital.documents.services import destroy_document
+from asndigital.documents.services import destroy_document, new_verification_code
+from asndigital.personnel.models import Agency
 from asndigital.records import lifecycle
 from asndigital.records.models import (
     DestructionItem,
@@ -33,6 +37,7 @@ from asndigital.records.models import (
     LegalHold,
     RetentionSchedule,
 )
+from asndigital.records.signing import sign_record
 
 log = logging.getLogger(__name__)
 ANRI_THRESHOLD_YEARS = 10
@@ -83,8 +88,6 @@ def eligible_documents(
 
 def eligible_counts(*, today: date | None = None) -> dict[str, int]:
     """{agency code: records eligible for destruction} for every agency that has any."""
-    from asndigital.personnel.models import Agency
-
     counts = {}
     for agency in Agency.objects.order_by("code"):
         if found := eligible_documents(agency, today=today):
@@ -201,8 +204,6 @@ def approve(*, actor, proposal) -> DestructionProposal:
 
 def attach_anri_letter(*, actor, proposal, chunks, original_name: str, number: str):
     """The national archive's approval letter (PDF), kept with the proposal."""
-    from asndigital.documents.inspection import inspect_file
-
     number = " ".join((number or "").split())[:100]
     if not number:
         raise DomainError(_("Give the letter's number."), code="number")
@@ -288,8 +289,6 @@ def _record_texts(proposal, witnesses: list[str], executor) -> list[tuple[str, s
 def _require_printable(texts: list[tuple[str, str]]) -> None:
     """Refuse, before anything is destroyed, what the berita acara could not print faithfully:
     characters its font has no glyph for, or a server without the font."""
-    from asndigital.core import pdf
-
     try:
         for what, text in texts:
             missing = pdf.unprintable(text)
@@ -335,9 +334,6 @@ def _execute_item(actor, item_id: int) -> None:
 
 
 def _finish(actor, proposal) -> DestructionProposal:
-    from asndigital.documents.services import new_verification_code
-    from asndigital.records.signing import sign_record
-
     with transaction.atomic():
         proposal = _locked(proposal)
         if proposal.status == DestructionProposal.Status.EXECUTED:
@@ -368,8 +364,6 @@ def _person(user) -> str:
 def destruction_record_pdf(proposal) -> bytes:
     """The berita acara (PDF/A-2b, asndigital.core.pdf): what was destroyed (with its hashes), by
     whose decisions, witnessed by whom. Deterministic for the same proposal."""
-    from asndigital.core.pdf import text_pdf
-
     local = timezone.localtime
     lines = [
         f"Instansi: {proposal.agency.name} ({proposal.agency.code})",
