@@ -16,15 +16,17 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from asndigital.accounts.models import AuthenticatorDevice
 from asndigital.dashboards.models import AgencyFigures
+from asndigital.documents.models import Document, DocumentType, DocumentVersion
+from asndigital.documents.selectors import checklist
 from asndigital.personnel.models import DEPARTED_STATUSES, Agency, Employee
+from asndigital.records.models import DestructionProposal
 
 DAYS = 30
 
 
 def _mandatory_by_kind() -> dict[str, set[int]]:
-    from asndigital.documents.models import DocumentType
-
     types = DocumentType.objects.filter(
         is_active=True, requirement=DocumentType.Requirement.MANDATORY
     )
@@ -37,10 +39,6 @@ def _mandatory_by_kind() -> dict[str, set[int]]:
 
 def compute(agency_ids=None) -> dict[int, dict]:
     """Every agency's figures (or those in ``agency_ids``) from the records, in a few queries."""
-    from asndigital.accounts.models import AuthenticatorDevice
-    from asndigital.documents.models import Document, DocumentVersion
-    from asndigital.records.models import DestructionProposal
-
     agencies = Agency.objects.all()
     if agency_ids is not None:
         agencies = agencies.filter(pk__in=agency_ids)
@@ -125,8 +123,6 @@ def refresh(agency_ids=None) -> int:
 
 def recount(agency) -> dict:
     """One agency's figures counted employee by employee: the slow reference for tests."""
-    from asndigital.documents.selectors import checklist
-
     figures = {
         "employees": 0,
         "with_account": 0,
