@@ -387,7 +387,7 @@ def figures(agency_id: int, now: datetime | None = None) -> dict:
     median_since = _median(since, size)
     start = now - timedelta(days=FIGURE_DAYS)
     decisions = DocumentEvent.objects.filter(
-        kind__in=("accepted", "rejected"),
+        kind__in=(DocumentEvent.Kind.ACCEPTED, DocumentEvent.Kind.REJECTED),
         at__gte=start,
         document__employee__agency_id=agency_id,
     )

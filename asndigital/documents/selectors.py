@@ -110,6 +110,7 @@ def checklist(employee: Employee) -> dict:
         "accepted": accepted,
         "total": len(rows),
         "percent": round(100 * accepted / len(rows)) if rows else 100,
+        "Status": Status,  # pages compare a row's state with its members, not with literals
     }
 
 
@@ -120,7 +121,7 @@ def _signature_gap(doc_type, document) -> str:
         return ""
     version = document.current_version
     state = version.signature_state if version is not None else ""
-    if state == "valid":
+    if state == SignatureReport.State.VALID:
         return ""
     return state or "pending"
 
