@@ -17,7 +17,7 @@ import logging
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
@@ -365,34 +365,48 @@ def destruction_record_pdf(proposal) -> bytes:
     """The berita acara (PDF/A-2b, asndigital.core.pdf): what was destroyed (with its hashes), by
     whose decisions, witnessed by whom. Deterministic for the same proposal."""
     local = timezone.localtime
-    lines = [
-        f"Instansi: {proposal.agency.name} ({proposal.agency.code})",
-        f"Usulan: {proposal.title} (nomor {proposal.pk})",
-        f"Dilaksanakan: {local(proposal.executed_at):%d-%m-%Y %H:%M} oleh "
-        f"{_person(proposal.executed_by)}",
-        f"Diusulkan: {local(proposal.created_at):%d-%m-%Y} oleh {_person(proposal.created_by)}",
-        f"Dinilai: {local(proposal.appraised_at):%d-%m-%Y} oleh {_person(proposal.appraised_by)}",
-        f"Disetujui: {local(proposal.approved_at):%d-%m-%Y} oleh {_person(proposal.approved_by)}",
-        "Persetujuan ANRI: "
-        + (
+
+    def by(done_at, user, when="%d-%m-%Y") -> dict:
+        return {"when": f"{local(done_at):{when}}", "person": _person(user)}
+
+    # An Indonesian legal record whoever makes it: the same words (and bytes) every time.
+    with translation.override("id"):
+        approval = (
             f"{proposal.anri_letter_number} (SHA-256 {proposal.anri_letter_sha256})"
             if proposal.anri_letter_key
-            else "tidak diperlukan (retensi inaktif di bawah 10 tahun)"
-        ),
-        "Saksi: " + "; ".join(proposal.witnesses),
-        "",
-        "Daftar arsip:",
-    ]
-    items = proposal.items.select_related("document__doc_type", "document__employee").order_by("pk")
-    for number, item in enumerate(items, start=1):
-        document = item.document
-        lines.append(
-            f"{number}. {document.doc_type.name} - NIP {document.employee.nip} - "
-            f"{item.get_outcome_display()}"
+            else _("not needed (inactive retention under 10 years)")
         )
-        for entry in item.hashes:
-            lines.append(f"     versi {entry['version']}: SHA-256 {entry['sha256']}")
-    return text_pdf("BERITA ACARA PEMUSNAHAN ARSIP", lines, created=local(proposal.executed_at))
+        lines = [
+            _("Agency: %(name)s (%(code)s)")
+            % {"name": proposal.agency.name, "code": proposal.agency.code},
+            _("Proposal: %(title)s (number %(number)s)")
+            % {"title": proposal.title, "number": proposal.pk},
+            _("Executed: %(when)s by %(person)s")
+            % by(proposal.executed_at, proposal.executed_by, "%d-%m-%Y %H:%M"),
+            _("Proposed: %(when)s by %(person)s") % by(proposal.created_at, proposal.created_by),
+            _("Appraised: %(when)s by %(person)s")
+            % by(proposal.appraised_at, proposal.appraised_by),
+            _("Approved: %(when)s by %(person)s") % by(proposal.approved_at, proposal.approved_by),
+            _("ANRI approval: %(approval)s") % {"approval": approval},
+            _("Witnesses: %(names)s") % {"names": "; ".join(proposal.witnesses)},
+            "",
+            _("List of records:"),
+        ]
+        items = proposal.items.select_related("document__doc_type", "document__employee")
+        for number, item in enumerate(items.order_by("pk"), start=1):
+            document = item.document
+            lines.append(
+                f"{number}. {document.doc_type.name} - NIP {document.employee.nip} - "
+                f"{item.get_outcome_display()}"
+            )
+            for entry in item.hashes:
+                lines.append(
+                    "     "
+                    + _("version %(number)s: SHA-256 %(sha256)s")
+                    % {"number": entry["version"], "sha256": entry["sha256"]}
+                )
+        title = _("RECORD OF THE DESTRUCTION OF ARCHIVES")
+    return text_pdf(title, lines, created=local(proposal.executed_at))
 
 
 def open_record(*, actor, proposal: DestructionProposal):
