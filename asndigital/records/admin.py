@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
 from asndigital.core.admin_site import NationalModelAdmin
@@ -18,7 +19,7 @@ class RetentionScheduleForm(forms.ModelForm):
         series = self.cleaned_data["series"]
         if self.instance.pk is None and not DocumentType.objects.filter(code=series).exists():
             raise forms.ValidationError(
-                "Seri arsip adalah kode jenis dokumen (misalnya realisasi-skp)."
+                _("The archive series is a document type's code (for example realisasi-skp).")
             )
         return series
 
