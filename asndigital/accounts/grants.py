@@ -74,7 +74,7 @@ def grants(user: User | None) -> Grants:
         national=frozenset(national),
         by_agency={a: frozenset(r) for a, r in by_agency.items()},
     )
-    user._asn_grants = result
+    user._asn_grants = result  # type: ignore[attr-defined]  # a per-request cache on the user
     return result
 
 
