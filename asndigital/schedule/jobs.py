@@ -24,7 +24,7 @@ from oauth2_provider.models import clear_expired
 
 from asndigital.audit import chain, outside, partitions
 from asndigital.audit.services import make_checkpoint
-from asndigital.dashboards.figures import refresh
+from asndigital.dashboards import figures
 from asndigital.documents import pending, signature_checks
 from asndigital.documents.services import remove_leftovers
 from asndigital.records import fixity
@@ -69,7 +69,7 @@ class Job:
 
 
 def refresh_dashboards() -> dict:
-    return {"agencies": refresh()}
+    return {"agencies": figures.refresh()}
 
 
 def audit_checkpoint() -> dict:
