@@ -25,6 +25,7 @@ MODULES = [
     "asndigital/*/services.py",
     "asndigital/*/selectors.py",
     "asndigital/accounts/policies.py",
+    "asndigital/accounts/grants.py",
     "asndigital/accounts/signin.py",
     "asndigital/accounts/mfa.py",
     "asndigital/accounts/challenges.py",

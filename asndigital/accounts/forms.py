@@ -1,6 +1,8 @@
 from django import forms
+from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from asndigital.core.captcha import captcha_field
 from asndigital.personnel.nip import normalize_nip
 
 
@@ -27,8 +29,6 @@ class LoginForm(forms.Form):
 
     def ask_captcha(self) -> None:
         """Show the captcha (a fresh challenge) when the form is rendered."""
-        from asndigital.core.captcha import captcha_field
-
         if "captcha" not in self.fields:
             self.fields["captcha"] = captcha_field()
 
@@ -94,8 +94,6 @@ class ResetStartForm(forms.Form):
     username = forms.CharField(label=_("NIP or username"), max_length=64)
 
     def __init__(self, *args, **kwargs):
-        from asndigital.core.captcha import captcha_field
-
         super().__init__(*args, **kwargs)
         self.fields["captcha"] = captcha_field()
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
@@ -125,8 +123,6 @@ class NewPasswordMixin:
     details (those checks follow once the person is known to be who they say)."""
 
     def clean(self):
-        from django.contrib.auth.password_validation import validate_password
-
         cleaned = super().clean()
         first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
         if first and second and first != second:

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
+from asndigital.accounts.models import User
+
 SALT = "asndigital.accounts.known_browser"
 
 
@@ -68,8 +70,6 @@ def entries(request, now: float | None = None) -> list[Entry]:
 def nonce_for(request, username: str, now: float | None = None) -> str | None:
     """The nonce of this browser's entry for ``username`` while the account's sessions have not
     been ended since it was issued; None: not a known browser for that account."""
-    from asndigital.accounts.models import User
-
     tag = account_tag(username)
     for entry in entries(request, now):
         if hmac.compare_digest(entry.tag, tag):

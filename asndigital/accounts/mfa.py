@@ -28,9 +28,10 @@ from django_otp.oath import hotp
 from asndigital.accounts import passkeys
 from asndigital.accounts.models import AuthenticatorDevice, Passkey, RecoveryCode, User
 from asndigital.audit.services import record
-from asndigital.core import qr
+from asndigital.core import crypto, qr
 from asndigital.core.crypto import seal, unseal
 from asndigital.core.errors import DomainError
+from asndigital.sso import backchannel
 
 STEP = 30
 DIGITS = 6
@@ -302,7 +303,6 @@ def reset_mfa(*, actor: User | None, user: User, reason: str, ip: str = "") -> N
     RecoveryCode.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     record(actor, "mfa.reset", user, reason=reason, devices=count, passkeys=removed_passkeys, ip=ip)
-    from asndigital.sso import backchannel
 
     backchannel.signed_out_everywhere(user=user, reason="mfa_reset")
 
@@ -324,8 +324,6 @@ def device_summary(user: User | None) -> dict:
 def reseal_secrets() -> int:
     """Re-seal every authenticator secret with the keyring's current key (``rotate_keys``),
     one row at a time (a secret is never left unreadable); audited. How many."""
-    from asndigital.core import crypto
-
     count = 0
     rows = AuthenticatorDevice.objects.exclude(sealed_key=None).values_list("pk", "sealed_key")
     for pk, old, new in crypto.resealed(rows.iterator(chunk_size=1000), lambda pk: f"totp:{pk}"):

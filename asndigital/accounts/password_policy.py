@@ -16,10 +16,15 @@ import unicodedata
 from functools import cache
 
 from django.conf import settings
-from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.contrib.auth.password_validation import (
+    CommonPasswordValidator,
+    get_default_password_validators,
+)
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from asndigital.personnel.models import Agency
 
 LOCAL_TERMS = (
     "asn",
@@ -84,7 +89,6 @@ def _agency_words(max_age: float = 0) -> frozenset[str]:
     change); a sign-in, which only judges whether the password must be replaced, reads them
     at most every ``max_age`` seconds per process (some 600 agencies, at every sign-in)."""
     global _recent_agency_words
-    from asndigital.personnel.models import Agency
 
     read_at, words = _recent_agency_words
     now = time.monotonic()
@@ -236,8 +240,6 @@ def sign_in_validators() -> list:
     """The configured validators, for judging a password at sign-in (is it weak, so that it
     must be replaced?): the same rules, with agency names read at most every
     ``SIGN_IN_AGENCY_WORDS_SECONDS`` (a new agency's name counts from the next read on)."""
-    from django.contrib.auth.password_validation import get_default_password_validators
-
     return [
         BlocklistValidator(SIGN_IN_AGENCY_WORDS_SECONDS)
         if type(validator) is BlocklistValidator

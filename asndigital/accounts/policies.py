@@ -1,82 +1,42 @@
-"""Who may do what: the one home of role logic. Pure functions over a user and an object."""
+"""Who may do what: the one home of role logic. Pure functions over a user and an object.
+
+The role grants and the (model, action) table ``ACCESS`` live in grants.py (a leaf that the
+scoping queryset reads); they are named here too, so callers keep asking ``policies``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from asndigital.accounts.models import Role
+from asndigital.accounts.grants import (  # noqa: F401 (named here for callers of policies)
+    ACCESS,
+    APPRAISAL_ROLES,
+    AUDIT_READ_ROLES,
+    CORRECTION_ROLES,
+    DASHBOARD_ROLES,
+    DESTRUCTION_VIEW_ROLES,
+    EMPLOYEE_ACCESS,
+    EMPLOYEE_READ_ROLES,
+    HOLD_ROLES,
+    REASON_TEMPLATE_ROLES,
+    TOKEN_ROLES,
+    UPLOAD_ROLES,
+    VERIFY_ROLES,
+    WORKLIST_ROLES,
+    Grants,
+    grants,
+    scope,
+)
+from asndigital.accounts.models import RoleAssignment
+from asndigital.accounts.roles import Role
 from asndigital.core.errors import NotFound
 
 if TYPE_CHECKING:
     from asndigital.accounts.models import User
     from asndigital.personnel.models import Employee
-
-# What each role may do with employee records, inside its agency or everywhere when held
-# nationally (docs/security.md has the same table in words). An employee always reads their own
-# record. The auditor reads the audit trail and integrity reports only (docs/domain.md §2); the
-# monitor's work is figures: the missing-documents report names employees with gaps (NIP, name,
-# unit, what is missing) but no personal page, no document and no file (UU PDP: purpose
-# limitation). SERVICE is an API token's own account, narrowed further by the token's scopes.
-_READ_RECORDS = frozenset(
-    {
-        Role.OPERATOR,
-        Role.VERIFIER,
-        Role.AGENCY_ADMIN,
-        Role.RECORDS_OFFICER,
-        Role.BKN_ADMIN,
-        Role.SERVICE,
-    }
-)
-EMPLOYEE_ACCESS: dict[str, frozenset[str]] = {
-    # the personal page, the dossier, its documents and their files
-    "read": _READ_RECORDS,
-    # NIP, name, unit and the documents missing: the missing-documents report
-    "report": _READ_RECORDS | {Role.MONITOR},
-}
-EMPLOYEE_READ_ROLES = EMPLOYEE_ACCESS["read"]
-
-
-@dataclass(frozen=True)
-class Grants:
-    """The roles a user holds, read once per request."""
-
-    national: frozenset[str]
-    by_agency: dict[int, frozenset[str]]
-
-    def agencies_with(self, roles: frozenset[str]) -> frozenset[int]:
-        return frozenset(a for a, held in self.by_agency.items() if held & roles)
-
-    def holds_nationally(self, roles: frozenset[str]) -> bool:
-        return bool(self.national & roles)
-
-
-_EMPTY = Grants(national=frozenset(), by_agency={})
-
-
-def grants(user: User | None) -> Grants:
-    """The user's role grants, cached on the user object for the rest of the request."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return _EMPTY
-    cached = getattr(user, "_asn_grants", None)
-    if cached is not None:
-        return cached
-    national: set[str] = set()
-    by_agency: dict[int, set[str]] = {}
-    for role, agency_id in user.role_assignments.values_list("role", "agency_id"):
-        if agency_id is None:
-            national.add(role)
-        else:
-            by_agency.setdefault(agency_id, set()).add(role)
-    result = Grants(
-        national=frozenset(national),
-        by_agency={a: frozenset(r) for a, r in by_agency.items()},
-    )
-    user._asn_grants = result
-    return result
 
 
 def employee_scope(user: User | None, action: str = "read") -> tuple[bool, frozenset[int]]:
@@ -197,12 +157,7 @@ def can_reset_mfa(user: User | None, employee: Employee) -> bool:
         return True
     if employee.agency_id not in g.agencies_with(frozenset({Role.AGENCY_ADMIN})):
         return False
-    from asndigital.accounts.models import RoleAssignment
-
     return not RoleAssignment.objects.filter(user_id=employee.user_id, agency__isnull=True).exists()
-
-
-UPLOAD_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN, Role.SERVICE})
 
 
 def can_upload_for(user: User | None, employee: Employee) -> bool:
@@ -215,9 +170,6 @@ def can_upload_for(user: User | None, employee: Employee) -> bool:
     return g.holds_nationally(frozenset({Role.BKN_ADMIN})) or employee.agency_id in g.agencies_with(
         UPLOAD_ROLES
     )
-
-
-VERIFY_ROLES = frozenset({Role.VERIFIER, Role.AGENCY_ADMIN, Role.SERVICE})
 
 
 def can_verify(user: User | None, document) -> bool:
@@ -245,9 +197,6 @@ def can_use_queue(user: User | None) -> bool:
     return bool(queue_agencies(user))
 
 
-REASON_TEMPLATE_ROLES = frozenset({Role.AGENCY_ADMIN})
-
-
 def can_manage_reason_templates(user: User | None, agency) -> bool:
     """An agency admin keeps the agency's reasons for rejection (never national: the words
     are the agency's own)."""
@@ -262,7 +211,6 @@ def can_bulk_upload(user: User | None) -> bool:
 
 # The audit trail is read by auditors (the inspectorate): nationally, or for their agency's
 # employees. Everyone else sees only the access history of their own documents.
-AUDIT_READ_ROLES = frozenset({Role.AUDITOR, Role.SERVICE})
 
 
 def audit_read_scope(user: User | None) -> tuple[bool, frozenset[int]]:
@@ -274,9 +222,6 @@ def can_read_audit(user: User | None) -> bool:
     """Auditors search the audit trail and export it."""
     everywhere, agencies = audit_read_scope(user)
     return everywhere or bool(agencies)
-
-
-HOLD_ROLES = frozenset({Role.RECORDS_OFFICER})
 
 
 def can_place_hold(user: User | None, employee: Employee) -> bool:
@@ -298,9 +243,6 @@ def can_edit_retention(user: User | None) -> bool:
 def can_propose_destruction(user: User | None, agency) -> bool:
     """Records officers of the agency (or national ones) build destruction proposals."""
     return _covers(scope(user, "personnel.agency", "propose_destruction"), agency)
-
-
-APPRAISAL_ROLES = frozenset({Role.RECORDS_OFFICER, Role.AGENCY_ADMIN})
 
 
 def can_appraise_destruction(user: User | None, proposal) -> bool:
@@ -327,11 +269,6 @@ def can_execute_destruction(user: User | None, proposal) -> bool:
     return g.holds_nationally(frozenset({Role.BKN_ADMIN, Role.RECORDS_OFFICER})) or (
         proposal.agency_id in g.agencies_with(HOLD_ROLES)
     )
-
-
-DESTRUCTION_VIEW_ROLES = frozenset(
-    {Role.RECORDS_OFFICER, Role.AGENCY_ADMIN, Role.BKN_ADMIN, Role.AUDITOR}
-)
 
 
 def destruction_scope(user: User | None) -> tuple[bool, frozenset[int]]:
@@ -396,60 +333,9 @@ def can_grant_token_scope(user: User | None, scope: str, agency) -> bool:
     return False
 
 
-DASHBOARD_ROLES = frozenset({Role.MONITOR, Role.BKN_ADMIN, Role.AGENCY_ADMIN})
-
-
 def dashboard_scope(user: User | None) -> tuple[bool, frozenset[int]]:
     """(the national dashboard, agency ids whose dashboards it sees)."""
     return scope(user, "dashboards.agencyfigures", "read")
-
-
-TOKEN_ROLES = frozenset({Role.BKN_ADMIN, Role.AGENCY_ADMIN})
-
-# The operator's unfinished work (documents/worklists.py): the agency's operators and admins.
-WORKLIST_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN})
-# Correction requests ("Ajukan perbaikan") are answered by the employee's agency: its operators
-# and admins (and a token of the agency with the corrections scopes); never nationally.
-CORRECTION_ROLES = frozenset({Role.OPERATOR, Role.AGENCY_ADMIN, Role.SERVICE})
-
-# Which roles may do which action on each agency-scoped model: the one table behind every
-# ``Model.objects.visible_to(user, action)`` (core/scoping.py) and the ``can_*`` answers above.
-# A role held in an agency covers that agency's rows; held nationally, every row.
-ACCESS: dict[tuple[str, str], frozenset[str]] = {
-    ("personnel.employee", "read"): EMPLOYEE_ACCESS["read"],
-    ("personnel.employee", "report"): EMPLOYEE_ACCESS["report"],
-    ("personnel.agency", "read"): EMPLOYEE_ACCESS["read"],  # agencies whose staff one lists
-    ("personnel.agency", "report"): EMPLOYEE_ACCESS["report"],
-    ("personnel.agency", "dashboard"): DASHBOARD_ROLES,
-    # the verification figures (queue, decisions): the dashboard's people, and API tokens
-    ("personnel.agency", "queue_figures"): DASHBOARD_ROLES | {Role.SERVICE},
-    ("personnel.agency", "manage_tokens"): TOKEN_ROLES,
-    ("personnel.agency", "propose_destruction"): HOLD_ROLES,
-    ("personnel.agency", "worklist"): WORKLIST_ROLES,
-    ("personnel.correctionrequest", "read"): CORRECTION_ROLES,  # and the employee's own
-    ("documents.document", "read"): EMPLOYEE_ACCESS["read"],  # whoever reads the employee
-    # the verifier's queue: the waiting documents of the agencies one verifies
-    ("documents.document", "verify"): VERIFY_ROLES,
-    # reasons for rejection: chosen by the agency's verifiers, kept by its admins
-    ("documents.reasontemplate", "read"): VERIFY_ROLES,
-    ("documents.reasontemplate", "manage"): REASON_TEMPLATE_ROLES,
-    # full-text search over documents' text: staff who read them (their own agencies)
-    ("documents.document", "search"): EMPLOYEE_ACCESS["read"],
-    ("records.legalhold", "read"): EMPLOYEE_ACCESS["read"],
-    ("records.destructionproposal", "read"): DESTRUCTION_VIEW_ROLES,
-    ("accounts.apitoken", "manage"): TOKEN_ROLES,
-    ("dashboards.agencyfigures", "read"): DASHBOARD_ROLES,
-    ("audit.auditevent", "read"): AUDIT_READ_ROLES,
-}
-
-
-def scope(user: User | None, model, action: str) -> tuple[bool, frozenset[int]]:
-    """(every agency, agency ids) where ``user`` may ``action`` rows of ``model`` (a model
-    class or its ``app.model`` label), from ACCESS."""
-    label = model if isinstance(model, str) else model._meta.label_lower
-    roles = ACCESS[(label, action)]
-    g = grants(user)
-    return g.holds_nationally(roles), g.agencies_with(roles)
 
 
 def worklist_scope(user: User | None) -> tuple[bool, frozenset[int]]:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from asndigital.accounts import policies, throttle
+from asndigital.accounts import challenges, mfa, policies, throttle
 from asndigital.accounts.models import (
     AGENCY_ONLY_ROLES,
     NATIONAL_ONLY_ROLES,
@@ -17,9 +17,11 @@ from asndigital.accounts.models import (
     User,
 )
 from asndigital.audit.services import record
+from asndigital.core.bulk import insert_rows
 from asndigital.core.errors import DomainError
 from asndigital.core.mail import queue_email
 from asndigital.personnel.models import Agency
+from asndigital.sso import backchannel
 
 
 @transaction.atomic
@@ -79,8 +81,6 @@ def revoke_role(*, actor: User | None, assignment: RoleAssignment) -> None:
 def end_all_sessions(*, actor: User | None, user: User, reason: str, ip: str = "") -> None:
     """End every session of ``user`` (the session hash includes the epoch raised here), and
     their single sign-on: tokens revoked, applications told (back-channel logout)."""
-    from asndigital.sso import backchannel
-
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
     record(actor, "sessions.ended", user, reason=reason, ip=ip)
@@ -91,8 +91,6 @@ def end_all_sessions(*, actor: User | None, user: User, reason: str, ip: str = "
 def admin_reset_mfa(*, actor: User, employee, reason: str, ip: str = "") -> None:
     """BKPSDM resets an employee's MFA: devices and recovery codes cleared, sessions ended, the
     employee told by e-mail; their next sign-in goes to activation."""
-    from asndigital.accounts import mfa
-
     policies.require(policies.can_view_employee(actor, employee))
     if not policies.can_reset_mfa(actor, employee):
         raise DomainError(_("You cannot reset this account's MFA."))
@@ -160,8 +158,6 @@ EMPLOYEE_ACCOUNT_COLUMNS = (
 def insert_employee_accounts(rows: list[tuple]) -> None:
     """Insert accounts for new employees (``EMPLOYEE_ACCOUNT_COLUMNS``, unusable passwords);
     inside the caller's transaction, whose audit event covers them."""
-    from asndigital.core.bulk import insert_rows
-
     insert_rows(User, EMPLOYEE_ACCOUNT_COLUMNS, rows)
 
 
@@ -178,8 +174,6 @@ def reset_own_mfa(*, user: User, password: str, code: str, ip: str = "") -> bool
     e-mailed code together clear every authenticator, passkey and recovery code, end the
     sessions and tell the registered address. False (nothing cleared) when either is wrong; a
     wrong password spends one of the code's tries, like a wrong code."""
-    from asndigital.accounts import challenges, mfa
-
     purpose = EmailChallenge.Purpose.MFA_RESET
     if not user.check_password(password):
         challenges.spend_try(user=user, purpose=purpose, ip=ip)

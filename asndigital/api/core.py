@@ -20,13 +20,12 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from asndigital.accounts.tokens import authenticate
 from asndigital.core.errors import DomainError, NotFound
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        from asndigital.accounts.tokens import authenticate
-
         found = authenticate(token)
         if found is None:
             return None
@@ -181,17 +180,3 @@ def rate_limited(request, exc):
     response = error(request, 429, "rate_limited", _("Too many requests; wait a minute."))
     response["Retry-After"] = "60"
     return response
-
-
-def register_routers() -> None:
-    from asndigital.audit.api import router as audit
-    from asndigital.documents.api import router as documents
-    from asndigital.documents.queue_api import router as verification_queue
-    from asndigital.personnel.api import router as personnel
-    from asndigital.personnel.correction_api import router as corrections
-
-    api.add_router("/", personnel)
-    api.add_router("/", documents)
-    api.add_router("/", verification_queue)
-    api.add_router("/", audit)
-    api.add_router("/", corrections)

@@ -8,5 +8,6 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self) -> None:
-        # Registers the SQLite function the append-only triggers call, on every new connection.
+        # imported here: once the app registry is ready, it registers the SQLite function the
+        # append-only triggers call, on every new connection.
         from asndigital.audit import guard  # noqa: F401

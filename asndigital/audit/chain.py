@@ -29,7 +29,15 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from asndigital.audit.models import GENESIS, ChainHead, Checkpoint
+from asndigital.audit import signing, subjects
+from asndigital.audit.models import (
+    GENESIS,
+    AuditEvent,
+    AuditLink,
+    ChainHead,
+    Checkpoint,
+    SealBatch,
+)
 
 BATCH = 5000
 logger = logging.getLogger(__name__)
@@ -115,8 +123,6 @@ def _bookmark() -> tuple[int, list[list[int]]]:
     """(through, holes) as the last seal left them: every event id up to ``through`` is chained,
     refused, or lies in one of the ``holes`` ([low, high, first seen (epoch seconds)]) still
     looked for (those older than HOLE_SECONDS are left to the sweep)."""
-    from asndigital.audit.models import AuditEvent, AuditLink, SealBatch
-
     last = SealBatch.objects.order_by("-first").values_list("through", "holes").first()
     if last is not None and last[0] is not None:
         now = time.time()
@@ -238,9 +244,6 @@ def sweep(*, since=None, batch: int = BATCH) -> int:
 def _chain(pending, *, through: int, holes: list[list[int]]) -> int:
     """Link ``pending`` (id, canonical, occurred_at, mac) after the head, under the seal lock;
     sign the run and keep the bookmark with it. The number chained."""
-    from asndigital.audit import signing
-    from asndigital.audit.models import SealBatch
-
     head = ChainHead.objects.get(pk=1)
     position, previous = head.position, head.hash
     rows = []
@@ -277,31 +280,6 @@ def _refuse(event_id: int) -> None:
             "audit event %s was not written by the application (its MAC is wrong): not sealed",
             event_id,
         )
-
-
-SEAL_INTERVAL = 0.25  # seconds: under load, one process seals a batch this often
-_last_seal = 0.0
-
-
-def seal_quietly() -> None:
-    """After a commit: seal, unless this process sealed less than ``SEAL_INTERVAL`` ago or
-    another process is sealing (either takes these events along with the next batch). Under
-    load, appends then cost one transaction each and sealing happens in batches. A failure only
-    delays sealing (the next seal or ``audit_checkpoint`` does it; ``verify_audit`` never
-    writes), so it is logged, never raised into the request. Events are immutable from the
-    moment they are written, sealed or not."""
-    global _last_seal
-    now = time.monotonic()
-    if now - _last_seal < SEAL_INTERVAL:
-        return
-    _last_seal = now
-    try:
-        seal(wait=False)
-        from asndigital.audit import outside
-
-        outside.checkpoint_if_due()
-    except Exception:  # see the docstring: logged, and retried by the next seal
-        logger.exception("sealing the audit trail failed; the next seal will do it")
 
 
 # --- Verification ------------------------------------------------------------------------------
@@ -740,9 +718,6 @@ def _seals(report: Report, last_position: int, key) -> None:
     """Every position from 1 to the chain's end must lie in one run the application sealed
     and signed, ending at the chain's own hash: a run rewritten by hand (fresh hashes), an
     event sealed by hand, or a signature that is not the application's is reported."""
-    from asndigital.audit import signing
-    from asndigital.audit.models import AuditLink, SealBatch
-
     expected_first = 1
     runs = list(SealBatch.objects.order_by("first").values_list("first", "last", "hash", "mac"))
     ends = {}
@@ -786,8 +761,6 @@ def _seals(report: Report, last_position: int, key) -> None:
 
 
 def _verify(public_key, extra_checkpoints, *, workers: int) -> Report:
-    from asndigital.audit import reads, signing
-
     report = Report()
     key = public_key or signing.private_key().public_key()
     wanted: dict[int, list[str]] = {}
@@ -829,5 +802,5 @@ def _verify(public_key, extra_checkpoints, *, workers: int) -> Report:
                 f"{UNSEALED_GRACE.seconds // 60} minutes ago are not sealed into the chain"
             )
         _projection(report)
-        reads.check_subjects(report)
+        subjects.check(report)
     return report

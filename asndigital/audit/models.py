@@ -8,6 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from asndigital.core.scoping import AgencyScopedQuerySet
+from asndigital.personnel.models import Employee
 
 GENESIS = "0" * 64
 
@@ -16,8 +17,6 @@ class AuditEventQuerySet(AgencyScopedQuerySet):
     """Auditors read the trail nationally, or the events about their agency's employees."""
 
     def _in_agencies(self, agencies) -> Q:
-        from asndigital.personnel.models import Employee
-
         return Q(employee_id__in=Employee.objects.filter(agency_id__in=agencies).values("pk"))
 
 

@@ -16,21 +16,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 
+from asndigital.audit import signing
+from asndigital.documents import storage
+
 logger = logging.getLogger(__name__)
-_last_look = 0.0  # when this process last asked whether a checkpoint is due (monotonic)
-LOOK_EVERY = 30.0  # seconds: at most one query per process for it in that time
 
 
 def entry(checkpoint) -> dict:
     """A checkpoint as a line of the file (the format of export_audit_checkpoints)."""
-    from asndigital.audit import signing
-
     return {
         "type": "checkpoint",
         "position": checkpoint.position,
@@ -68,8 +66,6 @@ def keep(checkpoint) -> None:
 
 
 def _keep_in_bucket(checkpoint) -> None:
-    from asndigital.documents import storage
-
     s3 = storage._s3()
     if s3 is None or not settings.ASN_S3_OBJECT_LOCK:
         return
@@ -89,8 +85,6 @@ def _keep_in_bucket(checkpoint) -> None:
 
 
 def _read_bucket() -> list[dict]:
-    from asndigital.documents import storage
-
     s3 = storage._s3()
     if s3 is None or not settings.ASN_S3_OBJECT_LOCK:
         return []
@@ -133,21 +127,3 @@ def read() -> list[dict]:
 def kept() -> list[dict]:
     """The checkpoints kept outside the database, marked as such for ``chain.verify``."""
     return [{**found, "origin": "kept outside"} for found in read()]
-
-
-def checkpoint_if_due() -> None:
-    """After a seal: sign a checkpoint when the last one is older than the interval."""
-    global _last_look
-    now = time.monotonic()
-    if now - _last_look < min(LOOK_EVERY, settings.ASN_AUDIT_CHECKPOINT_SECONDS):
-        return
-    _last_look = now
-    from django.utils import timezone
-
-    from asndigital.audit.models import Checkpoint
-    from asndigital.audit.services import make_checkpoint
-
-    last = Checkpoint.objects.order_by("-signed_at").values_list("signed_at", flat=True).first()
-    age = (timezone.now() - last).total_seconds() if last is not None else None
-    if age is None or age >= settings.ASN_AUDIT_CHECKPOINT_SECONDS:
-        make_checkpoint()

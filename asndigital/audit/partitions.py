@@ -38,6 +38,8 @@ from datetime import UTC, date, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from asndigital.audit import guard
+
 PARENT = "audit_auditevent"
 DEFAULT = f"{PARENT}_default"
 MONTHS_AHEAD = 12
@@ -116,8 +118,6 @@ def _no_truncate(cursor, table: str) -> None:
 
 def _create_month(cursor, start: date) -> None:
     """One month's partition, moving any events of that month out of the default partition."""
-    from asndigital.audit import guard
-
     end = add_months(start, 1)
     name, bounds = name_for(start), f"FROM ({_bound(start)}) TO ({_bound(end)})"
     moved = f"WHERE occurred_at >= {_bound(start)} AND occurred_at < {_bound(end)}"
@@ -190,8 +190,6 @@ def _definitions(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[
 def _rebuild(cursor, *, partitioned: bool) -> None:
     """Copy the trail into a new table of the other kind (same columns, ids, hashes), drop the
     old one and give the new one its indexes, foreign keys and triggers."""
-    from asndigital.audit import guard
-
     old = f"{PARENT}_before"
     indexes, foreign_keys = _definitions(cursor, PARENT)
     cursor.execute(f"SELECT pg_get_serial_sequence('{PARENT}', 'id')")

@@ -9,7 +9,9 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from asndigital.audit.models import GENESIS, AuditEvent, AuditLink
+from asndigital.accounts.models import User
+from asndigital.audit.models import GENESIS, AuditEvent, AuditLink, ReadSubject
+from asndigital.personnel.models import Employee
 
 # Reads of one employee's data that name them (audit.reads.one, and the document views).
 ACCESS_ACTIONS = (
@@ -68,13 +70,10 @@ def search(
     before_id: int | None = None,
 ) -> QuerySet[AuditEvent]:
     """Events matching the filters, newest first (keyset: ``before_id`` for the next page)."""
-    from asndigital.personnel.models import Employee
-
     events = visible_events(user).select_related("actor__employee")
     if actor:
         # The actor's id first, then a constant: PostgreSQL reads (actor_id, id) newest first
         # in each month (a join on the username made it read all of a busy actor's events).
-        from asndigital.accounts.models import User
 
         actor_id = User.objects.filter(username=actor).values_list("pk", flat=True).first()
         events = events.filter(actor_id=actor_id) if actor_id else events.none()
@@ -133,8 +132,6 @@ def access_history(employee, *, before_id: int | None = None) -> QuerySet[AuditE
     """Who read this employee's data (UU 27/2022), newest first: their page, documents,
     previews, files, dossier, and every export or list that included them (ReadSubject). The
     employee's own reads are left out."""
-    from asndigital.audit.models import ReadSubject
-
     included = ReadSubject.objects.filter(employee_id=employee.pk).values("event_id")
     events = AuditEvent.objects.filter(
         Q(employee_id=employee.pk, action__in=ACCESS_ACTIONS) | Q(pk__in=included)

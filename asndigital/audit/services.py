@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import time
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from asndigital.audit import chain, outside, signing
-from asndigital.audit.models import AuditEvent, Checkpoint
+from asndigital.audit.models import AuditEvent, ChainHead, Checkpoint
 
 # Actions, target types and ids appear verbatim in the canonical text, which the verification
 # compares with the columns as plain strings: they never need JSON escaping.
+logger = logging.getLogger(__name__)
 PLAIN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -103,16 +107,52 @@ def _seal_after_commit() -> None:
         current = set(connection.savepoint_ids)
         for entry in connection.run_on_commit:
             sids, func = entry[0], entry[1]
-            if func is chain.seal_quietly and sids <= current:
+            if func is seal_quietly and sids <= current:
                 return
-    transaction.on_commit(chain.seal_quietly)
+    transaction.on_commit(seal_quietly)
+
+
+SEAL_INTERVAL = 0.25  # seconds: under load, one process seals a batch this often
+_last_seal = 0.0
+_last_look = 0.0  # when this process last asked whether a checkpoint is due (monotonic)
+LOOK_EVERY = 30.0  # seconds: at most one query per process for it in that time
+
+
+def seal_quietly() -> None:
+    """After a commit: seal, unless this process sealed less than ``SEAL_INTERVAL`` ago or
+    another process is sealing (either takes these events along with the next batch). Under
+    load, appends then cost one transaction each and sealing happens in batches. A failure only
+    delays sealing (the next seal or ``audit_checkpoint`` does it; ``verify_audit`` never
+    writes), so it is logged, never raised into the request. Events are immutable from the
+    moment they are written, sealed or not."""
+    global _last_seal
+    now = time.monotonic()
+    if now - _last_seal < SEAL_INTERVAL:
+        return
+    _last_seal = now
+    try:
+        chain.seal(wait=False)
+        checkpoint_if_due()
+    except Exception:  # see the docstring: logged, and retried by the next seal
+        logger.exception("sealing the audit trail failed; the next seal will do it")
+
+
+def checkpoint_if_due() -> None:
+    """After a seal: sign a checkpoint (kept outside the database too, audit/outside.py) when
+    the last one is older than ``ASN_AUDIT_CHECKPOINT_SECONDS``."""
+    global _last_look
+    now = time.monotonic()
+    if now - _last_look < min(LOOK_EVERY, settings.ASN_AUDIT_CHECKPOINT_SECONDS):
+        return
+    _last_look = now
+    last = Checkpoint.objects.order_by("-signed_at").values_list("signed_at", flat=True).first()
+    age = (timezone.now() - last).total_seconds() if last is not None else None
+    if age is None or age >= settings.ASN_AUDIT_CHECKPOINT_SECONDS:
+        make_checkpoint()
 
 
 def make_checkpoint() -> Checkpoint:
     """Seal what is pending, then sign the chain's head (position and hash) and keep it."""
-    from asndigital.audit import signing
-    from asndigital.audit.models import ChainHead
-
     chain.seal()
     with transaction.atomic():
         head = ChainHead.objects.get_or_create(pk=1)[0]

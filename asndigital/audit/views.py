@@ -12,6 +12,7 @@ from asndigital.accounts import policies
 from asndigital.audit import reads, selectors
 from asndigital.audit.forms import AuditSearchForm
 from asndigital.core.spreadsheet import csv_response
+from asndigital.documents.models import Document
 from asndigital.schedule.selectors import job_state
 
 PAGE = 100
@@ -84,8 +85,6 @@ def search_view(request):
 @login_required
 def my_access_view(request):
     """The signed-in employee's access history: who read their data, newest first, paged."""
-    from asndigital.documents.models import Document
-
     employee = getattr(request.user, "employee", None)
     if employee is None:
         raise Http404

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
+        # imported here: checks and lookups register once the app registry is ready
         from asndigital.core import checks, lookups  # noqa: F401 - register checks, field__any
 
 

@@ -40,6 +40,7 @@ def _sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:
 
 def _copy_binary(raw_cursor, table: str, names: str, fields, rows) -> int:
     """COPY in binary format: no text formatting in Python, no parsing in the server."""
+    # imported here: PostgreSQL only: the embedded SQLite never needs psycopg
     from psycopg.types.json import Jsonb
 
     types = [_SIZE.sub("", f.db_type(connection)) for f in fields]

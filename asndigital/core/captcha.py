@@ -15,6 +15,8 @@ from functools import wraps
 from pathlib import Path
 
 import django_altcha
+from django.conf import settings
+from django.utils.translation import gettext as _
 from django_altcha import AltchaField
 
 from asndigital.core.middleware import DEFAULT_CSP
@@ -45,9 +47,6 @@ def allow_captcha_worker(view):
 def captcha_field(**kwargs) -> AltchaField:
     """A captcha field; build it in the form's ``__init__`` (a fresh challenge, the request's
     language for the widget's own words)."""
-    from django.conf import settings
-    from django.utils.translation import gettext as _
-
     strings = {
         "label": _("I am not a robot"),
         "verifying": _("Checking..."),

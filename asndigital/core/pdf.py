@@ -71,6 +71,7 @@ def font_files() -> dict[str, Path]:
 
 @cache
 def _covered(paths: tuple[Path, ...]) -> frozenset[int]:
+    # imported here: heavy: loaded only when the archive writes a PDF
     from fontTools.ttLib import TTFont
 
     covered = None
@@ -105,6 +106,7 @@ def text_pdf(
     is a gap), "page / pages" at the foot, and an optional light watermark under the text.
     ``created`` is the date recorded in the metadata (default now): the same arguments give the
     same bytes."""
+    # imported here: heavy: loaded only when the archive writes a PDF
     from fpdf import FPDF
 
     title, lines, watermark = _normal(title), [_normal(line) for line in lines], _normal(watermark)
@@ -162,6 +164,7 @@ def text_pdf(
 
 def _pdfa(data: bytes, created: datetime) -> bytes:
     """The file as PDF/A-2b, validated on writing (pikepdf.pdfa.PdfaError when it fails)."""
+    # imported here: pikepdf is heavy: loaded only when a PDF is opened
     import pikepdf
     from pikepdf import pdfa
 

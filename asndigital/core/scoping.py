@@ -3,8 +3,9 @@
 Every agency-scoped model's queryset inherits from ``AgencyScopedQuerySet`` and says where its
 agency is (``agency_path``) and, where a person always sees their own rows, who owns a row
 (``owner_path``). Which roles may do which action on which model is one table,
-``accounts.policies.ACCESS``; the single-object answers (``policies.can_*``) come from the same
-table, so a list, an export, a count and a yes/no can never disagree (NetBox's
+``accounts.grants.ACCESS`` (a leaf module, so no import cycle); the single-object answers
+(``policies.can_*``) come from the same table, so a list, an export, a count and a yes/no can
+never disagree (NetBox's
 ``RestrictedQuerySet.restrict``; Wagtail's paired permission policies).
 ``tests/security/test_scoping_door.py`` fails when a view or API module reads such a model
 without it.
@@ -15,6 +16,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from asndigital.accounts import grants
+
 
 class AgencyScopedQuerySet(models.QuerySet):
     agency_path = "agency_id"  # the lookup from a row to its agency's id
@@ -23,11 +26,9 @@ class AgencyScopedQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "read"):
         """The rows ``user`` may ``action``: none for anonymous or disabled accounts, every
         row for a national grant, else those of the user's agencies (and their own)."""
-        from asndigital.accounts import policies
-
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        everywhere, agencies = policies.scope(user, self.model, action)
+        everywhere, agencies = grants.scope(user, self.model, action)
         if everywhere:
             return self
         allowed = self._in_agencies(agencies)

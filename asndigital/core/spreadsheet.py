@@ -1,5 +1,10 @@
 """Cells for files people open in spreadsheet programs."""
 
+import csv
+import io
+
+from django.http import StreamingHttpResponse
+
 # What a cell a spreadsheet would run as a formula starts with.
 FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 # Rows per piece of a streamed CSV: one piece per row made the response's per-piece work
@@ -18,10 +23,6 @@ def csv_response(filename: str, header: list[str], rows):
     """A streamed CSV download (UTF-8 with BOM, so that spreadsheet programs read it right),
     every cell neutralised, sent in pieces of ``CSV_PIECE_ROWS`` rows; memory does not grow with
     the number of rows."""
-    import csv
-    import io
-
-    from django.http import StreamingHttpResponse
 
     def stream():
         piece = io.StringIO()

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import server_error as django_server_error
+from django.views.i18n import set_language as django_set_language
 
 from asndigital.accounts import policies
+from asndigital.accounts.services import remember_language
 
 
 def landing(request):
@@ -109,10 +111,6 @@ def unavailable(request):
 
 def set_language(request):
     """Django's language switch; a signed-in person's choice is kept for their e-mails too."""
-    from django.views.i18n import set_language as django_set_language
-
-    from asndigital.accounts.services import remember_language
-
     response = django_set_language(request)
     if request.method == "POST" and request.user.is_authenticated:
         remember_language(user=request.user, language=request.POST.get("language", ""))

@@ -25,9 +25,13 @@ from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from asndigital.accounts.models import AuthenticatorDevice
 from asndigital.core.bulk import insert_rows
 from asndigital.dashboards.models import AgencyFigures, EmployeeFigures, FigureChange
+from asndigital.documents.models import Document, DocumentType, DocumentVersion
+from asndigital.documents.selectors import checklist
 from asndigital.personnel.models import DEPARTED_STATUSES, Agency, Employee
+from asndigital.records.models import DestructionProposal
 
 DAYS = 30
 # Employees recounted per round of queries (a range of the employee index).
@@ -46,8 +50,6 @@ def window_start():
 
 
 def _mandatory_by_kind() -> dict[str, set[int]]:
-    from asndigital.documents.models import DocumentType
-
     types = DocumentType.objects.filter(
         is_active=True, requirement=DocumentType.Requirement.MANDATORY
     )
@@ -60,10 +62,6 @@ def _mandatory_by_kind() -> dict[str, set[int]]:
 
 def compute(agency_ids=None) -> dict[int, dict]:
     """Every agency's figures (or those in ``agency_ids``) from the records, in a few queries."""
-    from asndigital.accounts.models import AuthenticatorDevice
-    from asndigital.documents.models import Document, DocumentVersion
-    from asndigital.records.models import DestructionProposal
-
     agencies = Agency.objects.all()
     if agency_ids is not None:
         agencies = agencies.filter(pk__in=agency_ids)
@@ -143,9 +141,6 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 def employee_shares(employee_ids: list) -> dict[uuid.UUID, dict]:
     """Each employee's share of their agency's figures, counted from the records (a deleted
     employee has none). The same counting as ``compute``, grouped by employee."""
-    from asndigital.accounts.models import AuthenticatorDevice
-    from asndigital.documents.models import Document, DocumentVersion
-
     by_kind = _mandatory_by_kind()
     shares: dict[uuid.UUID, dict] = {}
     kinds: dict[uuid.UUID, set[int]] = {}
@@ -253,8 +248,6 @@ def _agency_rows(*, reset: bool) -> dict[int, AgencyFigures]:
 def _store(rows: dict[int, AgencyFigures]) -> int:
     """Finish and save the agencies' figures: the destruction pipeline (a few proposals,
     counted again each time), uploads of the last ``DAYS`` days only, the time."""
-    from asndigital.records.models import DestructionProposal
-
     destruction: dict[int, dict] = defaultdict(dict)
     for row in DestructionProposal.objects.values("agency_id", "status").annotate(n=Count("id")):
         destruction[row["agency_id"]][row["status"]] = row["n"]
@@ -365,8 +358,6 @@ def refresh(*, full: bool = False) -> int:
 
 def recount(agency) -> dict:
     """One agency's figures counted employee by employee: the slow reference for tests."""
-    from asndigital.documents.selectors import checklist
-
     figures = {
         "employees": 0,
         "with_account": 0,

@@ -1,8 +1,8 @@
 from django_tasks import task
 
+from asndigital.dashboards import figures
+
 
 @task()
 def refresh_dashboards() -> int:
-    from asndigital.dashboards.figures import refresh
-
-    return refresh()
+    return figures.refresh()

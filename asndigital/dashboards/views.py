@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from asndigital.accounts import policies
 from asndigital.dashboards.models import AgencyFigures
+from asndigital.documents import queue
 from asndigital.personnel import corrections
 from asndigital.personnel.models import Agency
 from asndigital.schedule.selectors import LATE_AFTER, job_state
@@ -104,7 +105,6 @@ def agency_view(request, agency_id):
     if agency is None:
         raise Http404
     rows = list(AgencyFigures.objects.visible_to(request.user).filter(agency=agency))
-    from asndigital.documents import queue
 
     summary = _summary(rows)
     # Counted live (one grouped query): the queue of employees' requests changes by the hour.

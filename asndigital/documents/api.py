@@ -15,8 +15,11 @@ from ninja.responses import Status
 from asndigital.api.core import error, errors, needs_scope
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.documents import reading, selectors, services, storage
+from asndigital.documents import reading, search, selectors, services, storage
 from asndigital.documents.models import DocumentType
+from asndigital.documents.report import gaps
+from asndigital.documents.search_views import clean_filters
+from asndigital.personnel import selectors as people
 from asndigital.personnel.api import employee_by_nip
 
 router = Router(tags=["documents"])
@@ -344,9 +347,6 @@ def missing_report(
     """Laporan Kekurangan Berkas for one agency (its code), optionally one unit (its code):
     per employee, the mandatory types missing or rejected. Paged by NIP: pass ``next`` as
     ``after`` for the following page."""
-    from asndigital.documents.report import gaps
-    from asndigital.personnel import selectors as people
-
     limit = max(1, min(limit, 2000))
     found = people.agencies_for(request.auth, "report").filter(code=agency).first()
     if found is None:
@@ -424,9 +424,6 @@ def search_documents(
     phrase" of ``q``; 20 a page, newest first (counted up to 1,000: past it ``more`` is true
     and the pages hold the first 1,000), each with a short excerpt (``<mark>`` around the
     words found). Recorded in the audit trail like any search."""
-    from asndigital.documents import search
-    from asndigital.documents.search_views import clean_filters
-
     if not selectors.can_search(request.auth):
         raise NotFound()
     params = {"q": q, "agency": str(agency or ""), "type": type, "status": status}

@@ -22,6 +22,7 @@ def proposal_row(pending: PendingUpload, *, error: str = "", name: str = "") -> 
         "id": str(pending.pk),
         "name": name or pending.original_name,
         "state": pending.state,
+        "State": PendingUpload.State,  # the template compares with its members
         "url": reverse("personnel:bulk_proposal", args=[pending.pk]),
         "error": error,
     }

@@ -14,7 +14,8 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from asndigital.documents import search
+from asndigital.documents import search, services, textract
+from asndigital.documents.models import VersionText
 
 MONTHS = [
     "januari",
@@ -175,8 +176,6 @@ def reason_for(row, version) -> str:
     """Why a version has no text, in words. A version stored before encryption at rest was
     read (a method is recorded) but its text not kept: the service records "not_encrypted";
     rows made before it did say "failed", which would be untrue."""
-    from asndigital.documents import textract
-
     code = row.reason
     if code == "failed" and row.method and not version.is_encrypted:
         code = "not_encrypted"
@@ -186,9 +185,6 @@ def reason_for(row, version) -> str:
 def for_version(version) -> dict:
     """What the document page (and the verifier's queue) shows: the text's state, the reason
     when there is none, and the findings."""
-    from asndigital.documents import services, textract
-    from asndigital.documents.models import VersionText
-
     row = VersionText.objects.filter(version=version).first()
     if row is None or row.state == VersionText.State.PENDING:
         return {"state": "pending", "findings": []}

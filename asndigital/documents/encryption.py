@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from asndigital.core import crypto
@@ -147,8 +149,6 @@ def _text_aad(version_id) -> bytes:
 
 def seal_text(text: str, data_key: bytes, version_id) -> bytes:
     """A version's extracted text, compressed and encrypted with the version's data key."""
-    import zlib
-
     nonce = os.urandom(12)
     return nonce + AESGCM(data_key).encrypt(
         nonce, zlib.compress(text.encode(), 6), _text_aad(version_id)
@@ -156,10 +156,6 @@ def seal_text(text: str, data_key: bytes, version_id) -> bytes:
 
 
 def open_text(sealed: bytes, data_key: bytes, version_id) -> str:
-    import zlib
-
-    from cryptography.exceptions import InvalidTag
-
     try:
         plain = AESGCM(data_key).decrypt(sealed[:12], sealed[12:], _text_aad(version_id))
     except InvalidTag:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from asndigital.core.errors import DomainError
 from asndigital.core.forms import DatePickerInput, ForgivingForm
 from asndigital.documents.models import DocumentType, DocumentVersion
+from asndigital.documents.services import clean_metadata_value, replacing_accepted_message
 
 
 def _accept(doc_type: DocumentType) -> str:
@@ -94,8 +95,6 @@ class UploadForm(HeldFileForm):
                 error_messages={"required": _("%(field)s is required.") % {"field": label}},
             )
         if replaces_accepted:
-            from asndigital.documents.services import replacing_accepted_message
-
             self.fields["confirm_replace"] = forms.BooleanField(
                 label=_("Yes, replace the accepted document with this new version."),
                 help_text=replacing_accepted_message(doc_type),
@@ -110,8 +109,6 @@ class UploadForm(HeldFileForm):
             self.file_is_held()
 
     def clean(self):
-        from asndigital.documents.services import clean_metadata_value
-
         cleaned = super().clean()
         for spec in self.doc_type.metadata_fields:
             name = f"meta_{spec['name']}"

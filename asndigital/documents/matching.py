@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
 from asndigital.core.errors import DomainError
-from asndigital.documents import checks, search, storage, textract
+from asndigital.documents import checks, search, services, storage, tasks, textract
 from asndigital.documents import pending as pending_uploads
+from asndigital.documents.inspection import inspect_file
 from asndigital.documents.models import DocumentType, PendingUpload
 from asndigital.personnel.models import Employee
 from asndigital.personnel.nip import format_nip, normalize_nip
@@ -43,8 +44,6 @@ def _active_types():
 def propose(*, actor, name: str, chunks, source: str) -> PendingUpload:
     """Check a bulk file by content and hold it while its text is read and matched (after
     the commit, in the background). DomainError when the file fails the checks: nothing held."""
-    from asndigital.documents.inspection import inspect_file
-
     policies.require(policies.can_bulk_upload(actor))
     types = list(_active_types())
     max_size = max((t.max_size_bytes for t in types), default=2 * 1024 * 1024)
@@ -69,9 +68,7 @@ def propose(*, actor, name: str, chunks, source: str) -> PendingUpload:
 
 
 def _enqueue_reading(pending_id) -> None:
-    from asndigital.documents.tasks import read_proposal
-
-    read_proposal.enqueue(str(pending_id))
+    tasks.read_proposal.enqueue(str(pending_id))
 
 
 def read(*, pending_id) -> str:
@@ -163,8 +160,6 @@ def unknown_nip() -> DomainError:
 def confirm(*, actor, pending_id, nip: str = "", type_code: str = ""):
     """Store a proposed bulk file, for the proposed employee and type or those the operator
     chose instead (``nip``, ``type_code``), through the upload service. The version."""
-    from asndigital.documents import services
-
     pending = find(actor=actor, pending_id=pending_id)
     if pending is None or pending.state == PendingUpload.State.UNMATCHED:
         raise pending_uploads.gone()

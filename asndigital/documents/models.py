@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from asndigital.core.scoping import AgencyScopedQuerySet
+from asndigital.documents import encryption
 
 
 class DocumentType(models.Model):
@@ -71,14 +72,19 @@ class DocumentQuerySet(AgencyScopedQuerySet):
     owner_path = "employee__user_id"
 
 
+class DocumentStatus(models.TextChoices):
+    """A document's status (``Document.Status``); at module level so that ``Meta`` can name it."""
+
+    WAITING = "menunggu", _("Waiting for verification")
+    ACCEPTED = "diterima", _("Accepted (DITERIMA)")
+    REJECTED = "ditolak", _("Rejected (DITOLAK)")
+    DESTROYED = "dimusnahkan", _("Destroyed (a tombstone remains)")
+
+
 class Document(models.Model):
     """One document of one employee (one SK, one ijazah...), with its versions and history."""
 
-    class Status(models.TextChoices):
-        WAITING = "menunggu", _("Waiting for verification")
-        ACCEPTED = "diterima", _("Accepted (DITERIMA)")
-        REJECTED = "ditolak", _("Rejected (DITOLAK)")
-        DESTROYED = "dimusnahkan", _("Destroyed (a tombstone remains)")
+    Status = DocumentStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     employee = models.ForeignKey(
@@ -115,13 +121,27 @@ class Document(models.Model):
             models.Index(
                 fields=["updated_at", "id"],
                 name="document_waiting_since",
-                condition=Q(status="menunggu"),
+                condition=Q(status=DocumentStatus.WAITING),
                 include=["employee", "doc_type"],
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.doc_type} · {self.employee_id}"
+
+
+class SignatureState(models.TextChoices):
+    """What a check of a version's signatures found (``SignatureReport.State``, and the newest
+    one on ``DocumentVersion.signature_state``)."""
+
+    VALID = "valid", _("Valid and trusted")
+    UNTRUSTED = "untrusted", _("Valid, but the root is not trusted")
+    EXPIRED = "expired", _("Certificate expired or not yet valid")
+    REVOKED = "revoked", _("Certificate revoked")
+    MODIFIED = "modified", _("Changed after signing")
+    BROKEN = "broken", _("Signature broken")
+    UNSIGNED = "unsigned", _("Not signed")
+    UNCHECKED = "unchecked", _("Could not be checked")
 
 
 class DocumentVersion(models.Model):
@@ -172,7 +192,10 @@ class DocumentVersion(models.Model):
     )
     # The state of the newest SignatureReport ("" until the first check has run): kept here so
     # lists and the checklist need no extra query; the reports themselves are the evidence.
-    signature_state = models.CharField(max_length=16, blank=True, default="")
+    SignatureState = SignatureState
+    signature_state = models.CharField(
+        max_length=16, blank=True, default="", choices=SignatureState.choices
+    )
 
     class Meta:
         verbose_name = _("document version")
@@ -187,8 +210,6 @@ class DocumentVersion(models.Model):
 
     def data_key(self) -> bytes | None:
         """The key that decrypts this version's file (None: stored in plain)."""
-        from asndigital.documents import encryption
-
         if not self.is_encrypted:
             return None
         if self.sealed_key is None:
@@ -284,15 +305,7 @@ class SignatureReport(models.Model):
 
     Evidence, so append-only: a later check adds a report, none is ever changed or deleted."""
 
-    class State(models.TextChoices):
-        VALID = "valid", _("Valid and trusted")
-        UNTRUSTED = "untrusted", _("Valid, but the root is not trusted")
-        EXPIRED = "expired", _("Certificate expired or not yet valid")
-        REVOKED = "revoked", _("Certificate revoked")
-        MODIFIED = "modified", _("Changed after signing")
-        BROKEN = "broken", _("Signature broken")
-        UNSIGNED = "unsigned", _("Not signed")
-        UNCHECKED = "unchecked", _("Could not be checked")
+    State = SignatureState
 
     class Occasion(models.TextChoices):
         UPLOAD = "upload", _("at upload")

@@ -28,6 +28,7 @@ from asndigital.accounts import policies
 from asndigital.core import crypto
 from asndigital.core.errors import DomainError
 from asndigital.documents import encryption, storage
+from asndigital.documents.inspection import safe_name
 from asndigital.documents.models import DocumentType, PendingUpload
 
 PREFIX = "pending"
@@ -52,8 +53,8 @@ def hold(*, actor, employee, doc_type: DocumentType, received, original_name: st
     """Hold a received file for a retry, after the checks an upload gets (DomainError when it
     fails them: nothing is held). The file moves out of ``received`` into the pending area;
     the person's earlier held file for the same form is removed."""
+    # imported here: cycle: documents/services.py imports this module (until its split)
     from asndigital.documents import services
-    from asndigital.documents.inspection import safe_name
 
     policies.require(policies.can_upload_for(actor, employee))
     if not received.full and not received.path.exists():  # used up by a service that failed later
@@ -102,8 +103,6 @@ def hold_for_proposal(
 ) -> PendingUpload:
     """Hold a bulk file whose name names neither employee nor type, checked by content
     (``documents.matching``), while its text is read and matched; nothing of the archive."""
-    from asndigital.documents.inspection import safe_name
-
     pending = PendingUpload(
         owner=actor,
         purpose=PendingUpload.Purpose.PROPOSAL,

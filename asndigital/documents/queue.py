@@ -15,13 +15,36 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from asndigital.accounts import policies
-from asndigital.documents.models import Document, DocumentType, QueueClaim, ReasonTemplate
+from asndigital.accounts.models import RoleAssignment, User
+from asndigital.core.errors import NotFound
+from asndigital.documents.models import (
+    Document,
+    DocumentEvent,
+    DocumentType,
+    QueueClaim,
+    ReasonTemplate,
+)
+from asndigital.personnel import corrections
+from asndigital.personnel.models import Unit
 
 PAGE_SIZE = 50
 # "Waiting at least N days", as the filter offers it.
@@ -77,8 +100,6 @@ class Filters:
 
     def query(self, **extra) -> str:
         """The filters as a query string (to carry them from page to page)."""
-        from django.http import QueryDict
-
         params = QueryDict(mutable=True)
         pairs = {
             "unit": self.unit,
@@ -284,8 +305,6 @@ def get_item(*, user, pk) -> Document:
     """One document of the user's queue, with what the review page shows; NotFound when it is
     not theirs to decide (another agency's, their own upload) or no longer waiting is shown
     as such by the caller."""
-    from asndigital.core.errors import NotFound
-
     try:
         key = uuid.UUID(str(pk))
     except ValueError:
@@ -318,9 +337,6 @@ def reason_templates(user, agency_id: int) -> list[ReasonTemplate]:
 def filter_choices(user) -> dict:
     """What the filters offer: the units and types of the user's agencies, and who uploads
     there (the staff who may upload, and "the employee themselves")."""
-    from asndigital.accounts.models import RoleAssignment, User
-    from asndigital.personnel.models import Unit
-
     agencies = sorted(policies.queue_agencies(user))
     units = list(Unit.objects.filter(agency_id__in=agencies).order_by("name").only("id", "name"))
     types = list(
@@ -361,12 +377,6 @@ def figures(agency_id: int, now: datetime | None = None) -> dict:
     """One agency's queue and decision figures, straight from the rows: the queue's size and
     age (oldest, median), decisions per verifier per day, and the median time from upload to
     decision. The caller has checked that the user may see the agency's figures."""
-    from django.db.models import DurationField, ExpressionWrapper
-    from django.db.models.functions import TruncDate
-
-    from asndigital.accounts.models import User
-    from asndigital.documents.models import DocumentEvent
-
     now = now or timezone.now()
     queue_rows = Document.objects.filter(
         status=Document.Status.WAITING, employee__agency_id=agency_id
@@ -377,7 +387,7 @@ def figures(agency_id: int, now: datetime | None = None) -> dict:
     median_since = _median(since, size)
     start = now - timedelta(days=FIGURE_DAYS)
     decisions = DocumentEvent.objects.filter(
-        kind__in=("accepted", "rejected"),
+        kind__in=(DocumentEvent.Kind.ACCEPTED, DocumentEvent.Kind.REJECTED),
         at__gte=start,
         document__employee__agency_id=agency_id,
     )
@@ -439,8 +449,6 @@ def cached_figures(agency_id: int) -> dict:
     """``figures`` as of at most five minutes ago, shared by every app process (the cache):
     counting a busy agency's decisions of 30 days takes seconds on PostgreSQL
     (docs/performance.md), too long to repeat on every dashboard view."""
-    from django.core.cache import cache
-
     key = f"queue-figures:{agency_id}"
     found = cache.get(key)
     if found is None:
@@ -452,16 +460,12 @@ def cached_figures(agency_id: int) -> dict:
 def correction_figures(agency_id: int) -> dict | None:
     """Open correction requests of the agency's employees and the oldest one's age,
     ``{"open": n, "oldest_days": d}`` (personnel/corrections.py)."""
-    from asndigital.personnel import corrections
-
     figures = corrections.open_figures([agency_id])[agency_id]
     return {"open": figures["open"], "oldest_days": figures["oldest_days"]}
 
 
 def duration_text(delta: timedelta | None) -> str:
     """“3 days 4 hours”, “5 hours”, “12 minutes”: a waiting time as people say it."""
-    from django.utils.translation import ngettext
-
     if delta is None:
         return ""
     minutes = int(delta.total_seconds() // 60)

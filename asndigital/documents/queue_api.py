@@ -9,10 +9,12 @@ from uuid import UUID
 from ninja import Router, Schema
 from ninja.errors import ValidationError
 
+from asndigital.accounts import policies
 from asndigital.api.core import errors, needs_scope
 from asndigital.audit import reads
 from asndigital.core.errors import NotFound
 from asndigital.documents import queue
+from asndigital.documents.models import DocumentType
 from asndigital.personnel.models import Agency
 
 router = Router(tags=["queue"])
@@ -58,9 +60,6 @@ def waiting_documents(
     (``order=baru``: newest first). Filters: ``unit`` (unit id), ``type`` (type code),
     ``group`` (utama, kondisional, pendukung), ``min_days`` (1, 3, 7, 14 or 30). Paged: pass
     ``next`` as ``after``. Reading the list is recorded for each employee in it."""
-    from asndigital.accounts import policies
-    from asndigital.documents.models import DocumentType
-
     if not policies.can_use_queue(request.auth):
         raise NotFound()
     limit = max(1, min(limit, 500))

@@ -21,6 +21,7 @@ from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import queue, queue_services, services
 from asndigital.documents.models import DocumentType, ReasonTemplate
+from asndigital.documents.views import _labelled_metadata
 from asndigital.personnel.models import Agency
 
 
@@ -113,8 +114,6 @@ def _item_url(pk, filters: queue.Filters) -> str:
 def item_view(request, pk):
     """One waiting document beside the employee's record: claimed for this verifier while the
     page is open, or shown as someone else's."""
-    from asndigital.documents.views import _labelled_metadata
-
     _queue_user(request)
     try:
         document = queue.get_item(user=request.user, pk=pk)

@@ -61,6 +61,7 @@ def report_view(request):
         rows = (cells(gap) for gap in found)
         return csv_response(f"kekurangan-berkas-{stamp}.csv", HEADER, rows)
     if export == "xlsx":
+        # imported here: openpyxl is heavy: loaded only for a spreadsheet
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)

@@ -61,6 +61,6 @@ def search_view(request):
             "count_cap": number_format(search.COUNT_CAP, force_grouping=True),
             "agencies": personnel_selectors.agencies_for(request.user, "read"),
             "types": DocumentType.objects.filter(is_active=True),
-            "statuses": [s for s in Document.Status.choices if s[0] != "dimusnahkan"],
+            "statuses": [s for s in Document.Status.choices if s[0] != Document.Status.DESTROYED],
         },
     )

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
+from asndigital.accounts import policies
 from asndigital.core.errors import NotFound
-from asndigital.documents.models import Document, DocumentEvent
+from asndigital.documents import search
+from asndigital.documents.models import (
+    Document,
+    DocumentEvent,
+    DocumentType,
+    DocumentVersion,
+    SignatureReport,
+)
 from asndigital.personnel.models import Employee
 
 
@@ -61,8 +71,6 @@ def dossier(employee: Employee):
 
 
 def mandatory_types(employment_type: str):
-    from asndigital.documents.models import DocumentType
-
     return [
         t
         for t in DocumentType.objects.filter(
@@ -102,6 +110,7 @@ def checklist(employee: Employee) -> dict:
         "accepted": accepted,
         "total": len(rows),
         "percent": round(100 * accepted / len(rows)) if rows else 100,
+        "Status": Status,  # pages compare a row's state with its members, not with literals
     }
 
 
@@ -112,15 +121,13 @@ def _signature_gap(doc_type, document) -> str:
         return ""
     version = document.current_version
     state = version.signature_state if version is not None else ""
-    if state == "valid":
+    if state == SignatureReport.State.VALID:
         return ""
     return state or "pending"
 
 
 def history(document: Document) -> dict:
     """A document's versions (newest first) and every event, with who did it."""
-    from asndigital.documents.models import DocumentVersion
-
     versions = list(
         DocumentVersion.objects.filter(document=document)
         .select_related("uploaded_by__employee")
@@ -169,8 +176,6 @@ def code_candidates(code: str) -> list[str]:
 def public_verification(code: str):
     """The accepted version with this verification code, for the public page; or None.
     Deliberately unscoped: the code itself is the capability (120 random bits)."""
-    from asndigital.documents.models import DocumentVersion
-
     candidates = code_candidates(code)
     if not candidates:
         return None
@@ -197,10 +202,6 @@ def mask_name(name: str) -> str:
 
 def public_facts(version) -> dict:
     """What the public verification page may show of a version: never its content."""
-    from datetime import date
-
-    from asndigital.documents.models import Document
-
     document = version.document
     metadata = version.metadata or {}
     number = next((metadata[k] for k in ("nomor_sk", "nomor") if metadata.get(k)), "")
@@ -264,8 +265,6 @@ SIGNATURE_TONES = {
 
 
 def signature_explanation(state: str) -> str:
-    from django.utils.translation import gettext as _
-
     return {
         "valid": _(
             "The signature is intact, the file has not changed since it was signed, and the "
@@ -299,8 +298,6 @@ def signature_explanation(state: str) -> str:
 
 
 def _coverage_text(signature: dict) -> str:
-    from django.utils.translation import gettext as _
-
     coverage = signature.get("coverage")
     if coverage == "ENTIRE_FILE":
         return _("The whole file")
@@ -319,8 +316,6 @@ def _coverage_text(signature: dict) -> str:
 
 
 def _moment(value):
-    from datetime import datetime
-
     if not value:
         return None
     try:
@@ -331,8 +326,6 @@ def _moment(value):
 
 def present_signatures(report) -> dict:
     """A SignatureReport (or None: not yet checked) as the pages show it."""
-    from asndigital.documents.models import SignatureReport
-
     state = report.state if report is not None else ""
     labels = dict(SignatureReport.State.choices)
     shown = []
@@ -376,15 +369,11 @@ def present_signatures(report) -> dict:
 
 def latest_signature_report(version):
     """The newest signature report of a version (None before the first check)."""
-    from asndigital.documents.models import SignatureReport
-
     return SignatureReport.objects.filter(version=version).order_by("-checked_at").first()
 
 
 def signature_reports(version) -> list:
     """Every signature report of a version, newest first (each check adds one)."""
-    from asndigital.documents.models import SignatureReport
-
     return list(SignatureReport.objects.filter(version=version).order_by("-checked_at"))
 
 
@@ -395,8 +384,6 @@ SEARCH_PAGE = 20
 
 def can_search(user) -> bool:
     """Staff who read documents somewhere; an employee's own dossier is not searched."""
-    from asndigital.accounts import policies
-
     if user is None or not user.is_authenticated:
         return False
     everywhere, agencies = policies.scope(user, Document, "search")
@@ -406,8 +393,6 @@ def can_search(user) -> bool:
 def search_documents(*, user, query, agency_id=None, type_code="", status=""):
     """The documents ``user`` may read whose current version matches ``query`` (every word,
     every phrase), newest first; filtered by agency, type code and status."""
-    from asndigital.documents import search
-
     if query.empty or not can_search(user):
         return Document.objects.none()
     found = (
@@ -429,7 +414,8 @@ def search_documents(*, user, query, agency_id=None, type_code="", status=""):
 def search_excerpt(document, query) -> str:
     """A short highlighted piece of the document's text around what was searched ("" when the
     match was in its NIP or metadata only)."""
-    from asndigital.documents import search, services
+    # imported here: cycle: documents/services.py imports this module (until its split)
+    from asndigital.documents import services
 
     version = document.current_version
     try:

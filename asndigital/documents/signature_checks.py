@@ -21,7 +21,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from asndigital.audit.services import record
-from asndigital.documents import signatures
+from asndigital.documents import signatures, storage
 from asndigital.documents.models import DocumentVersion, SignatureReport
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,6 @@ def trust_store_fingerprint(location: str | None = None) -> str:
 
 
 def _report_for(version: DocumentVersion) -> dict:
-    from asndigital.documents import storage
-
     if version.media_type != "application/pdf":
         return {
             "state": signatures.UNSIGNED,

@@ -27,6 +27,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def worst(states) -> str:
 def load_roots(location: str) -> list[bytes]:
     """The DER certificates of the configured trust store: a PEM bundle, or a directory of
     PEM/DER files (``*.pem``, ``*.crt``, ``*.cer``). Empty when nothing is configured."""
+    # imported here: pyhanko is heavy: loaded only when a signature is checked or made
     from asn1crypto import pem
 
     if not location:
@@ -131,6 +133,7 @@ def _certificate(cert) -> dict:
 
 def _revocation_data(embedded) -> tuple[list, list]:
     """CRLs and OCSP responses the signature carries itself (Adobe's revocation attribute)."""
+    # imported here: pyhanko is heavy: loaded only when a signature is checked or made
     from pyhanko.sign.general import find_unique_cms_attribute
 
     try:
@@ -146,6 +149,7 @@ def _revocation_data(embedded) -> tuple[list, list]:
 
 def _judge(status, cert, moment: datetime) -> tuple[str, str]:
     """(state, reason) of one validated signature."""
+    # imported here: pyhanko is heavy: loaded only when a signature is checked or made
     from pyhanko.sign.ades.report import AdESIndeterminate
     from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
     from pyhanko.sign.validation import SignatureCoverageLevel
@@ -203,6 +207,7 @@ def _timestamp(status) -> dict | None:
 
 def _check_signature(embedded, *, roots, fetch, dss, moment) -> dict:
     """The report of one embedded signature; never raises."""
+    # imported here: pyhanko is heavy: loaded only when a signature is checked or made
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
@@ -269,6 +274,7 @@ def _check_signature(embedded, *, roots, fetch, dss, moment) -> dict:
 
 
 def _read_dss(reader) -> tuple[list, list, list]:
+    # imported here: pyhanko is heavy: loaded only when a signature is checked or made
     from asn1crypto import crl as asn1_crl
     from asn1crypto import ocsp as asn1_ocsp
     from pyhanko.pdf_utils.misc import PdfReadError
@@ -290,6 +296,7 @@ def check_pdf(path: Path, *, roots: list[bytes], fetch: bool = False, moment=Non
 
 
 def _check_pdf(path: Path, *, roots: list[bytes], fetch: bool, moment) -> dict:
+    # imported here: pyhanko is heavy: loaded only when a signature is checked or made
     from asn1crypto import x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.fields import enumerate_sig_fields
@@ -335,6 +342,7 @@ def _check_pdf(path: Path, *, roots: list[bytes], fetch: bool, moment) -> dict:
 
 
 def _one(reader, name, field, trust, fetch, dss, moment) -> dict:
+    # imported here: pyhanko is heavy: loaded only when a signature is checked or made
     from pyhanko.sign.validation import EmbeddedPdfSignature
 
     try:
@@ -349,8 +357,6 @@ def _one(reader, name, field, trust, fetch, dss, moment) -> dict:
 
 
 def _engine() -> str:
-    from importlib.metadata import version
-
     return f"{ENGINE} {version('pyHanko')}, certvalidator {version('pyhanko-certvalidator')}"
 
 
@@ -361,6 +367,7 @@ def may_be_signed(path: Path) -> bool:
     """Whether the PDF has a filled signature field (its form's fields, walked a bounded
     number of steps with qpdf): most uploads are unsigned scans, and need no child process.
     When in doubt (an odd form, too many fields), True: the full check decides."""
+    # imported here: pikepdf is heavy: loaded only when a PDF is opened
     import pikepdf
 
     try:

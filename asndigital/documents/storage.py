@@ -323,6 +323,7 @@ def set_legal_hold(keys, on: bool) -> None:
     s3 = _s3()
     if s3 is None or not settings.ASN_S3_OBJECT_LOCK:
         return
+    # imported here: botocore is heavy: loaded only with S3 storage
     from botocore.exceptions import ClientError
 
     client, bucket = s3

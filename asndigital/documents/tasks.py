@@ -6,6 +6,8 @@ import logging
 
 from django_tasks import task
 
+from asndigital.documents import signature_checks
+
 logger = logging.getLogger(__name__)
 
 
@@ -15,7 +17,8 @@ def after_upload(version_id: str) -> dict[str, str]:
     three): its preview, its signature check, its text, in that order (the preview first: people
     wait for it; OCR last: it can take seconds a page). One step failing does not stop the
     others; each is logged and can be run again on its own (the tasks below)."""
-    from asndigital.documents import services, signature_checks
+    # imported here: cycle: the services enqueue these tasks
+    from asndigital.documents import services
 
     results = {}
     steps = {
@@ -34,6 +37,7 @@ def after_upload(version_id: str) -> dict[str, str]:
 
 @task()
 def make_thumbnail(version_id: str) -> str:
+    # imported here: cycle: the services enqueue these tasks
     from asndigital.documents import services
 
     return services.make_thumbnail(version_id=version_id)
@@ -41,21 +45,18 @@ def make_thumbnail(version_id: str) -> str:
 
 @task()
 def check_signatures(version_id: str) -> str:
-    from asndigital.documents import signature_checks
-
     return signature_checks.check_version(version_id=version_id)
 
 
 @task()
 def revalidate_signatures() -> dict:
     """Schedule it daily (or run ``manage.py revalidate_signatures``): see that command."""
-    from asndigital.documents import signature_checks
-
     return signature_checks.revalidate()
 
 
 @task()
 def extract_text(version_id: str) -> str:
+    # imported here: cycle: the services enqueue these tasks
     from asndigital.documents import services
 
     return services.extract_text(version_id=version_id)
@@ -64,6 +65,7 @@ def extract_text(version_id: str) -> str:
 @task()
 def read_proposal(pending_id: str) -> str:
     """Read and match a bulk file whose name named neither employee nor type."""
+    # imported here: cycle: matching enqueues this task
     from asndigital.documents import matching
 
     return matching.read(pending_id=pending_id)

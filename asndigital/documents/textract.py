@@ -160,6 +160,7 @@ def _from_tsv(tsv: str) -> tuple[str, float | None]:
 
 
 def _read_pdf(path: Path, outcome: Outcome) -> list[str]:
+    # imported here: heavy: loaded only when text is read from a scanned page
     import pypdfium2
 
     try:
@@ -200,6 +201,7 @@ def _read_pdf(path: Path, outcome: Outcome) -> list[str]:
 
 
 def _read_image(path: Path, outcome: Outcome) -> list[str]:
+    # imported here: heavy: loaded only when text is read from a scanned page
     from PIL import Image
 
     try:

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from asndigital.accounts import throttle
 from asndigital.documents import selectors
 from asndigital.documents.uploads import HashingUploadHandler
+from asndigital.records.models import DestructionProposal
 
 
 def _throttles(request) -> tuple[throttle.Throttle, throttle.Throttle]:
@@ -47,8 +48,6 @@ def start_view(request):
 
 def _destruction_record(code):
     """A destruction record (berita acara) verifies with its own code."""
-    from asndigital.records.models import DestructionProposal
-
     candidates = selectors.code_candidates(code)
     if not candidates:
         return None

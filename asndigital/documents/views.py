@@ -1,8 +1,13 @@
+import tempfile
+from datetime import date
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -11,11 +16,14 @@ from asndigital.accounts import policies
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.core.qr import qr_svg
-from asndigital.documents import reading, retry, services
+from asndigital.documents import checks, matching, reading, retry, services, storage
 from asndigital.documents import selectors as document_selectors
+from asndigital.documents.bulk import upload_many, zip_entries
+from asndigital.documents.bulk_views import proposal_row
 from asndigital.documents.forms import UploadForm
-from asndigital.documents.models import Document, DocumentType
+from asndigital.documents.models import Document, DocumentType, DocumentVersion
 from asndigital.personnel import selectors
+from asndigital.records.lifecycle import active_holds, document_phase
 
 
 @retry.receives_uploads
@@ -181,8 +189,6 @@ def decide_view(request, pk, decision):
 @login_required
 def detail_view(request, pk):
     """One document: its preview, metadata, verification code, every version and event."""
-    from asndigital.records.lifecycle import active_holds, document_phase
-
     try:
         document = document_selectors.get_document(user=request.user, pk=pk)
     except NotFound:
@@ -205,8 +211,6 @@ def detail_view(request, pk):
     context["sig"] = document_selectors.present_signatures(history[0] if history else None)
     context["signature_history"] = history
     if context["can_verify"]:
-        from asndigital.documents import checks
-
         context["checks"] = checks.for_version(document.current_version)
     if document.current_version.verification_code:
         url = request.build_absolute_uri(
@@ -218,10 +222,6 @@ def detail_view(request, pk):
 
 
 def _labelled_metadata(document) -> list[tuple[str, object]]:
-    from datetime import date
-
-    from django.utils.formats import date_format
-
     values = document.current_version.metadata or {}
     shown = []
     for spec in document.doc_type.metadata_fields:
@@ -267,8 +267,6 @@ def thumbnail_view(request, pk, version_id):
 def file_view(request, pk, version_id, disposition):
     """Stream a version's bytes (memory does not grow with the file), recorded in the audit
     trail; ``inline`` for the browser's viewer, ``attachment`` to download."""
-    from asndigital.documents import storage
-
     try:
         document = document_selectors.get_document(user=request.user, pk=pk)
     except NotFound:
@@ -320,14 +318,6 @@ def file_view(request, pk, version_id, disposition):
 @login_required
 def bulk_view(request):
     """Many files named <NIP>_<CODE>.pdf, or ZIPs of them; a result row per file."""
-    import tempfile
-    from pathlib import Path
-
-    from asndigital.documents import matching
-    from asndigital.documents.bulk import upload_many, zip_entries
-    from asndigital.documents.bulk_views import proposal_row
-    from asndigital.documents.models import DocumentVersion
-
     if not policies.can_bulk_upload(request.user):
         raise Http404
     outcomes = None

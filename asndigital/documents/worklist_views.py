@@ -17,6 +17,7 @@ from asndigital.audit import reads
 from asndigital.core.errors import NotFound
 from asndigital.documents import services, worklists
 from asndigital.documents.models import Document
+from asndigital.personnel import corrections
 
 PAGE = 25
 FORM_PAGE = 10  # rows of the metadata form: enough for a session's work, short on a phone
@@ -43,8 +44,6 @@ def _record(request, employee_ids, which: str) -> None:
 @login_required
 def home_view(request):
     """What is left to do, counted, each list one click away."""
-    from asndigital.personnel import corrections
-
     agencies = _scope(request)
     ids = [a.pk for a in agencies]
     context = {

@@ -11,6 +11,7 @@ from asndigital.api.core import errors, needs_scope
 from asndigital.api.pagination import CheckedCursorPagination
 from asndigital.audit import reads
 from asndigital.core.errors import NotFound
+from asndigital.documents.models import DocumentType
 from asndigital.personnel import selectors
 from asndigital.personnel.models import Employee
 
@@ -97,6 +98,4 @@ def get_employee(request, nip: str):
 @needs_scope(None)
 def catalogue(request):
     """The document types (codes, SIASN codes, metadata fields, formats, sizes)."""
-    from asndigital.documents.models import DocumentType
-
     return DocumentType.objects.filter(is_active=True)

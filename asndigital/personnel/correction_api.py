@@ -14,6 +14,7 @@ from ninja.responses import Status
 from asndigital.api.core import errors, needs_scope
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
+from asndigital.documents.models import Document
 from asndigital.personnel import corrections
 from asndigital.personnel.models import Agency, CorrectionRequest
 
@@ -144,8 +145,6 @@ def create(
     """The employee's own request: ``subject`` (a CorrectionRequest subject: dokumen, nama,
     tanggal_lahir, ...), ``note``, ``document`` (the document's id when the subject is
     dokumen) and optionally ``file`` (PDF, JPG or PNG, checked like an upload)."""
-    from asndigital.documents.models import Document
-
     employee = getattr(request.auth, "employee", None)
     if employee is None:
         raise NotFound()

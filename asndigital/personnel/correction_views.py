@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from asndigital.accounts import policies
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
+from asndigital.documents import encryption, storage
 from asndigital.documents.models import Document
 from asndigital.personnel import corrections
 from asndigital.personnel.forms import CorrectionAnswerForm, CorrectionRequestForm
@@ -176,8 +177,6 @@ def answer_view(request, pk):
 @login_required
 def attachment_view(request, pk):
     """The request's supporting file, for the employee and their agency (a recorded read)."""
-    from asndigital.documents import encryption, storage
-
     found = _request_or_404(request, pk)
     if not found.attachment_key:
         raise Http404

@@ -25,6 +25,9 @@ from asndigital.accounts import policies
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.core.mail import queue_email
+from asndigital.documents import encryption, storage
+from asndigital.documents.inspection import inspect_file, safe_name
+from asndigital.documents.models import Document
 from asndigital.personnel.models import CorrectionRequest, Employee
 
 ATTACHMENT_FORMATS = ["pdf", "jpg", "png"]
@@ -69,8 +72,6 @@ def _tell_employee(request: CorrectionRequest, template: str, **context) -> None
 
 def _receive(*, chunks, received):
     """The attachment's bytes in storage's ``tmp/``, within the size limit."""
-    from asndigital.documents import storage
-
     if received is None:
         return storage.receive(chunks, max_size=ATTACHMENT_MAX)
     if received.full:
@@ -82,9 +83,6 @@ def _receive(*, chunks, received):
 
 def _store_attachment(request: CorrectionRequest, received, inspected, original_name: str):
     """Store the checked file encrypted with its own key, durable before the row commits."""
-    from asndigital.documents import encryption, storage
-    from asndigital.documents.inspection import safe_name
-
     data_key = encryption.new_data_key()
     request.attachment_key = f"corrections/{request.employee_id}/{request.pk}"
     request.attachment_name = safe_name(original_name)
@@ -109,9 +107,6 @@ def create_request(
     """The employee's request about their own record or one of their documents; it waits for
     their agency. The file (``chunks`` or already ``received``) is optional; it is stored or
     removed, never left behind."""
-    from asndigital.documents import storage
-    from asndigital.documents.models import Document
-
     try:
         policies.require(policies.can_request_correction(actor, employee))
         if subject not in CorrectionRequest.Subject.values:
@@ -130,8 +125,6 @@ def create_request(
         )
         inspected = None
         if chunks is not None or received is not None:
-            from asndigital.documents.inspection import inspect_file
-
             received = _receive(chunks=chunks, received=received)
             inspected = inspect_file(
                 received.path, original_name=original_name, allowed=ATTACHMENT_FORMATS

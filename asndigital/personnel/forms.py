@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from asndigital.core.forms import ForgivingForm
-from asndigital.personnel.models import EmployeeStatus
+from asndigital.personnel.models import CorrectionRequest, EmployeeStatus
 
 
 class EmployeeFilterForm(forms.Form):
@@ -64,8 +64,6 @@ class CorrectionRequestForm(forms.Form):
     )
 
     def __init__(self, *args, documents=(), **kwargs):
-        from asndigital.personnel.models import CorrectionRequest
-
         super().__init__(*args, **kwargs)
         self.fields["subject"].choices = CorrectionRequest.Subject.choices
         self.fields["document"].choices = [("", _("— choose —"))] + [

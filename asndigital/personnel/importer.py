@@ -326,6 +326,7 @@ def _read_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    # imported here: openpyxl is heavy: loaded only for a spreadsheet
     from openpyxl import load_workbook
 
     try:

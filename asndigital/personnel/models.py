@@ -256,6 +256,31 @@ class CorrectionRequestQuerySet(AgencyScopedQuerySet):
     owner_path = "employee__user_id"
 
 
+class CorrectionStatus(models.TextChoices):
+    """A correction request's status (``CorrectionRequest.Status``); at module level so that
+    ``Meta``'s constraints can name it."""
+
+    OPEN = "terbuka", _("Waiting for the agency")
+    CORRECTED = "diperbaiki", _("Corrected")
+    REFUSED = "ditolak", _("Refused")
+
+
+class CorrectionSubject(models.TextChoices):
+    """What a correction request is about (``CorrectionRequest.Subject``)."""
+
+    DOCUMENT = "dokumen", _("A document")
+    NAME = "nama", _("Name and titles")
+    BIRTH_DATE = "tanggal_lahir", _("Birth date")
+    SEX = "jenis_kelamin", _("Sex")
+    EMPLOYMENT_TYPE = "jenis_pegawai", _("Employment type")
+    APPOINTED_ON = "tmt", _("Appointment date (TMT)")
+    RANK = "golongan", _("Rank / grade")
+    POSITION = "jabatan", _("Position")
+    UNIT = "unit", _("Unit")
+    STATUS = "status", _("Employment status")
+    OTHER = "lainnya", _("Something else")
+
+
 class CorrectionRequest(models.Model):
     """“Ajukan perbaikan”: an employee says that a document or a field of their record is wrong.
 
@@ -264,23 +289,8 @@ class CorrectionRequest(models.Model):
     given, is checked and stored like a document's file (encrypted with its own key).
     ``personnel.corrections`` is the only writer."""
 
-    class Status(models.TextChoices):
-        OPEN = "terbuka", _("Waiting for the agency")
-        CORRECTED = "diperbaiki", _("Corrected")
-        REFUSED = "ditolak", _("Refused")
-
-    class Subject(models.TextChoices):
-        DOCUMENT = "dokumen", _("A document")
-        NAME = "nama", _("Name and titles")
-        BIRTH_DATE = "tanggal_lahir", _("Birth date")
-        SEX = "jenis_kelamin", _("Sex")
-        EMPLOYMENT_TYPE = "jenis_pegawai", _("Employment type")
-        APPOINTED_ON = "tmt", _("Appointment date (TMT)")
-        RANK = "golongan", _("Rank / grade")
-        POSITION = "jabatan", _("Position")
-        UNIT = "unit", _("Unit")
-        STATUS = "status", _("Employment status")
-        OTHER = "lainnya", _("Something else")
+    Status = CorrectionStatus
+    Subject = CorrectionSubject
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     employee = models.ForeignKey(
@@ -330,24 +340,28 @@ class CorrectionRequest(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["terbuka", "diperbaiki", "ditolak"]),
+                condition=Q(status__in=CorrectionStatus.values),
                 name="correction_status_valid",
             ),
             models.CheckConstraint(condition=~Q(note=""), name="correction_has_note"),
             # A request about a document names it; one about a field of the record does not.
             models.CheckConstraint(
-                condition=(Q(subject="dokumen") & Q(document__isnull=False))
-                | (~Q(subject="dokumen") & Q(document__isnull=True)),
+                condition=(Q(subject=CorrectionSubject.DOCUMENT) & Q(document__isnull=False))
+                | (~Q(subject=CorrectionSubject.DOCUMENT) & Q(document__isnull=True)),
                 name="correction_document_iff_subject_document",
             ),
             # Open: nobody answered yet. Answered: by someone, when, and with words.
             models.CheckConstraint(
                 condition=(
-                    Q(status="terbuka", answered_at__isnull=True, answered_by__isnull=True)
+                    Q(
+                        status=CorrectionStatus.OPEN,
+                        answered_at__isnull=True,
+                        answered_by__isnull=True,
+                    )
                     & Q(answer="")
                 )
                 | (
-                    ~Q(status="terbuka")
+                    ~Q(status=CorrectionStatus.OPEN)
                     & Q(answered_at__isnull=False, answered_by__isnull=False)
                     & ~Q(answer="")
                 ),

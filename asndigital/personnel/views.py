@@ -9,12 +9,14 @@ from django.views.decorators.http import require_POST
 
 from asndigital.accounts import mfa, policies
 from asndigital.accounts import services as account_services
+from asndigital.accounts.roles import Role
 from asndigital.accounts.throttle import client_ip
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents.selectors import checklist, dossier
 from asndigital.personnel import selectors, services
 from asndigital.personnel.forms import EmployeeFilterForm, RegisteredEmailForm, ResetMfaForm
+from asndigital.records.lifecycle import active_holds, dossier_phase
 
 PAGE_SIZE = 25
 
@@ -87,7 +89,7 @@ def employee_list(request):
         "sees_dashboard": any(policies.dashboard_scope(request.user)),
         "sees_worklist": policies.can_see_worklist(request.user),
         "manages_tokens": policies.can_manage_api_tokens(request.user, None)
-        or bool(policies.grants(request.user).agencies_with(frozenset({"agency_admin"}))),
+        or bool(policies.grants(request.user).agencies_with(frozenset({Role.AGENCY_ADMIN}))),
     }
     template = "personnel/_employee_table.html" if request.htmx else "personnel/employee_list.html"
     return render(request, template, context)
@@ -95,8 +97,6 @@ def employee_list(request):
 
 @login_required
 def employee_detail(request, pk):
-    from asndigital.records.lifecycle import active_holds, dossier_phase
-
     employee = _employee_or_404(request, pk)
     context = {
         "employee": employee,

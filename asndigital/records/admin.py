@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
 from asndigital.core.admin_site import NationalModelAdmin
 from asndigital.core.errors import DomainError
+from asndigital.documents.models import DocumentType
 from asndigital.records import services
 from asndigital.records.models import FixityRun, LegalHold, RetentionSchedule
 
@@ -14,12 +16,10 @@ class RetentionScheduleForm(forms.ModelForm):
         fields = ("series", *services.EDITABLE)
 
     def clean_series(self):
-        from asndigital.documents.models import DocumentType
-
         series = self.cleaned_data["series"]
         if self.instance.pk is None and not DocumentType.objects.filter(code=series).exists():
             raise forms.ValidationError(
-                "Seri arsip adalah kode jenis dokumen (misalnya realisasi-skp)."
+                _("The archive series is a document type's code (for example realisasi-skp).")
             )
         return series
 

@@ -33,6 +33,7 @@ from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
 from asndigital.documents import storage
 from asndigital.documents.models import Document, DocumentType, DocumentVersion
+from asndigital.documents.services import upload_document
 
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 MAX_ENTRIES = 5000
@@ -263,8 +264,6 @@ def import_dossier(*, actor, path, employee) -> dict[str, int]:
     """Bring a bag's documents into ``employee``'s dossier: the whole bag is checked first; then
     every current file is stored like an upload, in one transaction (all or nothing); files
     already in the dossier (same SHA-256) are skipped."""
-    from asndigital.documents.services import upload_document
-
     checked = check_bag(path)
     if checked.metadata["employee"]["nip"] != employee.nip:
         _refuse(

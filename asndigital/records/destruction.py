@@ -17,15 +17,19 @@ import logging
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from asndigital.accounts import policies
 from asndigital.audit.services import record
+from asndigital.core import pdf
 from asndigital.core.errors import DomainError
+from asndigital.core.pdf import text_pdf
 from asndigital.documents import storage
+from asndigital.documents.inspection import inspect_file
 from asndigital.documents.models import Document
-from asndigital.documents.services import destroy_document
+from asndigital.documents.services import destroy_document, new_verification_code
+from asndigital.personnel.models import Agency
 from asndigital.records import lifecycle
 from asndigital.records.models import (
     DestructionItem,
@@ -33,6 +37,7 @@ from asndigital.records.models import (
     LegalHold,
     RetentionSchedule,
 )
+from asndigital.records.signing import sign_record
 
 log = logging.getLogger(__name__)
 ANRI_THRESHOLD_YEARS = 10
@@ -83,8 +88,6 @@ def eligible_documents(
 
 def eligible_counts(*, today: date | None = None) -> dict[str, int]:
     """{agency code: records eligible for destruction} for every agency that has any."""
-    from asndigital.personnel.models import Agency
-
     counts = {}
     for agency in Agency.objects.order_by("code"):
         if found := eligible_documents(agency, today=today):
@@ -201,8 +204,6 @@ def approve(*, actor, proposal) -> DestructionProposal:
 
 def attach_anri_letter(*, actor, proposal, chunks, original_name: str, number: str):
     """The national archive's approval letter (PDF), kept with the proposal."""
-    from asndigital.documents.inspection import inspect_file
-
     number = " ".join((number or "").split())[:100]
     if not number:
         raise DomainError(_("Give the letter's number."), code="number")
@@ -288,8 +289,6 @@ def _record_texts(proposal, witnesses: list[str], executor) -> list[tuple[str, s
 def _require_printable(texts: list[tuple[str, str]]) -> None:
     """Refuse, before anything is destroyed, what the berita acara could not print faithfully:
     characters its font has no glyph for, or a server without the font."""
-    from asndigital.core import pdf
-
     try:
         for what, text in texts:
             missing = pdf.unprintable(text)
@@ -335,9 +334,6 @@ def _execute_item(actor, item_id: int) -> None:
 
 
 def _finish(actor, proposal) -> DestructionProposal:
-    from asndigital.documents.services import new_verification_code
-    from asndigital.records.signing import sign_record
-
     with transaction.atomic():
         proposal = _locked(proposal)
         if proposal.status == DestructionProposal.Status.EXECUTED:
@@ -368,37 +364,49 @@ def _person(user) -> str:
 def destruction_record_pdf(proposal) -> bytes:
     """The berita acara (PDF/A-2b, asndigital.core.pdf): what was destroyed (with its hashes), by
     whose decisions, witnessed by whom. Deterministic for the same proposal."""
-    from asndigital.core.pdf import text_pdf
-
     local = timezone.localtime
-    lines = [
-        f"Instansi: {proposal.agency.name} ({proposal.agency.code})",
-        f"Usulan: {proposal.title} (nomor {proposal.pk})",
-        f"Dilaksanakan: {local(proposal.executed_at):%d-%m-%Y %H:%M} oleh "
-        f"{_person(proposal.executed_by)}",
-        f"Diusulkan: {local(proposal.created_at):%d-%m-%Y} oleh {_person(proposal.created_by)}",
-        f"Dinilai: {local(proposal.appraised_at):%d-%m-%Y} oleh {_person(proposal.appraised_by)}",
-        f"Disetujui: {local(proposal.approved_at):%d-%m-%Y} oleh {_person(proposal.approved_by)}",
-        "Persetujuan ANRI: "
-        + (
+
+    def by(done_at, user, when="%d-%m-%Y") -> dict:
+        return {"when": f"{local(done_at):{when}}", "person": _person(user)}
+
+    # An Indonesian legal record whoever makes it: the same words (and bytes) every time.
+    with translation.override("id"):
+        approval = (
             f"{proposal.anri_letter_number} (SHA-256 {proposal.anri_letter_sha256})"
             if proposal.anri_letter_key
-            else "tidak diperlukan (retensi inaktif di bawah 10 tahun)"
-        ),
-        "Saksi: " + "; ".join(proposal.witnesses),
-        "",
-        "Daftar arsip:",
-    ]
-    items = proposal.items.select_related("document__doc_type", "document__employee").order_by("pk")
-    for number, item in enumerate(items, start=1):
-        document = item.document
-        lines.append(
-            f"{number}. {document.doc_type.name} - NIP {document.employee.nip} - "
-            f"{item.get_outcome_display()}"
+            else _("not needed (inactive retention under 10 years)")
         )
-        for entry in item.hashes:
-            lines.append(f"     versi {entry['version']}: SHA-256 {entry['sha256']}")
-    return text_pdf("BERITA ACARA PEMUSNAHAN ARSIP", lines, created=local(proposal.executed_at))
+        lines = [
+            _("Agency: %(name)s (%(code)s)")
+            % {"name": proposal.agency.name, "code": proposal.agency.code},
+            _("Proposal: %(title)s (number %(number)s)")
+            % {"title": proposal.title, "number": proposal.pk},
+            _("Executed: %(when)s by %(person)s")
+            % by(proposal.executed_at, proposal.executed_by, "%d-%m-%Y %H:%M"),
+            _("Proposed: %(when)s by %(person)s") % by(proposal.created_at, proposal.created_by),
+            _("Appraised: %(when)s by %(person)s")
+            % by(proposal.appraised_at, proposal.appraised_by),
+            _("Approved: %(when)s by %(person)s") % by(proposal.approved_at, proposal.approved_by),
+            _("ANRI approval: %(approval)s") % {"approval": approval},
+            _("Witnesses: %(names)s") % {"names": "; ".join(proposal.witnesses)},
+            "",
+            _("List of records:"),
+        ]
+        items = proposal.items.select_related("document__doc_type", "document__employee")
+        for number, item in enumerate(items.order_by("pk"), start=1):
+            document = item.document
+            lines.append(
+                f"{number}. {document.doc_type.name} - NIP {document.employee.nip} - "
+                f"{item.get_outcome_display()}"
+            )
+            for entry in item.hashes:
+                lines.append(
+                    "     "
+                    + _("version %(number)s: SHA-256 %(sha256)s")
+                    % {"number": entry["version"], "sha256": entry["sha256"]}
+                )
+        title = _("RECORD OF THE DESTRUCTION OF ARCHIVES")
+    return text_pdf(title, lines, created=local(proposal.executed_at))
 
 
 def open_record(*, actor, proposal: DestructionProposal):

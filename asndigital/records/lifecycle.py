@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,8 +145,6 @@ def document_phase(
 
 def is_held(document) -> bool:
     """Whether a legal hold stands on the document or on its whole dossier."""
-    from django.db.models import Q
-
     return LegalHold.objects.filter(
         Q(document=document) | Q(document=None), employee_id=document.employee_id, lifted_at=None
     ).exists()
@@ -154,8 +153,6 @@ def is_held(document) -> bool:
 def active_holds(employee, document=None):
     """The holds standing on a dossier (all of them), or on one document (its own and its
     dossier's)."""
-    from django.db.models import Q
-
     holds = LegalHold.objects.filter(employee=employee, lifted_at=None).select_related(
         "placed_by", "document__doc_type"
     )

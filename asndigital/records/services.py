@@ -12,6 +12,10 @@ from django.utils.translation import gettext as _
 from asndigital.accounts import policies
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
+from asndigital.documents import storage
+from asndigital.documents.models import Document, DocumentType, DocumentVersion
+from asndigital.personnel.models import Employee
+from asndigital.records.lifecycle import is_held
 from asndigital.records.models import LegalHold, RetentionSchedule, RetentionScheduleChange
 
 EDITABLE = ("name", "active_years", "inactive_years", "trigger", "disposition", "note")
@@ -21,8 +25,6 @@ EDITABLE = ("name", "active_years", "inactive_years", "trigger", "disposition", 
 def create_schedule(*, actor, series: str, data: dict[str, Any]) -> RetentionSchedule:
     """A schedule for a document type (its code) that then no longer follows the personal
     file; checked like an edit and kept in the history."""
-    from asndigital.documents.models import DocumentType
-
     policies.require(policies.can_edit_retention(actor))
     if not DocumentType.objects.filter(code=series).exists():
         raise DomainError(_("A schedule's series is a document type code."))
@@ -71,8 +73,6 @@ def update_schedule(*, actor, schedule: RetentionSchedule, data: dict[str, Any])
 
 def _held_keys(employee, document=None) -> list[str]:
     """The stored objects a hold on this dossier (or document) covers: files and previews."""
-    from asndigital.documents.models import DocumentVersion
-
     versions = DocumentVersion.objects.filter(
         document__employee=employee, destroyed_at=None
     ).select_related("document")
@@ -86,12 +86,8 @@ def _held_keys(employee, document=None) -> list[str]:
 
 def _mirror_holds(employee) -> None:
     """After commit: the storage's legal holds match the holds standing now (S3 Object Lock)."""
-    from asndigital.documents import storage
-    from asndigital.records.lifecycle import is_held
-
     if not settings.ASN_S3_OBJECT_LOCK:
         return
-    from asndigital.documents.models import Document
 
     for document in Document.objects.filter(employee=employee):
         storage.set_legal_hold(_held_keys(employee, document), is_held(document))
@@ -102,8 +98,6 @@ def mirror_legal_holds() -> int:
     dossiers. Mirroring follows each hold's commit, and a storage outage at that moment only
     logs an error (the hold stands in the database, which is what every check reads): this,
     run daily by the schedule (or `manage.py mirror_legal_holds`), puts the storage right."""
-    from asndigital.personnel.models import Employee
-
     if not settings.ASN_S3_OBJECT_LOCK:
         return 0
     employees = Employee.objects.filter(
@@ -180,8 +174,6 @@ def lift_hold(*, actor, hold: LegalHold, reason: str) -> LegalHold:
 
 def refuse_if_held(document) -> None:
     """Raise when a legal hold stands on the document or its dossier."""
-    from asndigital.records.lifecycle import is_held
-
     if is_held(document):
         raise DomainError(
             _("This document is under a legal hold: it cannot be replaced, changed or destroyed."),

@@ -16,7 +16,13 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from django.conf import settings
+
+from asndigital.documents.signatures import outside_event_loop
 
 FIELD = "ArsipASNDigital"
 
@@ -30,11 +36,10 @@ def sign_record(data: bytes, *, reason: str = "Berita acara ASN Digital") -> byt
     configured. The bytes before the signature are exactly ``data``."""
     if not is_configured():
         return data
+    # imported here: pyhanko is heavy: loaded only when a signature is checked or made
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
-
-    from asndigital.documents.signatures import outside_event_loop
 
     signer = signers.SimpleSigner.load(
         settings.ASN_RECORDS_SIGNING_KEY,
@@ -58,11 +63,6 @@ def make_development_key(
 ) -> bool:
     """A self-signed key and certificate for ``make run`` (RSA 2048, two years) at these paths;
     False (nothing written) when both are already there."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
     if key_path.exists() and cert_path.exists():
         return False
     key_path.parent.mkdir(parents=True, exist_ok=True)

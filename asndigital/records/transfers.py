@@ -18,6 +18,7 @@ from asndigital.accounts import policies
 from asndigital.audit.services import record
 from asndigital.core.errors import DomainError
 from asndigital.documents.models import DocumentType
+from asndigital.documents.services import upload_document
 from asndigital.personnel.models import Agency, Employee
 from asndigital.personnel.services import move_employee
 from asndigital.records.models import Transfer
@@ -42,8 +43,6 @@ def transfer_employee(
     """Move the employee and the whole dossier to ``to_agency``; the SK joins the dossier. The
     SK comes as ``chunks``, ``received`` or ``pending`` exactly as for
     ``documents.services.upload_document`` (which stores it)."""
-    from asndigital.documents.services import upload_document
-
     policies.require(policies.can_view_employee(actor, employee))
     if not policies.can_transfer(actor, employee):
         raise DomainError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,9 +14,14 @@ from asndigital.accounts import policies
 from asndigital.core.errors import DomainError, NotFound
 from asndigital.documents import retry
 from asndigital.documents import selectors as document_selectors
+from asndigital.documents import services as document_services
+from asndigital.documents.models import DocumentType
 from asndigital.personnel import selectors
 from asndigital.records import services
+from asndigital.records.bagit import bag_name, export_dossier
+from asndigital.records.forms import TransferForm
 from asndigital.records.models import LegalHold, RetentionSchedule
+from asndigital.records.transfers import SK_CODE, transfer_employee
 
 
 def _back(request, employee, document):
@@ -96,10 +101,6 @@ TRANSFER_RETRYABLE = frozenset({"metadata", "source", "same", "date"})
 @login_required
 def transfer_view(request, pk):
     """A national admin moves the employee, with the whole dossier, to another agency."""
-    from asndigital.documents.models import DocumentType
-    from asndigital.records.forms import TransferForm
-    from asndigital.records.transfers import SK_CODE, transfer_employee
-
     try:
         employee = selectors.get_employee(user=request.user, pk=pk)
     except NotFound:
@@ -159,8 +160,6 @@ def transfer_view(request, pk):
 def _show_transfer_refusal(form, exc: DomainError) -> None:
     """The service's refusal next to the field it is about (the SK's metadata are the form's
     number and dates); a refusal of the file next to the file; anything else at the top."""
-    from asndigital.documents import services as document_services
-
     if exc.fields:
         names = {"tmt": "effective_on"}  # the SK's TMT is the transfer's effective date
         for name, message in exc.fields.items():
@@ -179,10 +178,6 @@ def _show_transfer_refusal(form, exc: DomainError) -> None:
 @login_required
 def export_view(request, pk):
     """The whole dossier as a BagIt ZIP (streamed from a temporary file)."""
-    from django.http import FileResponse
-
-    from asndigital.records.bagit import bag_name, export_dossier
-
     try:
         employee = selectors.get_employee(user=request.user, pk=pk)
         package = export_dossier(actor=request.user, employee=employee)

@@ -12,12 +12,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django_tasks_db.models import DBTaskResult
+from oauth2_provider.models import clear_expired
+
+from asndigital.audit import chain, outside, partitions
+from asndigital.audit.services import make_checkpoint
+from asndigital.dashboards import figures
+from asndigital.documents import pending, signature_checks
+from asndigital.documents.services import remove_leftovers
+from asndigital.records import fixity
+from asndigital.records import services as records_services
+from asndigital.records.destruction import eligible_counts
 
 
 class JobFailed(Exception):
@@ -57,23 +69,16 @@ class Job:
 
 
 def refresh_dashboards() -> dict:
-    from asndigital.dashboards.figures import refresh
-
-    return {"agencies": refresh()}
+    return {"agencies": figures.refresh()}
 
 
 def audit_checkpoint() -> dict:
-    from asndigital.audit import chain
-    from asndigital.audit.services import make_checkpoint
-
     # First the sweep for events whose transaction committed after the sealer gave up on them.
     swept = chain.sweep()
     return {"position": make_checkpoint().position, "swept": swept}
 
 
 def audit_partitions() -> dict:
-    from asndigital.audit import partitions
-
     return {"created": len(partitions.ensure())}
 
 
@@ -82,8 +87,6 @@ def _partitioned() -> bool:
 
 
 def verify_audit() -> dict:
-    from asndigital.audit import chain, outside
-
     report = chain.verify(extra_checkpoints=outside.kept())
     result = {
         "events": report.events,
@@ -96,8 +99,6 @@ def verify_audit() -> dict:
 
 
 def _fixity(sample: int | None) -> dict:
-    from asndigital.records import fixity
-
     run = fixity.check(sample=sample).run
     result = {"checked": run.checked, "failed": run.failed}
     if run.failed:
@@ -114,24 +115,17 @@ def fixity_full() -> dict:
 
 
 def destruction_eligible() -> dict:
-    from asndigital.records.destruction import eligible_counts
-
     counts = eligible_counts()
     return {"records": sum(counts.values()), "agencies": len(counts)}
 
 
 def cleanup_uploads() -> dict:
-    from asndigital.documents import pending
-    from asndigital.documents.services import remove_leftovers
-
     expired = pending.remove_expired()
     found = remove_leftovers(min_age_minutes=settings.ASN_CLEANUP_UPLOADS_MIN_AGE_MINUTES)
     return {"removed": len(found), "expired_held": expired}
 
 
 def revalidate_signatures() -> dict:
-    from asndigital.documents import signature_checks
-
     counts = signature_checks.revalidate()
     return {"checked": sum(counts.values()), **{f"state_{k}": v for k, v in counts.items()}}
 
@@ -139,8 +133,6 @@ def revalidate_signatures() -> dict:
 def clear_expired_tokens() -> dict:
     """Single sign-on's expired and revoked tokens and used codes (django-oauth-toolkit's
     ``cleartokens``)."""
-    from oauth2_provider.models import clear_expired
-
     clear_expired()
     return {}
 
@@ -148,10 +140,6 @@ def clear_expired_tokens() -> dict:
 def cleanup_expired() -> dict:
     """Expired sessions, and finished background tasks: an e-mail task's arguments hold the
     message's content (a reset code, for one), which has no business staying in the database."""
-    from importlib import import_module
-
-    from django_tasks_db.models import DBTaskResult
-
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     cutoff = timezone.now() - timedelta(days=settings.ASN_TASK_RESULTS_KEEP_DAYS)
     removed, _by_model = DBTaskResult.objects.finished().filter(finished_at__lte=cutoff).delete()
@@ -159,9 +147,7 @@ def cleanup_expired() -> dict:
 
 
 def mirror_legal_holds() -> dict:
-    from asndigital.records.services import mirror_legal_holds
-
-    return {"dossiers": mirror_legal_holds()}
+    return {"dossiers": records_services.mirror_legal_holds()}
 
 
 def _object_lock() -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from asndigital.sso import logout_token
+
 
 @task()
 def send_logout(application_id: int, subject: str) -> int:
-    from asndigital.sso import backchannel
-
-    return backchannel.send(application_id, subject)
+    return logout_token.send(application_id, subject)

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from asndigital.audit import chain, signing
+from asndigital.audit import chain, services, signing
 from asndigital.audit.models import AuditEvent, AuditLink, ChainHead, Checkpoint
 from asndigital.audit.services import make_checkpoint, record
 from tests.factories import EmployeeFactory, UserFactory
@@ -57,7 +57,7 @@ def test_events_are_chained_in_order_after_commit(django_capture_on_commit_callb
 def test_one_seal_is_scheduled_per_transaction(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         events(3)
-    assert callbacks == [chain.seal_quietly]
+    assert callbacks == [services.seal_quietly]
 
 
 def test_the_employee_of_a_document_event_is_recorded(agency):
@@ -439,16 +439,14 @@ def kept_outside(settings, tmp_path):
 def test_checkpoints_are_signed_after_sealing_and_kept_outside_the_database(
     kept_outside, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from asndigital.audit import outside
-
-    monkeypatch.setattr(outside, "_last_look", 0.0)
+    monkeypatch.setattr(services, "_last_look", 0.0)
     settings.ASN_AUDIT_CHECKPOINT_SECONDS = 300
     with django_capture_on_commit_callbacks(execute=True):
         events(2)  # sealed after commit; no checkpoint yet, so one is due
     lines = [json.loads(line) for line in kept_outside.read_text().splitlines()]
     assert [(c["type"], c["position"]) for c in lines] == [("checkpoint", 2)]
     assert Checkpoint.objects.get().hash == lines[0]["hash"]
-    monkeypatch.setattr(outside, "_last_look", 0.0)
+    monkeypatch.setattr(services, "_last_look", 0.0)
     with django_capture_on_commit_callbacks(execute=True):
         events(1)  # the last checkpoint is seconds old: none due
     assert Checkpoint.objects.count() == 1 and len(kept_outside.read_text().splitlines()) == 1

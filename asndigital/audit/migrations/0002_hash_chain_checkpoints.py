@@ -5,14 +5,32 @@ are chained by the first seal.
 """
 
 import json
+from datetime import UTC
 
 from django.db import migrations, models
 from django.db.models import Q
 
 
-def fill_canonical(apps, schema_editor):
-    from asndigital.audit.chain import canonical
+def canonical(*, occurred_at, actor_id, action, target_type, target_id, employee_id, data) -> str:
+    """An event's fixed text as audit/chain.py made it when this migration was written (copied,
+    so that a later change there cannot change what this migration did)."""
+    return json.dumps(
+        {
+            "action": action,
+            "actor": actor_id.hex if actor_id is not None else None,
+            "at": occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+            "data": data,
+            "employee": employee_id.hex if employee_id is not None else None,
+            "target_id": target_id,
+            "target_type": target_type,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
 
+
+def fill_canonical(apps, schema_editor):
     AuditEvent = apps.get_model("audit", "AuditEvent")
     ChainHead = apps.get_model("audit", "ChainHead")
     ChainHead.objects.get_or_create(pk=1)

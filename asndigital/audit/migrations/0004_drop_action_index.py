@@ -4,10 +4,10 @@ triggers, so they are installed again."""
 
 from django.db import migrations, models
 
+from asndigital.audit.migrations import _guard as guard
+
 
 def reinstall(apps, schema_editor):
-    from asndigital.audit import guard
-
     guard.remove(schema_editor)
     guard.install(schema_editor)
 

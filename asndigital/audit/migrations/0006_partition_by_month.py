@@ -4,16 +4,14 @@ their partitions, and the append-only triggers are put back. Nothing changes on 
 
 from django.db import migrations
 
+from asndigital.audit.migrations import _partitions as partitions
+
 
 def partition(apps, schema_editor):
-    from asndigital.audit import partitions
-
     partitions.partition(apps, schema_editor)
 
 
 def unpartition(apps, schema_editor):
-    from asndigital.audit import partitions
-
     partitions.unpartition(apps, schema_editor)
 
 

@@ -6,16 +6,14 @@ a migration must install them again (``tests/audit`` fails if they are missing).
 
 from django.db import migrations
 
+from asndigital.audit.migrations import _guard as guard
+
 
 def install(apps, schema_editor):
-    from asndigital.audit import guard
-
     guard.install_head_guard(schema_editor)
 
 
 def remove(apps, schema_editor):
-    from asndigital.audit import guard
-
     guard.remove_head_guard(schema_editor)
 
 

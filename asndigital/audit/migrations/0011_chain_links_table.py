@@ -13,19 +13,17 @@ catalogue (no partition is rewritten).
 
 from django.db import migrations, models
 
+from asndigital.audit.migrations import _guard as guard
+
 GENESIS = "0" * 64
 TABLE = "audit_auditevent"
 
 
 def remove_event_guard(apps, schema_editor):
-    from asndigital.audit import guard
-
     guard.remove_event_guard_for_links(schema_editor)
 
 
 def restore_event_guard(apps, schema_editor):
-    from asndigital.audit import guard
-
     guard.restore_event_guard_before_links(schema_editor)
 
 
@@ -34,8 +32,6 @@ def copy_links(apps, schema_editor):
     up to the highest one chained is taken, but for those not chained yet, left as holes."""
     import json
     import time
-
-    from asndigital.audit import guard
 
     schema_editor.execute(
         "INSERT INTO audit_auditlink (position, event_id, occurred_at, hash) "
@@ -105,14 +101,10 @@ def add_chain_columns(apps, schema_editor):
 
 
 def install(apps, schema_editor):
-    from asndigital.audit import guard
-
     guard.install_link_guard(schema_editor)
 
 
 def remove(apps, schema_editor):
-    from asndigital.audit import guard
-
     guard.remove_link_guard(schema_editor)
 
 

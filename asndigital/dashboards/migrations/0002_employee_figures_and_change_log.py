@@ -4,20 +4,17 @@
 triggers write (``dashboards/changes.py``, ADR 0014). The first refresh after this migration
 counts everything (the note without an employee) and fills the shares."""
 
+from asndigital.dashboards.migrations import _changes as changes
 from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    from asndigital.dashboards import changes
-
     changes.install(schema_editor.connection)
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("INSERT INTO dashboards_figurechange (employee_id) VALUES (NULL)")
 
 
 def remove(apps, schema_editor):
-    from asndigital.dashboards import changes
-
     changes.remove(schema_editor.connection)
 
 

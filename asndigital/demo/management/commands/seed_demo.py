@@ -15,6 +15,11 @@ from asndigital.accounts.models import Role, User
 from asndigital.accounts.services import create_staff_account, grant_role
 from asndigital.audit.services import record
 from asndigital.demo.generator import DEMO_AGENCIES, generate_employee_rows, unit_lists
+from asndigital.demo.samples import sample_pdf
+from asndigital.documents import services as documents
+from asndigital.documents.bulk import upload_many
+from asndigital.documents.models import Document, DocumentType
+from asndigital.personnel import corrections
 from asndigital.personnel.importer import import_employees
 from asndigital.personnel.models import Agency, Employee
 from asndigital.personnel.services import upsert_agency, upsert_unit
@@ -92,10 +97,6 @@ class Command(BaseCommand):
     def _documents(self, asn_nip: str | None) -> None:
         """A few documents for the demo ASN: one accepted (with its verification code), one
         rejected with a reason, one waiting for the verifier."""
-        from asndigital.demo.samples import sample_pdf
-        from asndigital.documents import services as documents
-        from asndigital.documents.models import Document, DocumentType
-
         if asn_nip is None or not DocumentType.objects.filter(code="sk-cpns").exists():
             return  # no catalogue yet (`manage.py load_catalogue` comes first in `make setup`)
         employee = Employee.objects.select_related("user").get(nip=asn_nip)
@@ -158,10 +159,6 @@ class Command(BaseCommand):
     def _unfinished_work(self, employee: Employee, operator: User) -> None:
         """Something in the operator's unfinished work and the agency's correction requests: a
         transcript uploaded in bulk (its details still empty), and the employee's request."""
-        from asndigital.demo.samples import sample_pdf
-        from asndigital.documents.bulk import upload_many
-        from asndigital.personnel import corrections
-
         content = sample_pdf("Transkrip nilai", [f"{employee.display_name} - NIP {employee.nip}"])
         upload_many(
             actor=operator,
