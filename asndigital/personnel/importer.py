@@ -753,12 +753,13 @@ class EmployeeImporter:
         batch: list[_Row],
         submit: Callable[[list[_Row]], None],
     ) -> list[_Row]:
-        if isinstance(stored, Future):
-            stored = stored.result()
+        digests: dict[str, tuple[int, int]] = (
+            stored.result() if isinstance(stored, Future) else stored
+        )
         applied = 0
         for number, raw in chunk:
             key = raw_key(raw)
-            if stored and self._already_applied(raw, key, stored):
+            if digests and self._already_applied(raw, key, digests):
                 applied += 1
                 continue
             try:
