@@ -6,6 +6,7 @@ own `manage.py` process whose peak RSS comes from os.wait4. On PostgreSQL it als
 COPY of the same CSV into an all-text table: the floor an import cannot beat.
 
     .venv/bin/python bench/import_employees.py [--rows N] [--skip-sqlite] [--skip-postgres]
+        [--pg-database NAME]
 
 Prints a table, then one JSON line with every figure. See bench/README.md.
 """
@@ -36,7 +37,7 @@ from asndigital.demo.generator import (  # noqa: E402 - needs the path above
 )
 
 BENCH_DIR = ROOT / "var" / "bench"
-PG_DATABASE = "asn_bench_import"
+PG_DATABASE = "asn_bench_import"  # --pg-database: engineers sharing a server use their own
 SUMMARY = re.compile(r"imported (\d+), updated (\d+), unchanged (\d+), rejected (\d+)")
 
 # Runs inside `manage.py shell`: creates the agencies and units through the services, as an
@@ -145,12 +146,12 @@ def bench_sqlite(csv_path: Path, rows: int, agencies: int, seed: int) -> list[di
     return import_twice(env, "sqlite", csv_path, rows)
 
 
-def pg_copy_seconds(csv_path: Path) -> float:
+def pg_copy_seconds(csv_path: Path, database: str) -> float:
     """Seconds for PostgreSQL's COPY of the CSV into a plain all-text table, commit included."""
     import psycopg
 
     columns = ", ".join(f"{name} text" for name in COLUMNS)
-    with psycopg.connect(f"{PG_SERVER}/{PG_DATABASE}") as conn:
+    with psycopg.connect(f"{PG_SERVER}/{database}") as conn:
         conn.execute("DROP TABLE IF EXISTS bench_copy")
         conn.execute(f"CREATE TABLE bench_copy ({columns})")
         conn.commit()
@@ -169,12 +170,14 @@ def pg_copy_seconds(csv_path: Path) -> float:
     return seconds
 
 
-def bench_postgres(csv_path: Path, rows: int, agencies: int, seed: int) -> tuple[list[dict], float]:
-    recreate_database(PG_DATABASE)
-    env = django_env(f"{PG_SERVER}/{PG_DATABASE}")
+def bench_postgres(
+    csv_path: Path, rows: int, agencies: int, seed: int, database: str
+) -> tuple[list[dict], float]:
+    recreate_database(database)
+    env = django_env(f"{PG_SERVER}/{database}")
     prepare(env, "postgresql", agencies, seed)
     results = import_twice(env, "postgresql", csv_path, rows)
-    return results, pg_copy_seconds(csv_path)
+    return results, pg_copy_seconds(csv_path, database)
 
 
 def print_table(results: list[dict], copy_seconds: float | None, rows: int) -> None:
@@ -224,6 +227,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026, help="generator seed (2026)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help=f"PostgreSQL database to recreate ({PG_DATABASE})",
+    )
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -233,7 +241,9 @@ def main() -> None:
     if not args.skip_sqlite:
         results += bench_sqlite(csv_path, args.rows, args.agencies, args.seed)
     if not args.skip_postgres:
-        pg_results, copy_seconds = bench_postgres(csv_path, args.rows, args.agencies, args.seed)
+        pg_results, copy_seconds = bench_postgres(
+            csv_path, args.rows, args.agencies, args.seed, args.pg_database
+        )
         results += pg_results
     for result in results:
         result["ratio_to_copy"] = (

@@ -134,6 +134,11 @@ class Employee(models.Model):
     status_on = models.DateField(_("status effective date"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The import's fingerprint of the row it last applied, of what that row resolved to and of
+    # updated_at (personnel.importer.row_digest): a nightly row with the same fingerprint is
+    # skipped unread. Any other change bumps updated_at, so the fingerprint stops matching
+    # without its writers knowing about it. Null: no import wrote it yet.
+    import_digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     objects = EmployeeQuerySet.as_manager()
 

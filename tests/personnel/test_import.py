@@ -432,3 +432,127 @@ def test_an_import_cut_off_midway_says_which_rows_are_stored_and_a_rerun_continu
     monkeypatch.undo()
     summary, _ = run_import(path, tmp_path)
     assert summary == "imported 1, updated 0, unchanged 1, rejected 0"
+
+
+# --- Rows already applied are skipped by their fingerprint -----------------------------------
+
+
+def _count_validations(monkeypatch):
+    """How many rows the importer validates from now on."""
+    from asndigital.personnel import importer
+
+    calls = []
+    real = importer.RowValidator.__call__
+
+    def counting(self, number, raw):
+        calls.append(number)
+        return real(self, number, raw)
+
+    monkeypatch.setattr(importer.RowValidator, "__call__", counting)
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_reimported_unchanged_row_is_not_validated_again(agency, tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "a.csv", [BUDI, SITI])
+    run_import(path, tmp_path)
+    assert Employee.objects.filter(import_digest__isnull=True).count() == 0
+    validated = _count_validations(monkeypatch)
+    summary, problems = run_import(path, tmp_path)
+    assert summary == "imported 0, updated 0, unchanged 2, rejected 0"
+    assert (validated, problems) == ([], [])
+
+
+@pytest.mark.django_db
+def test_a_change_made_elsewhere_after_the_import_is_seen_by_the_next_import(
+    agency, tmp_path, monkeypatch, bkn_admin
+):
+    """The fingerprint covers updated_at: a correction made by hand after the import makes the
+    same row go through the full path again, which compares it with what is stored."""
+    from asndigital.personnel.services import correct_registered_email
+
+    path = write_csv(tmp_path / "a.csv", [BUDI, SITI])
+    run_import(path, tmp_path)
+    budi = Employee.objects.get(nip="198609262015051001")
+    correct_registered_email(
+        actor=bkn_admin, employee=budi, email="budi.baru@kota-a.go.id", reason="salah ketik"
+    )
+    validated = _count_validations(monkeypatch)
+    summary, _ = run_import(path, tmp_path)
+    assert summary == "imported 0, updated 1, unchanged 1, rejected 0"
+    assert validated == [2]  # Budi's row only
+    budi.refresh_from_db()
+    assert budi.email == "budi@kota-a.go.id"
+    assert budi.changes.filter(source="import").get().changes == {
+        "email": ["budi.baru@kota-a.go.id", "budi@kota-a.go.id"]
+    }
+
+
+@pytest.mark.django_db
+def test_a_renamed_agency_code_is_not_skipped_by_an_old_fingerprint(agency, tmp_path):
+    path = write_csv(tmp_path / "a.csv", [BUDI])
+    run_import(path, tmp_path)
+    agency.code = "KOTA-A-BARU"
+    agency.save()
+    before = snapshot()
+    summary, problems = run_import(path, tmp_path, "--language", "en")
+    assert summary == "imported 0, updated 0, unchanged 0, rejected 1"
+    assert "Agency code 'KOTA-A' is unknown" in problems[0]["reason"]
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_rows_stored_without_a_fingerprint_get_one_and_are_skipped_next_time(
+    agency, tmp_path, monkeypatch
+):
+    """Employees imported before fingerprints existed (or from a row written differently):
+    the first import finds them unchanged, changes no data and stores their fingerprint."""
+    path = write_csv(tmp_path / "a.csv", [BUDI, SITI])
+    run_import(path, tmp_path)
+    Employee.objects.update(import_digest=None)
+    before = snapshot()
+    summary, _ = run_import(path, tmp_path)
+    assert summary == "imported 0, updated 0, unchanged 2, rejected 0"
+    assert snapshot() == before
+    assert not Employee.objects.filter(import_digest__isnull=True).exists()
+    validated = _count_validations(monkeypatch)
+    assert run_import(path, tmp_path)[0] == "imported 0, updated 0, unchanged 2, rejected 0"
+    assert validated == []
+
+
+@pytest.mark.django_db
+def test_skipped_rows_still_count_as_seen_and_keep_their_warnings(agency, tmp_path):
+    """A duplicate of an applied row is still refused, and a NIP with an appointment age
+    under 18 is still reported as a warning on every import."""
+    young = ["200001012017051001", "Rina Putri", *BUDI[2:6], "rina@kota-a.go.id", *BUDI[7:]]
+    path = write_csv(tmp_path / "a.csv", [BUDI, young])
+    _, first = run_import(path, tmp_path, "--language", "en")
+    assert [p["row"] for p in first] == ["3"] and "under 18" in first[0]["reason"]
+    again = write_csv(tmp_path / "b.csv", [BUDI, young, BUDI])
+    summary, problems = run_import(again, tmp_path, "--language", "en")
+    assert summary == "imported 0, updated 0, unchanged 2, rejected 1"
+    assert [p["row"] for p in problems] == ["3", "4"]
+    assert "under 18" in problems[0]["reason"]
+    assert "appears earlier" in problems[1]["reason"]
+
+
+def test_the_quick_email_check_accepts_only_what_django_accepts():
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from asndigital.personnel.importer import _PLAIN_EMAIL
+
+    parts = ["a", "b.c", "x-y", "1", "_", "+", ".", "-", "é", "!", '"q"', "", "@", "co", "c0", "-z"]
+    checked = 0
+    for local in parts:
+        for host in parts:
+            for tld in parts:
+                address = f"{local}@{host}.{tld}"
+                if _PLAIN_EMAIL.match(address):
+                    checked += 1
+                    try:
+                        validate_email(address)
+                    except ValidationError:
+                        pytest.fail(f"{address!r} passes the quick check but not Django's")
+    assert checked > 20
+    assert _PLAIN_EMAIL.match("budi.santoso@kota-a.go.id")
