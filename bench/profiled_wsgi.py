@@ -1,8 +1,10 @@
 """The app's WSGI application with every request profiled (bench/loadtest.py --profile DIR).
 
-Each request runs under cProfile; the statistics are added up per kind of request (method and
+Each request runs under cProfile, timed in CPU seconds of the worker (time.process_time: waiting
+for PostgreSQL, Redis or a busy machine does not count; the CPU of the worker's own side of a
+query, building and reading it, does); the statistics are added up per kind of request (method and
 URL pattern, e.g. ``GET pegawai/<uuid:pk>/``) in each worker and written every 200 requests and
-at exit to ``DIR/<pid>.pickle``: {kind: [requests, wall seconds, pstats data]}.
+at exit to ``DIR/<pid>.pickle``: {kind: [requests, CPU seconds, pstats data]}.
 bench/profile_report.py reads them. Profiling slows each request (about twice): the shares of
 where the time goes are what to read, not the absolute times.
 """
@@ -22,7 +24,7 @@ from django.urls import Resolver404, resolve
 from asndigital.wsgi import application as django_application
 
 DIRECTORY = Path(os.environ["ASN_PROFILE_DIR"])
-KINDS: dict[str, list] = {}  # kind -> [requests, wall seconds, pstats.Stats]
+KINDS: dict[str, list] = {}  # kind -> [requests, CPU seconds, pstats.Stats]
 SEEN = [0]
 
 
@@ -51,8 +53,8 @@ atexit.register(dump)
 
 
 def application(environ, start_response):
-    profile = cProfile.Profile()
-    began = time.perf_counter()
+    profile = cProfile.Profile(time.process_time)
+    began = time.process_time()
     profile.enable()
     try:
         body = django_application(environ, start_response)
@@ -62,7 +64,7 @@ def application(environ, start_response):
             body.close()
     finally:
         profile.disable()
-    wall = time.perf_counter() - began
+    wall = time.process_time() - began
     kind = kind_of(environ)
     entry = KINDS.get(kind)
     if entry is None:
