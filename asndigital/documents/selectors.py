@@ -76,7 +76,7 @@ Status = Document.Status
 STATE_ORDER = {"missing": 0, Status.REJECTED: 1, Status.WAITING: 2, Status.ACCEPTED: 3}
 
 
-def checklist(employee: Employee, documents: list[Document] | None = None) -> dict:
+def checklist(employee: Employee, documents: list | None = None) -> dict:
     """The mandatory types for the employee's employment type, each present / missing / accepted
     / rejected (with the reason), and the completeness (share of them accepted). ``documents``:
     the employee's ``dossier`` when the caller has already read it (not read twice)."""

@@ -118,8 +118,8 @@ def dossier_phase(
     if holds is not None:
         on_hold = any(hold.document_id is None for hold in holds)
     else:
-        on_hold = LegalHold.objects.filter(employee=employee, document=None, lifted_at=None)
-        on_hold = on_hold.exists()
+        dossier_holds = LegalHold.objects.filter(employee=employee, document=None, lifted_at=None)
+        on_hold = dossier_holds.exists()
     if on_hold:
         return Phase("on_hold", schedule)
     return _dossier_schedule_phase(employee, today, schedules)
