@@ -21,8 +21,14 @@ at the end (exit 1 when one fails): no answer 5xx and no request left unanswered
 acknowledged upload is in the database with the SHA-256 sent, and its stored file, read back
 through the app's storage (decrypted), hashes the same.
 
-Run: `make loadtest` (200 people, 5 minutes) or `make loadtest-ci` (one minute), or
-`.venv/bin/python bench/loadtest.py [--users 200 --seconds 300]`. See docs/load.md.
+Stepped (`--steps 50,100,200,300,400`, `make loadtest-steps`): the crowd grows each
+`--step-seconds`; per step, offered and served requests/s, p50/p95, errors, the server's CPU
+per request and the cores busy (server, locust, machine), and the knee (the last step with
+p95 < 500 ms and no error). `--profile DIR` runs the workers under cProfile.
+
+Run: `make loadtest` (200 people, 5 minutes), `make loadtest-ci` (one minute) or `make
+loadtest-steps`, or `.venv/bin/python bench/loadtest.py [--users 200 --seconds 300]`. See
+docs/load.md.
 """
 
 from __future__ import annotations
