@@ -11,7 +11,7 @@ DEV_ENV += ASN_RECORDS_SIGNING_KEY=$${ASN_RECORDS_SIGNING_KEY:-var/signing/recor
 DEV_ENV += ASN_RECORDS_SIGNING_CERT=$${ASN_RECORDS_SIGNING_CERT:-var/signing/records-cert.pem}
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench-queue bench-ocr bench-oidc ocr bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale bench-dashboard loadtest loadtest-ci messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
+.PHONY: help setup run test test-fast lint typecheck format s3-server pdfsig bench-signatures bench-queue bench-ocr bench-oidc ocr bench bench-audit-scale bench-import bench-login bench-reset bench-report bench-ingest bench-download bench-audit bench-fixity bench-lockout bench-scale bench-dashboard loadtest loadtest-ci loadtest-steps messages lock clean browser pdf-font pdf-tools e2e faults bench-reads
 
 help:
 	@echo "make run      set everything up and serve http://127.0.0.1:$(PORT) (SQLite, files in var/)"
@@ -196,6 +196,11 @@ loadtest: $(VENV)/.installed messages
 
 loadtest-ci: $(VENV)/.installed messages
 	$(PY) bench/loadtest.py --users 40 --seconds 60 $(BENCH_ARGS)
+
+# The stepped load (docs/load.md): more people each minute until latency or errors give way;
+# the knee is the last step with p95 < 500 ms and no error (goal: 130 requests/s there).
+loadtest-steps: $(VENV)/.installed messages
+	$(PY) bench/loadtest.py --steps 50,100,200,300,400 --step-seconds 60 $(BENCH_ARGS)
 
 # Fault injection (docs/faults.md), never part of `make test`: kills workers and a destruction
 # run, restarts its own PostgreSQL on 5433, fills a small mounted storage (needs root).

@@ -21,8 +21,14 @@ at the end (exit 1 when one fails): no answer 5xx and no request left unanswered
 acknowledged upload is in the database with the SHA-256 sent, and its stored file, read back
 through the app's storage (decrypted), hashes the same.
 
-Run: `make loadtest` (200 people, 5 minutes) or `make loadtest-ci` (one minute), or
-`.venv/bin/python bench/loadtest.py [--users 200 --seconds 300]`. See docs/load.md.
+Stepped (`--steps 50,100,200,300,400`, `make loadtest-steps`): the crowd grows each
+`--step-seconds`; per step, offered and served requests/s, p50/p95, errors, the server's CPU
+per request and the cores busy (server, locust, machine), and the knee (the last step with
+p95 < 500 ms and no error). `--profile DIR` runs the workers under cProfile.
+
+Run: `make loadtest` (200 people, 5 minutes), `make loadtest-ci` (one minute) or `make
+loadtest-steps`, or `.venv/bin/python bench/loadtest.py [--users 200 --seconds 300]`. See
+docs/load.md.
 """
 
 from __future__ import annotations
@@ -54,9 +60,7 @@ from common import (
     shell_result,
 )
 
-PG_DATABASE = "asn_load"
-HOST, PORT = "127.0.0.1", 8200
-REDIS_URL = "redis://127.0.0.1:6379/2"
+HOST = "127.0.0.1"
 PASSWORD = "Uji-Beban-Arsip-ASN-2026!"  # noqa: S105 - a load-test fixture, throw-away database
 AGENCIES = (("LOAD-KOTA", "Pemerintah Kota Uji Beban"), ("LOAD-KAB", "Pemerintah Kabupaten Uji"))
 SEED_ACCEPTED = 3  # accepted documents per agency before the run (codes for the public)
@@ -244,21 +248,21 @@ def secret_files(directory: Path) -> dict[str, str]:
     return env
 
 
-def app_env(work: Path) -> dict[str, str]:
+def app_env(work: Path, args: argparse.Namespace) -> dict[str, str]:
     """Production posture (docs/deployment.md) behind a TLS proxy on 127.0.0.1."""
     secrets_dir = work / "secrets"
     secrets_dir.mkdir(mode=0o700)
     var = work / "var"
     (var / "static").mkdir(parents=True)
     env = django_env(
-        f"{PG_SERVER}/{PG_DATABASE}",
+        f"{PG_SERVER}/{args.database}",
         ASN_VAR_DIR=str(var),
         ASN_UPLOAD_TMP=str(work / "upload-tmp"),
         ALLOWED_HOSTS=HOST,
-        CSRF_TRUSTED_ORIGINS=f"https://{HOST}:{PORT}",
+        CSRF_TRUSTED_ORIGINS=f"https://{HOST}:{args.port}",
         ASN_WEBAUTHN_RP_ID=HOST,
-        ASN_WEBAUTHN_ORIGINS=f"https://{HOST}:{PORT}",
-        REDIS_URL=REDIS_URL,
+        ASN_WEBAUTHN_ORIGINS=f"https://{HOST}:{args.port}",
+        REDIS_URL=args.redis_url,
         TRUST_X_FORWARDED_PROTO="1",
         TRUST_X_FORWARDED_FOR="1",
         # Nothing leaves the machine: e-mail (decisions) is written as files under var/mail.
@@ -303,21 +307,21 @@ def static_files(env: dict[str, str], work: Path) -> None:
     static.symlink_to(cache, target_is_directory=True)
 
 
-def flush_redis() -> None:
+def flush_redis(url: str) -> None:
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=10)
+    client = redis.Redis.from_url(url, socket_timeout=10)
     try:
         client.flushdb()
     except redis.RedisError as exc:
-        raise SystemExit(f"Redis at {REDIS_URL} is needed (shared cache): {exc}") from None
+        raise SystemExit(f"Redis at {url} is needed (shared cache): {exc}") from None
     finally:
         client.close()
 
 
-def healthy(timeout: float = 5) -> bool:
+def healthy(port: int, timeout: float = 5) -> bool:
     try:
-        conn = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
+        conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
         conn.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
         ok = conn.getresponse().status == 200
         conn.close()
@@ -326,17 +330,22 @@ def healthy(timeout: float = 5) -> bool:
         return False
 
 
-def start_server(env: dict[str, str], workers: int, log_path: Path) -> subprocess.Popen:
-    """gunicorn as docs/deployment.md runs it, on 127.0.0.1:8200."""
+def start_server(env: dict[str, str], args: argparse.Namespace, log_path: Path) -> subprocess.Popen:
+    """gunicorn as docs/deployment.md runs it, on 127.0.0.1:8200 (``--port``). Profiling
+    (``--profile``), the same application wrapped in bench/profiled_wsgi.py."""
+    app = ["asndigital.wsgi"]
+    if args.profile:
+        env = {**env, "ASN_PROFILE_DIR": str(args.profile)}
+        app = ["--pythonpath", str(ROOT / "bench"), "profiled_wsgi:application"]
     with log_path.open("ab") as out:
         server = subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "asndigital.wsgi",
+                *app,
                 "--bind",
-                f"{HOST}:{PORT}",
+                f"{HOST}:{args.port}",
                 "--workers",
-                str(workers),
+                str(args.workers),
                 "--threads",
                 "1",
                 "--timeout",
@@ -357,19 +366,24 @@ def start_server(env: dict[str, str], workers: int, log_path: Path) -> subproces
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({server.returncode}); is port {PORT} free?")
-        if healthy(2):
+            raise SystemExit(f"gunicorn exited ({server.returncode}); is port {args.port} free?")
+        if healthy(args.port, 2):
             return server
         time.sleep(0.3)
     stop_server(server)
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def reap(process: subprocess.Popen, timeout: float) -> float | None:
+def reap(process: subprocess.Popen, timeout: float, every=None) -> float | None:
     """Wait at most ``timeout`` s for ``process`` to end; the CPU seconds it used with every
-    child it reaped (os.wait4: for gunicorn's master, all its workers, restarted ones too)."""
+    child it reaped (os.wait4: for gunicorn's master, all its workers, restarted ones too).
+    ``every``, when given, is called about once a second while waiting."""
     deadline = time.monotonic() + timeout
+    next_call = time.monotonic()
     while time.monotonic() < deadline:
+        if every is not None and time.monotonic() >= next_call:
+            every()
+            next_call += 1
         try:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         except ChildProcessError:  # already reaped elsewhere
@@ -400,7 +414,29 @@ def machine_cpu() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def run_locust(args, work: Path, accounts: Path) -> tuple[int, float | None]:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` and its children, live or reaped by it (0 when it is gone)."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+                # fields[1] is the parent; 11..14 are utime, stime, cutime, cstime (ticks)
+                if int(entry.name) == pid:
+                    total += sum(int(v) for v in fields[11:15])
+                elif int(fields[1]) == pid:
+                    total += int(fields[11]) + int(fields[12])
+    return total / _TICK
+
+
+def run_locust(args, work: Path, accounts: Path, server_pid: int) -> tuple[int, float | None]:
+    """locust until it stops by itself; once a second, the CPU used so far by the server, by
+    locust and by the whole machine (samples.json: the stepped report divides it by step)."""
     out = work / "out"
     out.mkdir()
     env = dict(os.environ, ASN_LOAD_ACCOUNTS=str(accounts), ASN_LOAD_OUT=str(out))
@@ -410,13 +446,7 @@ def run_locust(args, work: Path, accounts: Path) -> tuple[int, float | None]:
         str(ROOT / "bench" / "locustfile.py"),
         "--headless",
         "--host",
-        f"http://{HOST}:{PORT}",
-        "--users",
-        str(args.users),
-        "--spawn-rate",
-        str(args.spawn_rate),
-        "--run-time",
-        f"{args.seconds}s",
+        f"http://{HOST}:{args.port}",
         "--stop-timeout",
         "20",
         "--csv",
@@ -425,7 +455,19 @@ def run_locust(args, work: Path, accounts: Path) -> tuple[int, float | None]:
         "--loglevel",
         "WARNING",
     ]
-    log(f"locust: {args.users} users, spawn {args.spawn_rate}/s, {args.seconds} s")
+    if args.steps:
+        env.update(
+            ASN_LOAD_STEPS=",".join(map(str, args.steps)),
+            ASN_LOAD_STEP_SECONDS=str(args.step_seconds),
+            ASN_LOAD_SETTLE=str(args.settle),
+            ASN_LOAD_SPAWN_RATE=str(args.spawn_rate),
+        )
+        log(f"locust: steps of {args.steps} users, {args.step_seconds} s each")
+    else:
+        command += ["--users", str(args.users), "--spawn-rate", str(args.spawn_rate)]
+        command += ["--run-time", f"{args.seconds}s"]
+        log(f"locust: {args.users} users, spawn {args.spawn_rate}/s, {args.seconds} s")
+    samples: list[dict] = []
     with (work / "locust.log").open("wb") as sink:
         runner = subprocess.Popen(
             command,
@@ -435,8 +477,23 @@ def run_locust(args, work: Path, accounts: Path) -> tuple[int, float | None]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+        def sample() -> None:
+            busy, total = machine_cpu()
+            samples.append(
+                {
+                    "at": time.monotonic(),
+                    "server_s": process_cpu(server_pid),
+                    "locust_s": process_cpu(runner.pid),
+                    "busy": busy,
+                    "total": total,
+                    "load1": os.getloadavg()[0],
+                }
+            )
+
         try:
-            cpu = reap(runner, args.seconds + 120)
+            cpu = reap(runner, args.seconds + 120, every=sample)
+            (out / "samples.json").write_text(json.dumps(samples))
             if runner.returncode is None:
                 log("locust did not stop in time: killed")
                 return -9, None
@@ -509,6 +566,89 @@ def cpu_figures(endpoints, server_cpu, locust_cpu, busy, total, seconds, load_av
     }
 
 
+def step_figures(steps: list[dict], samples: list[dict], cores: int) -> list[dict]:
+    """Each step's figures from locust (status.json) with the CPU used in the same window."""
+
+    def at(moment: float) -> dict:
+        return min(samples, key=lambda s: abs(s["at"] - moment))
+
+    rows = []
+    for step in steps:
+        first, last = at(step.pop("from_monotonic")), at(step.pop("to_monotonic"))
+        seconds = last["at"] - first["at"]
+        server = last["server_s"] - first["server_s"]
+        ticks = last["total"] - first["total"]
+        rows.append(
+            {
+                **step,
+                "server_cpu_ms_per_request": (
+                    round(server * 1000 / step["requests"], 1) if step["requests"] else None
+                ),
+                "server_cores": round(server / seconds, 2) if seconds > 0 else None,
+                "locust_cores": (
+                    round((last["locust_s"] - first["locust_s"]) / seconds, 2)
+                    if seconds > 0
+                    else None
+                ),
+                "machine_busy_cores": (
+                    round((last["busy"] - first["busy"]) / ticks * cores, 2) if ticks else None
+                ),
+                "load_average_1": round(last["load1"], 2),
+                "meets": step["errors"] == 0 and step["p95_ms"] < 500 and step["requests"] > 0,
+            }
+        )
+    return rows
+
+
+def print_steps(rows: list[dict]) -> None:
+    header = (
+        "step",
+        "users",
+        "offered/s",
+        "served/s",
+        "p50 ms",
+        "p95 ms",
+        "errors",
+        "server ms/req",
+        "server cores",
+        "locust cores",
+        "busy cores",
+        "load 1m",
+        "p95<500, 0 err",
+    )
+    table = [
+        tuple(
+            str(v)
+            for v in (
+                r["step"],
+                r["users"],
+                r["offered_rps"],
+                r["served_rps"],
+                r["p50_ms"],
+                r["p95_ms"],
+                r["errors"],
+                r["server_cpu_ms_per_request"],
+                r["server_cores"],
+                r["locust_cores"],
+                r["machine_busy_cores"],
+                r["load_average_1"],
+                "yes" if r["meets"] else "no",
+            )
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
+    for row in [header, *table]:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    print()
+
+
+def knee(rows: list[dict]) -> dict | None:
+    """The last step that met p95 < 500 ms with no error (None when none did)."""
+    meeting = [r for r in rows if r["meets"]]
+    return meeting[-1] if meeting else None
+
+
 def print_report(result: dict) -> None:
     rows = result["endpoints"]
     header = ("endpoint", "requests", "fail", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms")
@@ -542,6 +682,19 @@ def print_report(result: dict) -> None:
         f"wrong hash {result['uploads']['n_mismatched']}; logins {result['logins']}, "
         f"decisions {result['decisions']}, downloads checked {result['downloads_checked']}"
     )
+    if result.get("steps"):
+        print()
+        print_steps(result["steps"])
+        best = result["knee"]
+        print(
+            "knee: "
+            + (
+                f"{best['users']} users, {best['served_rps']} requests/s served, "
+                f"p95 {best['p95_ms']} ms"
+                if best
+                else "no step met p95 < 500 ms with no error"
+            )
+        )
     print(
         "per minute (requests, p50 / p95 / max ms): "
         + "; ".join(
@@ -566,15 +719,52 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--steps",
+        type=lambda v: [int(n) for n in v.split(",")],
+        help="a stepped load: people per step, e.g. 50,100,200,300 (replaces --users/--seconds)",
+    )
+    parser.add_argument("--step-seconds", type=int, default=60)
+    parser.add_argument(
+        "--settle", type=int, default=15, help="seconds of each step left out of its figures"
+    )
+    parser.add_argument(
+        "--knee-goal",
+        type=float,
+        default=130,
+        help="stepped: requests/s the knee must serve with p95 < 500 ms and no error (0: none)",
+    )
+    parser.add_argument("--port", type=int, default=8200)
+    parser.add_argument("--database", default="asn_load", help="dropped and created")
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/2", help="its database is flushed"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a directory: cProfile every request in the workers (bench/profiled_wsgi.py)",
+    )
     args = parser.parse_args()
-    if args.users < 10 or not 10 <= args.seconds <= 3600:
-        parser.error("--users at least 10, --seconds between 10 and 3600")
+    if args.steps:
+        if min(args.steps) < 10 or not 30 <= args.step_seconds <= 1800:
+            parser.error("--steps of at least 10 people, --step-seconds between 30 and 1800")
+        if not 0 <= args.settle < args.step_seconds:
+            parser.error("--settle must be shorter than a step")
+        args.users, args.seconds = max(args.steps), len(args.steps) * args.step_seconds
+    if args.users < 10 or not 10 <= args.seconds <= 3600 * 3:
+        parser.error("--users at least 10, --seconds between 10 and 10800")
+    if args.profile:
+        args.profile = args.profile.resolve()
+        args.profile.mkdir(parents=True, exist_ok=True)
     # Who the simulated people are: most are civil servants; every signed-in one has an account.
     public = max(1, args.users // 10)
     verifiers = max(2, round(args.users * 0.075))
     operators = max(2, args.users // 10)
     employees = args.users - public - verifiers - operators
-    counts = {"employees": employees, "operators": operators, "verifiers": verifiers}
+    mix = {"employees": employees, "operators": operators, "verifiers": verifiers}
+    # Stepped, locust deals people out by weight; a few spare accounts absorb its rounding.
+    spare = 2 + args.users // 20 if args.steps else 0
+    counts = {kind: n + spare for kind, n in mix.items()}
 
     # SIGTERM (a CI timeout) unwinds like Ctrl-C, so the finally below stops the servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -583,10 +773,10 @@ def main() -> int:
     server = None
     code = 1
     try:
-        env = app_env(work)
-        log(f"preparing {PG_DATABASE} (files under {work})")
-        flush_redis()
-        recreate_database(PG_DATABASE)
+        env = app_env(work, args)
+        log(f"preparing {args.database} (files under {work})")
+        flush_redis(args.redis_url)
+        recreate_database(args.database)
         manage(["migrate", "--no-input", "-v", "0"], env, timeout=600)
         log(f"migrated ({time.time() - started:.0f} s)")
         manage(["createcachetable"], env, timeout=600)
@@ -601,13 +791,15 @@ def main() -> int:
             timeout=600,
         )
         accounts = work / "accounts.json"
-        accounts.write_text(json.dumps({**prepared, "password": PASSWORD, "public": public}))
+        accounts.write_text(
+            json.dumps({**prepared, "password": PASSWORD, "mix": {**mix, "public": public}})
+        )
         accounts.chmod(0o600)
-        log(f"prepared in {time.time() - started:.0f} s; starting gunicorn on {HOST}:{PORT}")
+        log(f"prepared in {time.time() - started:.0f} s; starting gunicorn on {HOST}:{args.port}")
         server_log = work / "gunicorn.log"
-        server = start_server(env, args.workers, server_log)
+        server = start_server(env, args, server_log)
         busy_before, total_before = machine_cpu()
-        locust_rc, locust_cpu = run_locust(args, work, accounts)
+        locust_rc, locust_cpu = run_locust(args, work, accounts, server.pid)
         busy, total = machine_cpu()
         load_average = os.getloadavg()
         server_cpu = stop_server(server)
@@ -661,10 +853,32 @@ def main() -> int:
             },
         ]
         endpoints = read_stats(out)
+        samples_path = out / "samples.json"
+        samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
+        steps = step_figures(seen.get("steps", []), samples, os.cpu_count() or 1) if samples else []
+        best = knee(steps)
+        if args.steps and args.knee_goal:
+            goals.append(
+                {
+                    "goal": f"a step serves at least {args.knee_goal:g} requests/s with p95 "
+                    "< 500 ms and no error",
+                    "met": any(r["meets"] and r["served_rps"] >= args.knee_goal for r in steps),
+                    "detail": (
+                        f"knee: {best['users']} users, {best['served_rps']} requests/s, "
+                        f"p95 {best['p95_ms']} ms"
+                        if best
+                        else "no step met p95 < 500 ms with no error"
+                    ),
+                }
+            )
         result = {
             "benchmark": "loadtest",
             "users": args.users,
-            "people": {**counts, "public": public},
+            "people": {**mix, "public": public},
+            "steps": steps,
+            "knee": best,
+            "database": args.database,
+            "redis_url": args.redis_url,
             "seconds": args.seconds,
             "workers": args.workers,
             "spawn_rate": args.spawn_rate,
@@ -697,7 +911,7 @@ def main() -> int:
     finally:
         stop_server(server)
         with contextlib.suppress(SystemExit):
-            flush_redis()  # the run's sessions and throttles go with it
+            flush_redis(args.redis_url)  # the run's sessions and throttles go with it
         if args.keep:
             log(f"kept {work}")
         else:

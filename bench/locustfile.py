@@ -31,7 +31,7 @@ from pathlib import Path
 import gevent
 import pyotp
 from loadtest import tiny_pdf
-from locust import HttpUser, between, events, task
+from locust import HttpUser, LoadTestShape, between, events, task
 from locust.exception import StopUser
 
 ACCOUNTS = json.loads(Path(os.environ["ASN_LOAD_ACCOUNTS"]).read_text())
@@ -44,7 +44,8 @@ DOWNLOAD_LINK = re.compile(rf"/dokumen/({UUID})/versi/({UUID})/unduh/")
 STATUSES: Counter[str] = Counter()
 TALLY: Counter[str] = Counter()
 ERRORS: list[str] = []
-TIMES: list[tuple[float, float]] = []  # (when it ended, milliseconds) of every request
+# (when it ended, milliseconds, failed) of every request
+TIMES: list[tuple[float, float, bool]] = []
 WAITING: dict[str, deque] = {}  # agency code -> documents waiting for a verifier
 CODES: dict[str, str] = {s["code"]: s["sha256"] for s in ACCOUNTS["seeded"]}  # public codes
 FILES: dict[str, bytes] = {s["sha256"]: tiny_pdf(s["label"]) for s in ACCOUNTS["seeded"]}
@@ -63,7 +64,7 @@ def integrity_error(message: str) -> None:
 def _count(request_type, name, response_time, response_length, response, exception, **kw):
     status = getattr(response, "status_code", 0) if response is not None else 0
     STATUSES[str(status or 0)] += 1
-    TIMES.append((time.monotonic(), response_time))
+    TIMES.append((time.monotonic(), response_time, exception is not None or not status))
     if (status >= 500 or not status) and len(ERRORS) < 50:
         ERRORS.append(f"{request_type} {name}: {status} {exception or ''}"[:300])
 
@@ -71,7 +72,13 @@ def _count(request_type, name, response_time, response_length, response, excepti
 @events.quitting.add_listener
 def _write_status(environment, **kw):
     ACKS.flush()
-    summary = {"statuses": dict(STATUSES), "errors": ERRORS, "minutes": by_minute(), **TALLY}
+    summary = {
+        "statuses": dict(STATUSES),
+        "errors": ERRORS,
+        "minutes": by_minute(),
+        "steps": by_step(),
+        **TALLY,
+    }
     summary.setdefault("integrity_errors", 0)
     (OUT / "status.json").write_text(json.dumps(summary))
 
@@ -83,7 +90,7 @@ def by_minute() -> list[dict]:
         return []
     start = TIMES[0][0]
     minutes: dict[int, list[float]] = {}
-    for at, took in TIMES:
+    for at, took, _failed in TIMES:
         minutes.setdefault(int((at - start) // 60), []).append(took)
     rows = []
     for minute, took in sorted(minutes.items()):
@@ -98,6 +105,74 @@ def by_minute() -> list[dict]:
             }
         )
     return rows
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))]) if ordered else 0
+
+
+# The stepped load (bench/loadtest.py --steps): N people for STEP_SECONDS, then more, and so
+# on; the figures of each step leave out its first SETTLE seconds (the new people signing in).
+STEPS = [int(n) for n in os.environ.get("ASN_LOAD_STEPS", "").split(",") if n]
+STEP_SECONDS = float(os.environ.get("ASN_LOAD_STEP_SECONDS", "60"))
+SETTLE = float(os.environ.get("ASN_LOAD_SETTLE", "15"))
+SPAWN_RATE = float(os.environ.get("ASN_LOAD_SPAWN_RATE", "10"))
+STEP_STARTS: list[float] = []  # time.monotonic() when each step began (shared with the driver)
+
+
+def by_step() -> list[dict]:
+    """Per step, over [its start + SETTLE, its end]: requests answered, latency, errors, and
+    the rate the people would have asked for had every answer been instant (offered)."""
+    rows = []
+    for i, started in enumerate(STEP_STARTS):
+        begin, end = started + SETTLE, started + STEP_SECONDS
+        seen = [(took, failed) for at, took, failed in TIMES if begin <= at < end]
+        took = sorted(t for t, _ in seen)
+        window = end - begin
+        users = STEPS[i]
+        # Each person's time is thinking or waiting for an answer; without the waiting, the
+        # same requests would have been asked in the thinking time alone. Waiting counts as far
+        # as it falls in the window (answers that came after it, or began before it, too).
+        waiting = sum(max(0.0, min(at, end) - max(at - ms / 1000, begin)) for at, ms, _ in TIMES)
+        thinking = users * window - waiting
+        rows.append(
+            {
+                "step": i + 1,
+                "users": users,
+                "from_monotonic": begin,
+                "to_monotonic": end,
+                "requests": len(seen),
+                "errors": sum(1 for _, failed in seen if failed),
+                "served_rps": round(len(seen) / window, 1),
+                "offered_rps": round(len(seen) / thinking * users, 1) if thinking > 0 else None,
+                "p50_ms": percentile(took, 0.5),
+                "p95_ms": percentile(took, 0.95),
+                "p99_ms": percentile(took, 0.99),
+            }
+        )
+    return rows
+
+
+if STEPS:
+    # Weights instead of fixed counts, so every step has the same mix of people.
+    class Steps(LoadTestShape):
+        def tick(self):
+            step = int(self.get_run_time() // STEP_SECONDS)
+            if step >= len(STEPS):
+                return None
+            while len(STEP_STARTS) <= step:
+                STEP_STARTS.append(time.monotonic())
+            return STEPS[step], SPAWN_RATE
+
+
+def share(kind: str) -> int:
+    """How many of the people are of ``kind`` (the mix; prepared accounts may be a few more)."""
+    return ACCOUNTS["mix"][kind]
+
+
+def people(kind: str) -> int:
+    """A fixed count of ``kind`` (everyone at once), or none (stepped: the mix's weights)."""
+    return 0 if STEPS else share(kind)
 
 
 class Person(HttpUser):
@@ -248,7 +323,8 @@ class CivilServant(SignedIn):
     """An ASN: their own dossier, their own uploads (the web form), downloads."""
 
     kind = "employees"
-    fixed_count = len(ACCOUNTS["employees"])
+    fixed_count = people("employees")
+    weight = share("employees")
 
     def on_start(self) -> None:
         super().on_start()
@@ -314,7 +390,8 @@ class Operator(SignedIn):
     """Agency HR staff: the employee list and search, dossiers, uploads through the API."""
 
     kind = "operators"
-    fixed_count = len(ACCOUNTS["operators"])
+    fixed_count = people("operators")
+    weight = share("operators")
 
     def colleague(self) -> dict:
         mine = [e for e in ACCOUNTS["employees"] if e["agency"] == self.account["agency"]]
@@ -349,7 +426,8 @@ class Verifier(SignedIn):
     """The agency's verifier: DITERIMA or DITOLAK (with a reason) on the document page."""
 
     kind = "verifiers"
-    fixed_count = len(ACCOUNTS["verifiers"])
+    fixed_count = people("verifiers")
+    weight = share("verifiers")
 
     def next_document(self) -> str | None:
         waiting = WAITING.get(self.account["agency"])
@@ -389,7 +467,8 @@ class Verifier(SignedIn):
 class Public(Person):
     """Anyone holding a printed copy: checks its code online, sometimes compares the file."""
 
-    fixed_count = ACCOUNTS["public"]
+    fixed_count = people("public")
+    weight = share("public")
     wait_time = between(3, 8)
 
     @task(5)

@@ -84,10 +84,12 @@ Status = Document.Status
 STATE_ORDER = {"missing": 0, Status.REJECTED: 1, Status.WAITING: 2, Status.ACCEPTED: 3}
 
 
-def checklist(employee: Employee) -> dict:
+def checklist(employee: Employee, documents: list | None = None) -> dict:
     """The mandatory types for the employee's employment type, each present / missing / accepted
-    / rejected (with the reason), and the completeness (share of them accepted)."""
-    documents = list(dossier(employee))
+    / rejected (with the reason), and the completeness (share of them accepted). ``documents``:
+    the employee's ``dossier`` when the caller has already read it (not read twice)."""
+    if documents is None:
+        documents = list(dossier(employee))
     rows = []
     for doc_type in mandatory_types(employee.employment_type):
         # A destroyed document (a tombstone) no longer counts: the type is missing again.

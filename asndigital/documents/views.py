@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from asndigital.accounts import policies
 from asndigital.audit import reads
 from asndigital.core.errors import DomainError, NotFound
-from asndigital.core.qr import qr_svg
+from asndigital.core.qr import public_qr_svg
 from asndigital.documents import checks, matching, reading, retry, services, storage
 from asndigital.documents import selectors as document_selectors
 from asndigital.documents.bulk import upload_many, zip_entries
@@ -193,6 +193,7 @@ def detail_view(request, pk):
         document = document_selectors.get_document(user=request.user, pk=pk)
     except NotFound:
         raise Http404 from None
+    holds = active_holds(document.employee, document)
     context = {
         "document": document,
         "version": document.current_version,
@@ -201,8 +202,8 @@ def detail_view(request, pk):
         "can_upload": policies.can_upload_for(request.user, document.employee),
         **document_selectors.history(document),
         "employee": document.employee,
-        "phase": document_phase(document),
-        "holds": active_holds(document.employee, document),
+        "phase": document_phase(document, holds=holds),
+        "holds": holds,
         "can_hold": policies.can_place_hold(request.user, document.employee),
         "for_owner": document.employee.user_id is not None
         and document.employee.user_id == request.user.pk,
@@ -217,7 +218,7 @@ def detail_view(request, pk):
             reverse("verification:check", args=[document.current_version.verification_code])
         )
         context["verification_url"] = url
-        context["qr_svg"] = qr_svg(url)
+        context["qr_svg"] = public_qr_svg(url)
     return render(request, "documents/detail.html", context)
 
 

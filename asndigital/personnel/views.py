@@ -98,6 +98,8 @@ def employee_list(request):
 @login_required
 def employee_detail(request, pk):
     employee = _employee_or_404(request, pk)
+    documents = list(dossier(employee))
+    holds = active_holds(employee)
     context = {
         "employee": employee,
         "status_history": selectors.status_history(employee),
@@ -108,14 +110,13 @@ def employee_detail(request, pk):
         ),
         "can_reset_mfa": policies.can_reset_mfa(request.user, employee),
         "can_upload": policies.can_upload_for(request.user, employee),
-        "checklist": checklist(employee),
+        "checklist": checklist(employee, documents),
         "documents": [
-            (document, policies.can_verify(request.user, document))
-            for document in dossier(employee)
+            (document, policies.can_verify(request.user, document)) for document in documents
         ],
         "reset_mfa_form": _bounced(request, "mfa", employee, ResetMfaForm, auto_id="id_mfa_%s"),
-        "phase": dossier_phase(employee),
-        "holds": active_holds(employee),
+        "phase": dossier_phase(employee, holds=holds),
+        "holds": holds,
         "can_hold": policies.can_place_hold(request.user, employee),
         "for_owner": employee.user_id is not None and employee.user_id == request.user.pk,
         "can_transfer": policies.can_transfer(request.user, employee),

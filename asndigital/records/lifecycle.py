@@ -108,11 +108,20 @@ def _phase(schedule, trigger_on, today) -> Phase:
     return Phase(code, schedule, trigger_on, active_until, inactive_until)
 
 
-def dossier_phase(employee, *, today: date | None = None, schedules=None) -> Phase:
+def dossier_phase(
+    employee, *, today: date | None = None, schedules=None, holds: list | None = None
+) -> Phase:
+    """``holds``: the dossier's ``active_holds`` when the caller has read them (not asked
+    again)."""
     today = today or timezone.localdate()
     schedules = schedules if schedules is not None else _schedules()
     schedule = schedules.get(PERSONAL_FILE)
-    if LegalHold.objects.filter(employee=employee, document=None, lifted_at=None).exists():
+    if holds is not None:
+        on_hold = any(hold.document_id is None for hold in holds)
+    else:
+        dossier_holds = LegalHold.objects.filter(employee=employee, document=None, lifted_at=None)
+        on_hold = dossier_holds.exists()
+    if on_hold:
         return Phase("on_hold", schedule)
     return _dossier_schedule_phase(employee, today, schedules)
 
@@ -125,21 +134,26 @@ def _dossier_schedule_phase(employee, today, schedules) -> Phase:
 
 
 def document_phase(
-    document, *, today: date | None = None, schedules=None, check_holds: bool = True
+    document,
+    *,
+    today: date | None = None,
+    schedules=None,
+    check_holds: bool = True,
+    holds: list | None = None,
 ) -> Phase:
     """A document with its own schedule follows it; any other goes into the personal file and
-    shares the dossier's phase. A hold on the document or its dossier wins."""
+    shares the dossier's phase. A hold on the document or its dossier wins. ``holds``: the
+    document's ``active_holds`` when the caller has read them (not asked again)."""
     today = today or timezone.localdate()
     schedules = schedules if schedules is not None else _schedules()
     if document.status == Document.Status.DESTROYED:
         return Phase("destroyed", schedules.get(document.doc_type.code))
-    if check_holds and is_held(document):
+    if check_holds and (bool(holds) if holds is not None else is_held(document)):
         return Phase("on_hold", schedules.get(document.doc_type.code))
     schedule = schedules.get(document.doc_type.code)
     if schedule is None or schedule.disposition == RetentionSchedule.Disposition.PERSONAL_FILE:
-        if not check_holds:
-            return _dossier_schedule_phase(document.employee, today, schedules)
-        return dossier_phase(document.employee, today=today, schedules=schedules)
+        # A hold on the dossier holds the document too, so none stands here (checked above).
+        return _dossier_schedule_phase(document.employee, today, schedules)
     return _phase(schedule, _trigger_on(schedule, document.employee, document), today)
 
 
