@@ -347,7 +347,7 @@ def start_server(env: dict[str, str], args: argparse.Namespace, log_path: Path) 
                 "--workers",
                 str(args.workers),
                 "--threads",
-                "1",
+                str(args.threads),
                 "--timeout",
                 "120",
                 "--max-requests",
@@ -718,6 +718,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=300)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker (more than 1: gunicorn's gthread workers)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument(
         "--steps",
@@ -881,6 +887,7 @@ def main() -> int:
             "redis_url": args.redis_url,
             "seconds": args.seconds,
             "workers": args.workers,
+            "threads": args.threads,
             "spawn_rate": args.spawn_rate,
             "endpoints": endpoints,
             "statuses": statuses,
