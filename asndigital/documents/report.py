@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F
 
@@ -146,7 +147,10 @@ def gaps(employees, *, limit: int | None = None, offset: int = 0) -> Iterator[Ga
     types = _mandatory()
     if not types:
         return
-    sql, params = _sql(employees, types, (limit, offset) if limit is not None else None)
+    try:
+        sql, params = _sql(employees, types, (limit, offset) if limit is not None else None)
+    except EmptyResultSet:  # an empty selection (``nip__in=[]``, ``none()``): no gaps
+        return
     connection = connections[employees.db]
     low = (1 << REJECTED_SHIFT) - 1
     required = {

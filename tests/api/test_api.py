@@ -175,6 +175,8 @@ def test_the_missing_documents_report_pages_by_nip(setup, agency):
     ).json()
     nips = [r["nip"] for r in first["results"] + rest["results"]]
     assert len(nips) == 4 and nips == sorted(nips) and rest["next"] is None
+    past = api.get("/api/v1/reports/missing", {"agency": agency.code, "after": "9" * 18})
+    assert past.status_code == 200 and past.json()["results"] == []  # past the last page
     other = api.get("/api/v1/reports/missing", {"agency": "KOTA-B"})
     assert other.status_code == 404
 

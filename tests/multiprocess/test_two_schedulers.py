@@ -7,11 +7,11 @@ both processes open."""
 from __future__ import annotations
 
 import os
-import select
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,17 +71,20 @@ def start(env, *args):
 
 
 def wait_for(process, text: str, seconds: float = 60) -> None:
-    """Read the process's log until ``text`` appears."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _w, _x = select.select([process.stderr], [], [], 1)
-        if ready:
-            line = process.stderr.readline()
+    """Read the process's log until ``text`` appears. Lines are read in a thread: a ``select``
+    on the pipe would miss a line that arrived with the one before it (already in the reader's
+    buffer, no longer in the pipe)."""
+    found = threading.Event()
+
+    def read() -> None:
+        for line in process.stderr:
             if text in line:
+                found.set()
                 return
-            if not line and process.poll() is not None:
-                break
-    pytest.fail(f"the scheduler did not say {text!r}")
+
+    threading.Thread(target=read, daemon=True).start()
+    if not found.wait(seconds):
+        pytest.fail(f"the scheduler did not say {text!r}")
 
 
 def witnesses(count, tmp_path) -> tuple[int, int, int, int]:
