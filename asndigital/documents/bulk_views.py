@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from asndigital.accounts import policies
 from asndigital.core.errors import DomainError
-from asndigital.documents import matching
-from asndigital.documents.models import DocumentType, PendingUpload
+from asndigital.documents import matching, services
+from asndigital.documents.models import PendingUpload
 
 
 def proposal_row(pending: PendingUpload, *, error: str = "", name: str = "") -> dict:
@@ -31,11 +31,7 @@ def proposal_row(pending: PendingUpload, *, error: str = "", name: str = "") -> 
     elif pending.state == PendingUpload.State.PROPOSED:
         row["employee"] = pending.employee
         row["doc_type"] = pending.doc_type
-        row["types"] = [
-            t
-            for t in DocumentType.objects.filter(is_active=True).order_by("name")
-            if t.applies_to_type(pending.employee.employment_type)
-        ]
+        row["types"] = services.types_for(pending.employee.employment_type)
     return row
 
 
