@@ -7,6 +7,7 @@ Each batch is written in one transaction together with its audit event. See docs
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -280,20 +281,26 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str]]]:
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 
+_ENCODING_PIECE = 1 << 20  # bytes decoded at a time: memory stays flat however large the file
+
+
 def detect_encoding(path: Path) -> str:
-    """The file's text encoding, or ImportFileError naming the problem."""
+    """The file's text encoding, or ImportFileError naming the problem.
+
+    The file is read in pieces of 1 MiB through an incremental decoder, so a million-row file
+    costs one piece of memory, not the file twice over (bytes and text)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(4096)
     except OSError as exc:
         raise ImportFileError(
             _("The file cannot be opened: %(error)s") % {"error": exc.strerror}
         ) from None
-    if data.startswith(b"\xef\xbb\xbf"):
+    if head.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     else:
-        head = data[:4096]
         odd, even = head[1::2].count(0), head[0::2].count(0)
         if odd > len(head) // 4 and not even:
             encoding = "utf-16-le"
@@ -301,18 +308,17 @@ def detect_encoding(path: Path) -> str:
             encoding = "utf-16-be"
         else:
             encoding = "utf-8"
-    try:
-        data.decode(encoding)
+    line = _first_undecodable_line(path, encoding)
+    if line is None:
         return encoding
-    except UnicodeDecodeError as error:
-        failed = error
-    line = data[: failed.start].count(b"\n") + 1
-    if encoding == "utf-8" and not _UTF8_SEQUENCE.search(data):
-        try:
-            data.decode("cp1252")
-            return "cp1252"
-        except UnicodeDecodeError:
-            pass
+    # Windows-1252 only when nothing in the file looks like UTF-8 (a file that is UTF-8 up to
+    # a stray byte is a broken UTF-8 file, not a Windows one).
+    if (
+        encoding == "utf-8"
+        and not _has_utf8_sequence(path)
+        and _first_undecodable_line(path, "cp1252") is None
+    ):
+        return "cp1252"
     raise ImportFileError(
         _(
             "The CSV file's text cannot be read at line %(line)d: it is neither UTF-8, UTF-16 "
@@ -320,6 +326,42 @@ def detect_encoding(path: Path) -> str:
         )
         % {"line": line}
     )
+
+
+def _pieces(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while piece := handle.read(_ENCODING_PIECE):
+            yield piece
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    """None when the whole file decodes, else the line (from 1) of the first byte that does not."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    lines = 1  # line breaks counted so far, through the bytes the decoder still holds
+    for piece in _pieces(path):
+        held = decoder.getstate()[0]  # the end of the last piece: half a character
+        try:
+            decoder.decode(piece)
+        except UnicodeDecodeError as error:
+            # error.start counts from the held bytes, which were counted with their piece.
+            before = (held + piece[: max(error.start - len(held), 0)])[: error.start]
+            return lines - held.count(b"\n") + before.count(b"\n")
+        lines += piece.count(b"\n")
+    held = decoder.getstate()[0]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        return lines - held.count(b"\n") + held[: error.start].count(b"\n")
+    return None
+
+
+def _has_utf8_sequence(path: Path) -> bool:
+    tail = b""
+    for piece in _pieces(path):
+        if _UTF8_SEQUENCE.search(tail + piece):
+            return True
+        tail = piece[-1:]
+    return False
 
 
 def _check_csv(path: Path, encoding: str) -> None:
