@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -141,65 +141,104 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 def employee_shares(employee_ids: list) -> dict[uuid.UUID, dict]:
     """Each employee's share of their agency's figures, counted from the records (a deleted
     employee has none). The same counting as ``compute``, grouped by employee."""
+    return dict(_shares(employee_ids))
+
+
+def _shares(employee_ids: list | None) -> Iterator[tuple[uuid.UUID, dict]]:
+    """(employee id, share) of the employees in ``employee_ids`` (None: everyone), in employee
+    order, from three queries read side by side: the employees with their MFA, their documents
+    in one pass grouped by employee (accepted mandatory types, waiting documents), and their
+    uploads of the last ``DAYS`` days by day. For everyone the rows are streamed: memory holds
+    one share at a time, whatever the size of the archive."""
     by_kind = _mandatory_by_kind()
-    shares: dict[uuid.UUID, dict] = {}
-    kinds: dict[uuid.UUID, set[int]] = {}
-    users: dict[int, dict] = {}
-    for row in Employee.objects.filter(pk__in=employee_ids).values(
-        "id", "agency_id", "employment_type", "status", "user_id"
-    ):
-        current = row["status"] not in DEPARTED_STATUSES
-        kinds[row["id"]] = by_kind.get(row["employment_type"], set()) if current else set()
-        share = shares[row["id"]] = {
-            "agency_id": row["agency_id"],
+    stream = employee_ids is None
+
+    def only(queryset, path: str):
+        return (
+            queryset if employee_ids is None else queryset.filter(**{f"{path}__in": employee_ids})
+        )
+
+    def rows(queryset):
+        return queryset.iterator(chunk_size=CHUNK) if stream else iter(queryset)
+
+    devices = AuthenticatorDevice.objects.filter(confirmed=True, user_id=OuterRef("user_id"))
+    people = (
+        only(Employee.objects.all(), "pk")
+        .annotate(mfa=Exists(devices))
+        .order_by("pk")
+        .values_list("id", "agency_id", "employment_type", "status", "user_id", "mfa")
+    )
+    waiting = Q(status=Document.Status.WAITING)
+    counts = {
+        "waiting": Count("id", filter=waiting),
+        "oldest": Min("updated_at", filter=waiting),
+    }
+    if by_kind:
+        # A mandatory type counts once per current employee when one of its documents is
+        # accepted: the employee's kind decides which types are mandatory for them.
+        mandatory = Q()
+        for kind, type_ids in by_kind.items():
+            mandatory |= Q(employee__employment_type=kind, doc_type_id__in=type_ids)
+        accepted = (
+            Q(status=Document.Status.ACCEPTED)
+            & mandatory
+            & ~Q(employee__status__in=DEPARTED_STATUSES)
+        )
+        counts["accepted"] = Count("doc_type_id", distinct=True, filter=accepted)
+    documents = (
+        only(Document.objects.all(), "employee_id")
+        .filter(status__in=[Document.Status.ACCEPTED, Document.Status.WAITING])
+        .values("employee_id")
+        .annotate(**counts)
+        .order_by("employee_id")
+        .values_list("employee_id", "waiting", "oldest", *(["accepted"] if by_kind else []))
+    )
+    uploads = (
+        only(DocumentVersion.objects.all(), "document__employee_id")
+        .filter(uploaded_at__gte=window_start())
+        .annotate(day=TruncDate("uploaded_at"))
+        .values("document__employee_id", "day")
+        .annotate(n=Count("id"))
+        .order_by("document__employee_id", "day")
+        .values_list("document__employee_id", "day", "n")
+    )
+    document_rows = _Ahead(rows(documents))
+    upload_rows = _Ahead(rows(uploads))
+    for employee_id, agency_id, kind, status, user_id, mfa in rows(people):
+        current = status not in DEPARTED_STATUSES
+        share = {
+            "agency_id": agency_id,
             "employees": int(current),
-            "with_account": int(current and row["user_id"] is not None),
-            "mfa_active": 0,
-            "mandatory_total": len(kinds[row["id"]]),
+            "with_account": int(current and user_id is not None),
+            "mfa_active": int(current and user_id is not None and mfa),
+            "mandatory_total": len(by_kind.get(kind, ())) if current else 0,
             "mandatory_accepted": 0,
             "waiting": 0,
             "oldest_waiting_at": None,
             "uploads_by_day": {},
         }
-        if share["with_account"]:
-            users[row["user_id"]] = share
-    for user_id in (
-        AuthenticatorDevice.objects.filter(confirmed=True, user_id__in=list(users))
-        .values_list("user_id", flat=True)
-        .distinct()
-    ):
-        users[user_id]["mfa_active"] = 1
-    mandatory = set().union(*by_kind.values())
-    for employee_id, type_id in (
-        Document.objects.filter(
-            employee_id__in=employee_ids,
-            status=Document.Status.ACCEPTED,
-            doc_type_id__in=mandatory,
-        )
-        .values_list("employee_id", "doc_type_id")
-        .distinct()
-    ):
-        if type_id in kinds.get(employee_id, ()):
-            shares[employee_id]["mandatory_accepted"] += 1
-    for row in (
-        Document.objects.filter(employee_id__in=employee_ids, status=Document.Status.WAITING)
-        .values("employee_id")
-        .annotate(n=Count("id"), oldest=Min("updated_at"))
-    ):
-        if row["employee_id"] in shares:
-            shares[row["employee_id"]].update(waiting=row["n"], oldest_waiting_at=row["oldest"])
-    for row in (
-        DocumentVersion.objects.filter(
-            document__employee_id__in=employee_ids, uploaded_at__gte=window_start()
-        )
-        .annotate(day=TruncDate("uploaded_at"))
-        .values("document__employee_id", "day")
-        .annotate(n=Count("id"))
-    ):
-        if row["document__employee_id"] in shares:
-            days = shares[row["document__employee_id"]]["uploads_by_day"]
-            days[row["day"].isoformat()] = row["n"]
-    return shares
+        for row in document_rows.take(employee_id):
+            share["waiting"], share["oldest_waiting_at"] = row[1], row[2]
+            share["mandatory_accepted"] = row[3] if by_kind else 0
+        for _employee, day, n in upload_rows.take(employee_id):
+            share["uploads_by_day"][day.isoformat()] = n
+        yield employee_id, share
+
+
+class _Ahead:
+    """Rows sorted by their first column, handed out by key as a merge walks its keys in the
+    same order (rows of keys the walk never reaches are passed over)."""
+
+    def __init__(self, rows: Iterator[tuple]) -> None:
+        self.rows = rows
+        self.next = next(rows, None)
+
+    def take(self, key) -> Iterator[tuple]:
+        while self.next is not None and self.next[0] < key:
+            self.next = next(self.rows, None)
+        while self.next is not None and self.next[0] == key:
+            yield self.next
+            self.next = next(self.rows, None)
 
 
 def _add(figures: AgencyFigures, share: dict, sign: int) -> None:
@@ -274,21 +313,18 @@ def rebuild() -> int:
             cursor.execute(f"TRUNCATE {EmployeeFigures._meta.db_table}")
     else:
         EmployeeFigures.objects.all().delete()
-    last = None
-    while True:
-        ids = Employee.objects.order_by("pk").values_list("pk", flat=True)
-        chunk = list((ids.filter(pk__gt=last) if last else ids)[:CHUNK])
-        if not chunk:
-            break
-        last = chunk[-1]
-        shares = employee_shares(chunk)
-        for share in shares.values():
-            figures = rows[share["agency_id"]]
-            _add(figures, share, 1)
-            oldest = share["oldest_waiting_at"]
-            if oldest and (figures.oldest_waiting_at is None or oldest < figures.oldest_waiting_at):
-                figures.oldest_waiting_at = oldest
-        _store_shares(shares)
+    batch: dict[uuid.UUID, dict] = {}
+    for employee_id, share in _shares(None):
+        figures = rows[share["agency_id"]]
+        _add(figures, share, 1)
+        oldest = share["oldest_waiting_at"]
+        if oldest and (figures.oldest_waiting_at is None or oldest < figures.oldest_waiting_at):
+            figures.oldest_waiting_at = oldest
+        batch[employee_id] = share
+        if len(batch) >= CHUNK:
+            _store_shares(batch)
+            batch = {}
+    _store_shares(batch)
     return _store(rows)
 
 
