@@ -1,4 +1,5 @@
-"""Fast inserts of many plain rows, for imports: COPY on PostgreSQL, executemany elsewhere.
+"""Fast inserts of many plain rows, for imports: COPY on PostgreSQL, executemany elsewhere;
+and plain updates of a few hundred rows at once.
 
 Model instances cost several microseconds each to build and save; at a million rows that
 dominates an import. Callers pass tuples already in column order. Only services call this.
@@ -87,3 +88,27 @@ def insert_rows(
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+def update_rows(
+    model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]
+) -> int:
+    """Save ``fields`` of ``objects`` (existing rows) with one plain UPDATE per row, sent as one
+    batch (``executemany``; pipelined on PostgreSQL). For a few hundred rows of many fields
+    this costs a fraction of ``bulk_update``, whose one statement of CASE expressions takes
+    Django longer to build than the database to run."""
+    if not objects:
+        return 0
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names are ours
+    params = [
+        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns]
+        + [meta.pk.get_db_prep_save(obj.pk, connection)]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    return len(params)

@@ -21,12 +21,24 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from asndigital.accounts.models import AuthenticatorDevice
-from asndigital.core.bulk import insert_rows
+from asndigital.core.bulk import insert_rows, update_rows
 from asndigital.dashboards.models import AgencyFigures, EmployeeFigures, FigureChange
 from asndigital.documents.models import Document, DocumentType, DocumentVersion
 from asndigital.documents.selectors import checklist
@@ -34,8 +46,12 @@ from asndigital.personnel.models import DEPARTED_STATUSES, Agency, Employee
 from asndigital.records.models import DestructionProposal
 
 DAYS = 30
-# Employees recounted per round of queries (a range of the employee index).
+# Rows fetched at a time when every employee is counted again (streamed).
 CHUNK = 10_000
+# Changed employees recounted per round of queries: few enough that PostgreSQL reads their
+# documents and versions through the employee's index (with 10,000 it chose to scan both
+# whole tables: 3.3 s against about 0.14 s per 1,000; docs/performance.md).
+FOLD_CHUNK = 1_000
 # More changed employees than this in one refresh: counting everyone again is cheaper.
 REBUILD_AFTER = 200_000
 # Summed per agency; the oldest waiting document and the uploads per day are folded apart.
@@ -154,8 +170,9 @@ def _shares(employee_ids: list | None) -> Iterator[tuple[uuid.UUID, dict]]:
     stream = employee_ids is None
 
     def only(queryset, path: str):
+        # ``__any``: one array parameter on PostgreSQL instead of a placeholder per employee.
         return (
-            queryset if employee_ids is None else queryset.filter(**{f"{path}__in": employee_ids})
+            queryset if employee_ids is None else queryset.filter(**{f"{path}__any": employee_ids})
         )
 
     def rows(queryset):
@@ -163,38 +180,44 @@ def _shares(employee_ids: list | None) -> Iterator[tuple[uuid.UUID, dict]]:
 
     devices = AuthenticatorDevice.objects.filter(confirmed=True, user_id=OuterRef("user_id"))
     people = (
-        only(Employee.objects.all(), "pk")
+        only(Employee.objects.all(), "id")
         .annotate(mfa=Exists(devices))
         .order_by("pk")
         .values_list("id", "agency_id", "employment_type", "status", "user_id", "mfa")
     )
+    # The accepted mandatory types come back as one number per employee, a bit per type
+    # (SUM of DISTINCT powers of two is their OR on every database); the employee's kind then
+    # picks the bits that count for them. No join with the employees: the documents' own index
+    # rows are all the query reads about them.
+    mandatory = sorted(set().union(*by_kind.values()))
+    bit = {type_id: 1 << i for i, type_id in enumerate(mandatory)}
+    kind_bits = {kind: sum(bit[t] for t in type_ids) for kind, type_ids in by_kind.items()}
     waiting = Q(status=Document.Status.WAITING)
     counts = {
         "waiting": Count("id", filter=waiting),
         "oldest": Min("updated_at", filter=waiting),
-    }
-    if by_kind:
-        # A mandatory type counts once per current employee when one of its documents is
-        # accepted: the employee's kind decides which types are mandatory for them.
-        mandatory = Q()
-        for kind, type_ids in by_kind.items():
-            mandatory |= Q(employee__employment_type=kind, doc_type_id__in=type_ids)
-        accepted = (
-            Q(status=Document.Status.ACCEPTED)
-            & mandatory
-            & ~Q(employee__status__in=DEPARTED_STATUSES)
+        "accepted": Sum(
+            Case(
+                *(When(doc_type_id=type_id, then=Value(b)) for type_id, b in bit.items()),
+                default=Value(0),
+                output_field=BigIntegerField(),
+            ),
+            distinct=True,
+            filter=Q(status=Document.Status.ACCEPTED, doc_type_id__in=mandatory),
         )
-        counts["accepted"] = Count("doc_type_id", distinct=True, filter=accepted)
+        if mandatory
+        else Value(0, output_field=BigIntegerField()),
+    }
     documents = (
-        only(Document.objects.all(), "employee_id")
+        only(Document.objects.all(), "employee__id")
         .filter(status__in=[Document.Status.ACCEPTED, Document.Status.WAITING])
         .values("employee_id")
         .annotate(**counts)
         .order_by("employee_id")
-        .values_list("employee_id", "waiting", "oldest", *(["accepted"] if by_kind else []))
+        .values_list("employee_id", "waiting", "oldest", "accepted")
     )
     uploads = (
-        only(DocumentVersion.objects.all(), "document__employee_id")
+        only(DocumentVersion.objects.all(), "document__employee__id")
         .filter(uploaded_at__gte=window_start())
         .annotate(day=TruncDate("uploaded_at"))
         .values("document__employee_id", "day")
@@ -217,9 +240,10 @@ def _shares(employee_ids: list | None) -> Iterator[tuple[uuid.UUID, dict]]:
             "oldest_waiting_at": None,
             "uploads_by_day": {},
         }
-        for row in document_rows.take(employee_id):
-            share["waiting"], share["oldest_waiting_at"] = row[1], row[2]
-            share["mandatory_accepted"] = row[3] if by_kind else 0
+        for _employee, waiting_count, oldest, accepted in document_rows.take(employee_id):
+            share["waiting"], share["oldest_waiting_at"] = waiting_count, oldest
+            if current and accepted:
+                share["mandatory_accepted"] = (accepted & kind_bits.get(kind, 0)).bit_count()
         for _employee, day, n in upload_rows.take(employee_id):
             share["uploads_by_day"][day.isoformat()] = n
         yield employee_id, share
@@ -299,7 +323,7 @@ def _store(rows: dict[int, AgencyFigures]) -> int:
         }
         figures.computed_at = now
     fields = [*SHARES, "oldest_waiting_at", "uploads_by_day", "destruction", "computed_at"]
-    AgencyFigures.objects.bulk_update([f for f in rows.values() if f.pk], fields, batch_size=500)
+    update_rows(AgencyFigures, [f for f in rows.values() if f.pk], fields)
     AgencyFigures.objects.bulk_create([f for f in rows.values() if not f.pk])
     return len(rows)
 
@@ -352,8 +376,8 @@ def _fold(changed: set[uuid.UUID]) -> int:
     their agency; the number of agencies."""
     rows = _agency_rows(reset=False)
     touched: set[int] = set()
-    for chunk in _chunks(sorted(changed)):
-        old = EmployeeFigures.objects.filter(employee_id__in=chunk)
+    for chunk in _chunks(sorted(changed), FOLD_CHUNK):
+        old = EmployeeFigures.objects.filter(employee_id__any=chunk)
         for row in old:
             if row.agency_id in rows:
                 _add(rows[row.agency_id], _stored_share(row), -1)
@@ -386,6 +410,9 @@ def refresh(*, full: bool = False) -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # one refresh at a time
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('dashboards.refresh'))")
+                # Compiling these plans took longer than running them (seconds of JIT at
+                # national scale); for this transaction only.
+                cursor.execute("SET LOCAL jit = off")
         changed = _take_changes()
         if full or changed is None or len(changed) > REBUILD_AFTER:
             return rebuild()
