@@ -1,5 +1,6 @@
 import csv
 import datetime as dt
+import hashlib
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -7,7 +8,7 @@ from openpyxl import Workbook
 
 from asndigital.accounts.models import User
 from asndigital.audit.models import AuditEvent
-from asndigital.personnel.importer import ImportFileError, import_employees, read_rows
+from asndigital.personnel.importer import ImportFileError, import_employees, read_rows, row_digest
 from asndigital.personnel.models import Employee, EmployeeChange, EmployeeStatusEvent, Unit
 
 HEADER = [
@@ -556,3 +557,17 @@ def test_the_quick_email_check_accepts_only_what_django_accepts():
                         pytest.fail(f"{address!r} passes the quick check but not Django's")
     assert checked > 20
     assert _PLAIN_EMAIL.match("budi.santoso@kota-a.go.id")
+
+
+def test_the_stored_fingerprint_is_stable():
+    """Fingerprints already stored must keep matching after a release (or every employee takes
+    the slow path again): BLAKE2b, 8 bytes, personalised, of the canonical text, as a signed
+    64-bit integer. Changing it on purpose means changing the personalisation too."""
+    key = "\x1f".join(BUDI)
+    expected = hashlib.blake2b(
+        f"{key}\x1e7\x1eNone\x1e1733456789123456".encode(), digest_size=8, person=b"asn-import-1"
+    ).digest()
+    assert row_digest(key, 7, None, 1733456789123456) == int.from_bytes(
+        expected, "big", signed=True
+    )
+    assert row_digest(key, 7, None, 1733456789123456) == row_digest(key, 7, None, 1733456789123456)
