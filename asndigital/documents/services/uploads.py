@@ -37,6 +37,15 @@ def replacing_accepted_message(doc_type: DocumentType) -> str:
     ) % {"type": doc_type.name}
 
 
+def require_applicable(*, employee, doc_type: DocumentType) -> None:
+    """Refuse a type that is retired or does not apply to the employee's kind of employment."""
+    if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
+        raise DomainError(
+            _("This document type does not apply to this employee."),
+            code="type_not_applicable",
+        )
+
+
 def check_file(
     *, employee, doc_type: DocumentType, received, original_name: str, duplicates: bool = True
 ):
@@ -44,11 +53,7 @@ def check_file(
     applies to the employee, the size, the format by content (PDF checks included), and not
     the exact same file again (unless ``duplicates`` is False: the caller checks that itself,
     under its lock). Returns the inspection (format, pages)."""
-    if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
-        raise DomainError(
-            _("This document type does not apply to this employee."),
-            code="type_not_applicable",
-        )
+    require_applicable(employee=employee, doc_type=doc_type)
     if received.full:
         raise storage.storage_full()
     if received.size > doc_type.max_size_bytes:
@@ -99,11 +104,7 @@ def upload_document(
     taken_from_pending = False
     try:
         policies.require(policies.can_upload_for(actor, employee))
-        if not doc_type.is_active or not doc_type.applies_to_type(employee.employment_type):
-            raise DomainError(
-                _("This document type does not apply to this employee."),
-                code="type_not_applicable",
-            )
+        require_applicable(employee=employee, doc_type=doc_type)
         if source not in DocumentVersion.Source.values:
             raise DomainError(
                 _("Say whether the document is a scan or born digital."), code="source"
