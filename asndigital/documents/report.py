@@ -190,7 +190,7 @@ def _chunk_gaps(chunk, types, required, low, names: dict[int, list[str]]) -> lis
         if rejected:
             with_rejected.append((gap, rejected))
     if with_rejected:
-        reasons = _reasons([uuid.UUID(gap.employee_id) for gap, _ in with_rejected], types)
+        reasons = _reasons([gap.employee_id for gap, _ in with_rejected], types)
         for gap, rejected in with_rejected:
             gap.rejected = [
                 (t.name, reasons.get((gap.employee_id, t.pk), ""))
@@ -200,13 +200,36 @@ def _chunk_gaps(chunk, types, required, low, names: dict[int, list[str]]) -> lis
     return found
 
 
-def _reasons(employee_ids, types) -> dict:
-    """(employee id, type id) -> the reason of the latest rejection of its rejected documents."""
+def _reasons(employee_ids: list[str], types) -> dict:
+    """(employee id as text, type id) -> the reason of the latest rejection of its rejected
+    documents. On PostgreSQL the ids go as one text array cast by the server and come back as
+    text: turning some 25,000 of them into UUID objects and back cost more than the query."""
+    type_ids = [t.pk for t in types]
+    connection = connections[DocumentEvent.objects.db]
+    if connection.vendor == "postgresql":
+        q = connection.ops.quote_name
+        sql = (
+            "SELECT CAST(d.employee_id AS TEXT), d.doc_type_id, e.reason "  # noqa: S608 - our names
+            f"FROM {q(DocumentEvent._meta.db_table)} e "
+            f"JOIN {q(Document._meta.db_table)} d ON d.id = e.document_id "
+            "WHERE d.employee_id = ANY(CAST(%s AS uuid[])) AND d.doc_type_id = ANY(%s) "
+            "AND d.status = %s AND e.kind = %s ORDER BY e.at, e.id"
+        )
+        params = [
+            employee_ids,
+            type_ids,
+            Document.Status.REJECTED,
+            DocumentEvent.Kind.REJECTED,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            # The latest wins.
+            return {(employee_id, type_id): reason for employee_id, type_id, reason in cursor}
     found = {}
     for employee_id, type_id, reason in (
         DocumentEvent.objects.filter(
-            document__employee__id__any=employee_ids,
-            document__doc_type_id__in=[t.pk for t in types],
+            document__employee__id__any=[uuid.UUID(e) for e in employee_ids],
+            document__doc_type_id__in=type_ids,
             document__status=Document.Status.REJECTED,
             kind=DocumentEvent.Kind.REJECTED,
         )
