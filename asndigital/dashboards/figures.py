@@ -149,7 +149,7 @@ def compute(agency_ids=None) -> dict[int, dict]:
     return result
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+def _chunks(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
